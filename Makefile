@@ -1,0 +1,52 @@
+# FitLens: `make run` opens the demo, `make test` runs the suite headless.
+# Both set up on first use (a virtual environment in .venv, the project installed
+# into it with its dev extra, Qt's system libraries checked).
+
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.fitlens-installed
+# Qt's runtime needs these shared libraries on a bare Debian/Ubuntu.
+APT_PACKAGES := libgl1 libegl1 libfontconfig1 libxkbcommon0 libdbus-1-3
+QT_LIBS := libGL.so.1 libEGL.so.1 libfontconfig.so.1 libxkbcommon.so.0 libdbus-1.so.3
+
+.PHONY: setup run test bench lint clean system-libs
+
+setup: system-libs $(STAMP)
+
+system-libs:
+	@missing=""; for lib in $(QT_LIBS); do \
+	  ldconfig -p 2>/dev/null | grep -q "$$lib" || missing="$$missing $$lib"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "installing Qt system libraries (missing:$$missing)"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES) >/dev/null || exit 1; \
+	  else \
+	    echo "Qt needs system libraries that are missing:$$missing"; \
+	    echo "run: sudo apt-get install -y $(APT_PACKAGES)"; exit 1; \
+	  fi; \
+	fi
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "FitLens needs Python 3.11 ($(PYTHON) not found; set PYTHON=...)"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+run: setup
+	$(PY) main.py --demo
+
+test: setup
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+bench: setup
+	@for b in bench/bench_*.py; do echo "== $$b"; QT_QPA_PLATFORM=offscreen $(PY) $$b || exit 1; done
+
+lint: setup
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache

@@ -1,0 +1,11 @@
+"""FitLens analysis: log readers, the run model, metric naming, detectors, reports.
+
+Pure Python over numpy/pandas: never imports Qt, pyqtgraph, TensorFlow or Keras.
+"""
+
+from __future__ import annotations
+
+from analysis.model import REMEDIES, Finding, LogReadError, Run, Series
+from analysis.readers import load
+
+__all__ = ["REMEDIES", "Finding", "LogReadError", "Run", "Series", "load"]

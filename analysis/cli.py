@@ -1,0 +1,148 @@
+"""``python main.py analyze``: read logs, report metrics and findings, gate CI.
+
+Exit codes: 0 everything read (and no finding at/above ``--fail-on``);
+1 a finding at or above ``--fail-on``; 2 usage error or an input that could not
+be read (the other inputs are still reported). Never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+
+from analysis import report
+from analysis.model import SEVERITIES, Finding, LogReadError, Run
+
+JSON_VERSION = 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="fitlens analyze",
+        description="Read training logs and say what went wrong, with evidence.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="log files or folders")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON document on stdout (version 1 schema)")
+    p.add_argument("--fail-on", choices=("warning", "critical"), default=None,
+                   help="exit 1 when a finding at or above this severity exists")
+    p.add_argument("--config", metavar="FILE.toml", default=None,
+                   help="detector thresholds (see resources/detectors.toml)")
+    p.add_argument("--data", metavar="PATH", default=None,
+                   help="dataset (CSV with a label column, or .npz) for the dataset checks")
+    p.add_argument("--label", metavar="COLUMN", default=None,
+                   help="label column of --data (CSV)")
+    p.add_argument("--no-color", action="store_true", help="no ANSI colours in the text report")
+    return p
+
+
+def _clean(o):
+    """Make a value strict-JSON: NaN/inf -> None, numpy scalars -> Python."""
+    if isinstance(o, dict):
+        return {str(k): _clean(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_clean(v) for v in o]
+    if hasattr(o, "item") and not isinstance(o, (str, bytes)):
+        try:
+            o = o.item()
+        except (ValueError, AttributeError):
+            pass
+    if isinstance(o, float) and not math.isfinite(o):
+        return None
+    return o
+
+
+def run_to_dict(run: Run, findings: list[Finding]) -> dict:
+    """The JSON object of one run (``runs[i]`` of ``analyze --json``)."""
+    return {
+        "name": run.name,
+        "source": run.source,
+        "format": run.format,
+        "segments": int(run.segments),
+        "step_kind": run.step_kind,
+        "notes": list(run.notes),
+        "metrics": {name: s.stats() for name, s in run.series.items()},
+        "findings": [f.to_dict() for f in findings],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if (args.data is None) != (args.label is None) and not (
+        args.data and args.data.lower().endswith(".npz")
+    ):
+        parser.error("--data and --label go together (--label may be left out for .npz)")
+
+    from analysis.detectors import diagnose, load_config
+
+    config = None
+    if args.config:
+        try:
+            config = load_config(args.config)
+        except (OSError, ValueError) as exc:
+            print(f"fitlens analyze: {args.config}: {exc}", file=sys.stderr)
+            return 2
+
+    runs_out: list[dict] = []
+    errors: list[dict] = []
+    all_findings: list[Finding] = []
+    loaded: list[tuple[Run, list[Finding]]] = []
+
+    from analysis import load
+
+    for path in args.paths:
+        try:
+            runs = load(path)
+        except LogReadError as exc:
+            errors.append({"source": exc.source, "message": exc.line()})
+            continue
+        except Exception as exc:  # a reader bug must not become a traceback
+            errors.append({"source": path,
+                           "message": f"{path}: could not be read ({type(exc).__name__}: {exc})"})
+            continue
+        for run in runs:
+            try:
+                found = diagnose(run, config)
+            except Exception as exc:
+                found = []
+                errors.append({"source": run.source, "message":
+                               f"{run.source}: diagnosis failed ({type(exc).__name__}: {exc})"})
+            loaded.append((run, found))
+            all_findings.extend(found)
+            runs_out.append(run_to_dict(run, found))
+
+    dataset_findings: list[Finding] = []
+    if args.data:
+        from analysis.dataset import check_dataset
+
+        try:
+            dataset_findings = check_dataset(args.data, args.label, config)
+        except LogReadError as exc:
+            errors.append({"source": exc.source, "message": exc.line()})
+        except (OSError, ValueError) as exc:
+            errors.append({"source": args.data, "message": f"{args.data}: {exc}"})
+        all_findings.extend(dataset_findings)
+
+    if args.json:
+        doc = {"version": JSON_VERSION, "runs": runs_out, "errors": errors}
+        if args.data:
+            doc["dataset"] = {"source": os.fspath(args.data),
+                              "findings": [f.to_dict() for f in dataset_findings]}
+        sys.stdout.write(json.dumps(_clean(doc), allow_nan=False) + "\n")
+    else:
+        color = sys.stdout.isatty() and not args.no_color and "NO_COLOR" not in os.environ
+        sys.stdout.write(report.render_text(loaded, dataset_findings, color=color))
+
+    for e in errors:
+        print(e["message"], file=sys.stderr)
+    if errors:
+        return 2
+    if args.fail_on:
+        floor = SEVERITIES.index(args.fail_on)
+        if any(SEVERITIES.index(f.severity) >= floor for f in all_findings):
+            return 1
+    return 0

@@ -1,0 +1,1 @@
+"""FitLens desktop app (PySide6 + pyqtgraph). Never imports TensorFlow or Keras."""

@@ -1,0 +1,49 @@
+"""Test-wide set-up: offscreen Qt, shared data paths, QSettings in a temp folder."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+# pytest-qt aborts without a display unless a platform is chosen before Qt loads.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import pytest  # noqa: E402
+
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "corpus"
+ZOO = SHARED / "zoo"
+CASES = SHARED / "cases"
+DEMO = ROOT / "resources" / "demo"
+
+
+def _need(path: Path) -> Path:
+    if not path.exists():
+        pytest.skip(f"shared test data not found at {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    return _need(CORPUS)
+
+
+@pytest.fixture(scope="session")
+def zoo_dir() -> Path:
+    return _need(ZOO)
+
+
+@pytest.fixture(scope="session")
+def cases_dir() -> Path:
+    return _need(CASES)
+
+
+@pytest.fixture(scope="session")
+def demo_dir() -> Path:
+    return DEMO
