@@ -26,7 +26,9 @@ examples:
 
 def build_parser() -> argparse.ArgumentParser:
     """Parser of the GUI mode; the subcommands build their own parsers."""
-    p = argparse.ArgumentParser(
+    from analysis.cli_common import OneLineParser
+
+    p = OneLineParser(
         prog="fitlens",
         description="FitLens: open training logs, see the curves, find out what went wrong, "
         "retrain with remedies.",

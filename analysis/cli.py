@@ -14,13 +14,14 @@ import os
 import sys
 
 from analysis import report
+from analysis.cli_common import OneLineParser
 from analysis.model import SEVERITIES, Finding, LogReadError, Run
 
 JSON_VERSION = 1
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = OneLineParser(
         prog="fitlens analyze",
         description="Read training logs and say what went wrong, with evidence.",
     )
@@ -92,6 +93,23 @@ def main(argv: list[str] | None = None) -> int:
     all_findings: list[Finding] = []
     loaded: list[tuple[Run, list[Finding]]] = []
 
+    # the dataset first: its class count and majority rate help judge "stuck at chance"
+    dataset_findings: list[Finding] = []
+    if args.data:
+        from analysis.dataset import check_arrays, dataset_class_info, load_dataset
+        from analysis.detectors import with_class_info
+
+        try:
+            ds = load_dataset(args.data, args.label)
+            dataset_findings = check_arrays(ds.x_train, ds.y_train, ds.x_val, ds.y_val,
+                                            ds.feature_names, config, source=ds.source)
+            config = with_class_info(config, *dataset_class_info(ds))
+        except LogReadError as exc:
+            errors.append({"source": exc.source, "message": exc.line()})
+        except (OSError, ValueError) as exc:
+            errors.append({"source": args.data, "message": f"{args.data}: {exc}"})
+        all_findings.extend(dataset_findings)
+
     from analysis import load
 
     for path in args.paths:
@@ -114,18 +132,6 @@ def main(argv: list[str] | None = None) -> int:
             loaded.append((run, found))
             all_findings.extend(found)
             runs_out.append(run_to_dict(run, found))
-
-    dataset_findings: list[Finding] = []
-    if args.data:
-        from analysis.dataset import check_dataset
-
-        try:
-            dataset_findings = check_dataset(args.data, args.label, config)
-        except LogReadError as exc:
-            errors.append({"source": exc.source, "message": exc.line()})
-        except (OSError, ValueError) as exc:
-            errors.append({"source": args.data, "message": f"{args.data}: {exc}"})
-        all_findings.extend(dataset_findings)
 
     if args.json:
         doc = {"version": JSON_VERSION, "runs": runs_out, "errors": errors}

@@ -141,7 +141,7 @@ class Series:
         bounds = list(self.segments) + [len(s)]
         offset = 0.0
         prev_end = None
-        for a, b in zip(bounds[:-1], bounds[1:]):
+        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
             seg = self.step[a:b]
             if prev_end is not None and len(seg):
                 gap = _typical_spacing(seg)
@@ -238,6 +238,18 @@ class Run:
         frequency...).
     segments : int
         Number of segments of the run (restarts or appended runs), at least 1.
+    axes : dict of str to Series
+        x-axis series the log carried as values but that are not metrics
+        (Lightning's ``epoch`` scalar in TensorBoard files). Kept so a view can
+        use them as an axis; never diagnosed.
+    meta : dict
+        Facts a reader inferred, for other parts to use (JSON-serialisable):
+        ``validation_freq`` (int, inferred from shorter ``val_*`` lists),
+        ``running_mean`` (list of series names logged as running means since
+        the epoch start, Keras batch-level logs), ``no_validation`` (val series
+        that are NaN in every row), ``key_groups`` (prefixes of fits stored in
+        one history dict), ``run_boundaries`` (point index per series where an
+        appended run starts).
     """
 
     name: str
@@ -247,6 +259,8 @@ class Run:
     step_kind: StepKind = "epoch"
     notes: list[str] = field(default_factory=list)
     segments: int = 1
+    axes: dict[str, Series] = field(default_factory=dict)
+    meta: dict = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> Series:
         return self.series[name]

@@ -49,10 +49,20 @@ _SCORE_RE = re.compile(
 )
 _ACCURACY_RE = re.compile(r"(^|[_/\s])(acc|accuracy|binary_accuracy|categorical_accuracy|"
                           r"sparse_categorical_accuracy)($|[_/\s])|accuracy", re.IGNORECASE)
-# bookkeeping counters that are x axes or throughput, never curves to judge
-_COUNTER_RE = re.compile(
-    r"(^|[_/])(epoch|step|global_step|batch|iteration|iter|nb_steps|num_tokens|total_flos|"
-    r"runtime|samples_per_second|steps_per_second|time|timestamp|wall_time)$",
+# bookkeeping counters that are x axes or throughput, never curves to judge. Whole names
+# only: Lightning's ``train_loss_step`` / ``acc_epoch`` are metrics, not counters.
+_COUNTER_NAMES = frozenset({
+    "epoch", "epochs", "step", "steps", "global_step", "batch", "iteration", "iter",
+    "nb_steps", "num_steps", "num_tokens", "total_flos", "runtime", "samples_per_second",
+    "steps_per_second", "time", "timestamp", "wall_time", "walltime", "wall time",
+    "_timestamp", "_runtime", "_step", "num_input_tokens_seen", "tokens_seen",
+})
+_COUNTER_PREFIXES = ("trainer/", "train/", "eval/", "val/", "validation/", "test/", "epoch/",
+                     "eval_", "train_", "test_", "val_", "predict_")
+# throughput / bookkeeping suffixes of Hugging Face Trainer keys (eval_g0_runtime, ...)
+_COUNTER_SUFFIX_RE = re.compile(
+    r"(^|[_/])(runtime|samples_per_second|steps_per_second|num_tokens|total_flos|"
+    r"num_input_tokens_seen)$",
     re.IGNORECASE,
 )
 
@@ -124,8 +134,21 @@ def is_learning_rate(name: str) -> bool:
 
 
 def is_counter(name: str) -> bool:
-    """True for bookkeeping columns that are x axes or throughput, not curves."""
-    return bool(_COUNTER_RE.search(name.rsplit(" - ", 1)[-1]))
+    """True for bookkeeping columns that are x axes or throughput, not curves.
+
+    ``epoch``, ``step``, ``global_step``, ``nb_steps`` (keras-rl), ``time``; Hugging Face
+    ``*_runtime``, ``*_samples_per_second``, ``*_steps_per_second``, ``total_flos``,
+    ``num_tokens``; W&B ``_step``/``_runtime``/``_timestamp``. Whole names only (after a
+    ``train_``/``eval_``/``trainer/``... prefix): ``train_loss_step`` and ``acc_epoch``
+    (Lightning's per-step / per-epoch variants) are metrics.
+    """
+    low = name.rsplit(" - ", 1)[-1].strip().lower()
+    if low in _COUNTER_NAMES:
+        return True
+    for p in _COUNTER_PREFIXES:
+        if low.startswith(p) and low[len(p):] in _COUNTER_NAMES:
+            return True
+    return bool(_COUNTER_SUFFIX_RE.search(low))
 
 
 def is_accuracy(name: str) -> bool:

@@ -20,14 +20,51 @@ def _fmt(v) -> str:
     return f"{v:.4g}"
 
 
-def render_finding(f: Finding, color: bool = False) -> str:
-    """One finding as a few indented lines: severity, message, causes, remedies."""
+def _span(f: Finding, unit: str | None) -> str:
+    if f.start is None:
+        return ""
+    u = unit or "x"
+    if f.end is None or f.end == f.start:
+        return f"{u} {_fmt(f.start)}"
+    return f"{u}s {_fmt(f.start)}-{_fmt(f.end)}"
+
+
+def render_finding(f: Finding, color: bool = False, unit: str | None = None,
+                   width: int = 100) -> str:
+    """One finding as a few indented lines.
+
+    Parameters
+    ----------
+    f : Finding
+    color : bool
+        ANSI colours for the severity mark (terminals only).
+    unit : {"epoch", "step"}, optional
+        Word for the span (``epochs 5-14``); the run's ``step_kind``.
+    width : int
+        Message lines are wrapped to this many columns.
+
+    Returns
+    -------
+    str
+        ``<mark> <kind>  <metric>, <span>  (confidence c)``, the wrapped message,
+        numbered likely causes and the remedies, each on its own indented line.
+    """
+    import textwrap
+
     mark = _MARK.get(f.severity, f.severity)
     if color:
         mark = f"{_COLOR.get(f.severity, '')}{mark}{_RESET}"
-    lines = [f"  {mark} [{f.kind}] {f.message}"]
+    where = ", ".join(p for p in (f.metric or "", _span(f, unit)) if p)
+    head = f"  {mark}  {f.kind}" + (f"  {where}" if where else "")
+    if f.kind != "not_judged" and f.confidence < 1.0:
+        head += f"  (confidence {f.confidence:.2f})"
+    lines = [head]
+    lines += textwrap.wrap(f.message, width=width, initial_indent="      ",
+                           subsequent_indent="      ", break_on_hyphens=False)
     if f.causes:
-        lines.append("      likely causes: " + "; ".join(f.causes))
+        causes = "; ".join(f"{i}) {c}" for i, c in enumerate(f.causes, 1))
+        lines += textwrap.wrap("likely causes: " + causes, width=width, initial_indent="      ",
+                               subsequent_indent="        ", break_on_hyphens=False)
     if f.remedies:
         lines.append("      remedies: " + ", ".join(f.remedies))
     return "\n".join(lines)
@@ -55,7 +92,7 @@ def render_run(run: Run, findings: list[Finding], color: bool = False) -> str:
         out.append(f"  note: {note}")
     if findings:
         out.append("  findings:")
-        out.extend(render_finding(f, color) for f in findings)
+        out.extend(render_finding(f, color, unit=run.step_kind) for f in findings)
     else:
         out.append("  findings: none")
     return "\n".join(out)

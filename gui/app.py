@@ -1,7 +1,162 @@
-"""Application start-up (placeholder until the GUI issue is built)."""
+"""Application start-up and clean shutdown.
+
+:func:`run_app` is what ``python main.py [PATH ...] [--demo] [--screenshot FILE.png]``
+calls. The GUI never imports TensorFlow or Keras (start-up stays fast; retraining
+runs in a worker process).
+"""
 
 from __future__ import annotations
 
+import os
+import sys
+import tempfile
+
+#: Give up waiting for loads in ``--screenshot`` mode after this many seconds.
+SCREENSHOT_TIMEOUT_S = 120
+
+
+def make_app():
+    """The QApplication (created once), light theme and pyqtgraph defaults applied."""
+    from PySide6.QtWidgets import QApplication
+
+    from gui.icons import app_icon
+    from gui.theme import apply_light_theme, configure_pyqtgraph
+
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication([sys.argv[0] if sys.argv else "fitlens"])
+    app.setApplicationName("FitLens")
+    app.setOrganizationName("FitLens")
+    app.setApplicationDisplayName("FitLens")
+    apply_light_theme(app)
+    configure_pyqtgraph()
+    app.setWindowIcon(app_icon())
+    return app
+
+
+def shutdown(app, window) -> None:
+    """Stop workers, close and delete every top-level widget, flush deferred deletes.
+
+    Leaving live PySide6/pyqtgraph widgets to interpreter finalization can abort
+    the process (``../shared/cases/CASES.md`` case 30), so the app tears them
+    down while Qt is still fully alive.
+    """
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    if window is not None:
+        try:
+            window.shutdown()
+            window.close()
+            window.deleteLater()
+        except RuntimeError:  # already deleted
+            pass
+    for _ in range(3):
+        QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+        app.processEvents()
+    # Menus and popups that pyqtgraph keeps without a parent are owned by Python
+    # objects; closing (not deleting) the visible ones is enough.
+    for w in list(app.topLevelWidgets()):
+        try:
+            if w.isVisible():
+                w.close()
+        except RuntimeError:
+            pass
+    app.processEvents()
+
 
 def run_app(paths: list[str], demo: bool = False, screenshot: str | None = None) -> int:
-    raise SystemExit("fitlens: GUI not built yet")
+    """Start the desktop app.
+
+    Parameters
+    ----------
+    paths : list of str
+        Log files or folders to open.
+    demo : bool
+        Also open the bundled demo (``resources/demo``): its training log and the
+        dataset checks of its ``data.csv``.
+    screenshot : str, optional
+        Render the window offscreen once everything is loaded and analysed, write
+        this PNG and exit (settings are neither read nor written).
+
+    Returns
+    -------
+    int
+        Exit code: 0 on success, 1 when the screenshot could not be written, 2 when
+        there is no display to open the window on.
+    """
+    if screenshot:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    elif (
+        sys.platform.startswith("linux")
+        and not os.environ.get("QT_QPA_PLATFORM")
+        and not os.environ.get("DISPLAY")
+        and not os.environ.get("WAYLAND_DISPLAY")
+    ):
+        # Qt would abort (exit 134) without a display; say why in one line instead
+        print(
+            "fitlens: no display (DISPLAY/WAYLAND_DISPLAY unset); use --screenshot FILE.png, "
+            "QT_QPA_PLATFORM=offscreen, or the headless commands (analyze, retrain)",
+            file=sys.stderr,
+        )
+        return 2
+    from PySide6.QtCore import QSettings, QTimer
+
+    from gui.main_window import MainWindow
+    from gui.settings import Settings
+
+    app = make_app()
+    tmp = None
+    if screenshot:
+        tmp = tempfile.TemporaryDirectory(prefix="fitlens-shot-")
+        settings = Settings(QSettings(os.path.join(tmp.name, "fitlens.ini"), QSettings.IniFormat))
+    else:
+        settings = Settings()
+    window = MainWindow(settings, persist=not screenshot)
+    window.show()
+    if demo:
+        window.open_demo()
+    window.open_paths(list(paths or []))
+    result = {"rc": 0}
+
+    if screenshot:
+        state = {"done": False}
+
+        def snap() -> None:
+            if state["done"]:
+                return
+            state["done"] = True
+            window.plot_area.rebuild()
+            if window.findings_panel.items():
+                window.findings_panel.select(0)
+            app.processEvents()
+            pm = window.grab()
+            if not pm.save(screenshot, "PNG"):
+                print(f"fitlens: {screenshot}: could not write the screenshot", file=sys.stderr)
+                result["rc"] = 1
+            window.close()
+            app.quit()
+
+        def when_idle() -> None:
+            QTimer.singleShot(250, snap)
+
+        if window.loader.busy:
+            window.idle.connect(when_idle)
+        else:
+            when_idle()
+        QTimer.singleShot(SCREENSHOT_TIMEOUT_S * 1000, snap)
+
+    else:
+        # Ctrl+C in the terminal closes the window the normal way (Python only sees the
+        # signal when it runs, so a timer wakes it up a few times a second)
+        import signal
+
+        signal.signal(signal.SIGINT, lambda *_: window.close())
+        wake = QTimer(window)
+        wake.timeout.connect(lambda: None)
+        wake.start(250)
+
+    rc = app.exec()
+    shutdown(app, window)
+    if tmp is not None:
+        tmp.cleanup()
+    return result["rc"] or int(rc)

@@ -16,7 +16,16 @@ if str(ROOT) not in sys.path:
 
 import pytest  # noqa: E402
 
-SHARED = ROOT.parent / "shared"
+
+def _find_shared() -> Path:
+    """The shared real inputs: $FITLENS_SHARED, ../shared beside the checkout, or /work/shared."""
+    for cand in (os.environ.get("FITLENS_SHARED"), ROOT.parent / "shared", "/work/shared"):
+        if cand and (Path(cand) / "corpus").is_dir():
+            return Path(cand)
+    return ROOT.parent / "shared"
+
+
+SHARED = _find_shared()
 CORPUS = SHARED / "corpus"
 ZOO = SHARED / "zoo"
 CASES = SHARED / "cases"

@@ -1,0 +1,326 @@
+"""``stuck_at_chance``: the model predicts one class, or guesses.
+
+Three rules, any of which flags the run (CASES.md case 20, corpus 031/036/063):
+
+A. *Frozen accuracy*: an accuracy is constant within ``frozen_tol`` from its
+   first evaluations (start within ``max_start``) over at least
+   ``frozen_fraction`` of the run, below a perfect score, and the training
+   accuracy is not clearly above it. A classifier whose decisions never change
+   while the loss moves predicts the same class for every sample; the constant
+   is that class's share of the data (the majority-class rate). When the class
+   count/majority rate is known (``--data``) it is compared with it.
+B. *At chance*: an accuracy stays within ``max(acc_tol, acc_tol_rel/K)`` of
+   1/K for the whole run (never rising above it) while the loss of the same
+   side is at ln K (the cross-entropy of a uniform guess: 0.6931 for two
+   classes) or flat near it. K is the known class count, or inferred from
+   the accuracy and checked against the loss.
+C. *One-class F1 identity*: at an evaluation, a macro-F1 ``F`` and accuracy
+   ``a`` satisfy ``F = (2a / (1 + a)) / K`` for an integer ``K >= 2``: exactly
+   the macro-F1 of always predicting one class that makes up ``a`` of the data
+   (Hugging Face classifiers report both; corpus 063).
+
+Runs whose accuracy froze *after* learning (overfitting runs at 100 % train
+accuracy, validation accuracy constant late in training) are not stuck: rule A
+needs the freeze from the start, rule B needs the accuracy never above chance.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from analysis import naming
+from analysis.detectors.prep import Context, View, fmt, jnum
+from analysis.detectors.progress import _med3
+from analysis.model import Finding
+
+
+def _frozen_from(y: np.ndarray, tol: float) -> int:
+    """Smallest i such that y[i:] spans at most ``tol`` (len(y)-1 at worst)."""
+    sufmax = np.maximum.accumulate(y[::-1])[::-1]
+    sufmin = np.minimum.accumulate(y[::-1])[::-1]
+    return int(np.argmax((sufmax - sufmin) <= tol))
+
+
+def _side_loss(ctx: Context, acc: View) -> View | None:
+    """The loss of the same side (``val_loss`` for ``val_accuracy``...)."""
+    same = [v for v in ctx.of("loss", acc.role) if v.m]
+    if not same:
+        return None
+    base = naming.base_name(acc.name).lower()
+    for v in same:  # prefer a plain 'loss' over auxiliary losses
+        if naming.base_name(v.name).lower() in ("loss", "epoch_loss") or base in v.name.lower():
+            return v
+    return same[0]
+
+
+def guess_classes(ctx: Context, a: float, loss: float | None) -> tuple[int, str] | None:
+    """Class count K such that accuracy ``a`` is chance (≈ 1/K).
+
+    Returns (K, how) with how = "given" (``ChanceConfig.n_classes``) or
+    "inferred" (from the accuracy; ties broken by the loss ≈ ln K), or None
+    when ``a`` is not near any 1/K. See :func:`classes_consistent` for the
+    whole range of K an accuracy allows.
+    """
+    cfg = ctx.cfg.chance
+    if cfg.n_classes:
+        K = int(cfg.n_classes)
+        return (K, "given") if abs(a - 1 / K) <= max(cfg.acc_tol, cfg.acc_tol_rel / K) else None
+    if not (0 < a < 0.75):
+        return None
+    r = 1.0 / a
+    cands = [K for K in {math.floor(r), math.ceil(r)} if 2 <= K <= 1000
+             and abs(a - 1 / K) <= max(cfg.acc_tol, cfg.acc_tol_rel / K)]
+    if not cands:
+        return None
+    cands.sort(key=lambda K: (abs(a * K - 1), abs(loss / math.log(K) - 1) if loss else 0))
+    return cands[0], "inferred"
+
+
+def classes_consistent(ctx: Context, lo: float, hi: float) -> tuple[int, int]:
+    """Range of K whose chance 1/K lies in the accuracy's observed band [lo, hi] (rounded)."""
+    cfg = ctx.cfg.chance
+    if cfg.n_classes:
+        return int(cfg.n_classes), int(cfg.n_classes)
+    k_lo = max(2, int(round(1.0 / hi))) if hi > 0 else 2
+    k_hi = max(k_lo, int(round(1.0 / lo))) if lo > 0 else 1000
+    return k_lo, min(k_hi, 1000)
+
+
+def _loss_note(L: View | None) -> tuple[str, dict]:
+    if L is None or L.k == 0:
+        return "", {}
+    first = float(np.median(L.ya[:3]))
+    last = float(np.median(L.ya[-3:]))
+    ev = {"loss": L.name, "loss_start": first, "loss_end": last}
+    if abs(last - first) <= 0.02 * max(abs(first), 1e-12):
+        return f"{L.name} stays flat at {fmt(last)}", ev
+    return f"{L.name} moved {fmt(first)} -> {fmt(last)}", ev
+
+
+def _frozen(ctx: Context, v: View) -> dict | None:
+    cfg = ctx.cfg.chance
+    y = v.ya
+    k = len(y)
+    s = _frozen_from(y, cfg.frozen_tol)
+    n_frozen = k - s
+    if s > cfg.max_start or n_frozen < cfg.frozen_fraction * k or n_frozen < cfg.min_points:
+        return None
+    val = float(np.median(y[s:]))
+    if val >= cfg.perfect:
+        return None
+    if v.role != "train":
+        tp = ctx.partner(v)
+        if tp is not None and tp.bounded and tp.k:
+            tr = tp.ya[(tp.xa >= v.xa[s])] if np.any(tp.xa >= v.xa[s]) else tp.ya
+            if float(np.median(tr)) > val + cfg.train_margin:
+                return None
+    L = _side_loss(ctx, v)
+    note, lev = _loss_note(L)
+    ev = {"rule": "frozen", "value": val, "range": float(np.ptp(y[s:])), "from_x": float(v.xa[s]),
+          "frozen_points": int(n_frozen), "points": int(k), **lev}
+    mr = ctx.cfg.chance.majority_rate
+    txt = (f"{v.name} is frozen at {fmt(val)} (range {fmt(float(np.ptp(y[s:])))}) for "
+           f"{n_frozen} of {k} evaluations ({ctx.span(float(v.xa[s]), float(v.xa[-1]))})"
+           + (f" while {note}" if note else "")
+           + f": the decisions never change, so the model gives every sample the same class and "
+             f"{fmt(val)} is that class's share of the data (the majority-class rate)")
+    if mr is not None:
+        ev["majority_rate"] = mr
+        txt += f"; the dataset's majority-class rate is {fmt(mr)}"
+    K = guess_classes(ctx, val, None)
+    if K:
+        txt += f"; it is also the chance level 1/{K[0]}"
+        ev["n_classes"] = K[0]
+    short = (f"{v.name} frozen at {fmt(val)} over {ctx.span(float(v.xa[s]), float(v.xa[-1]))}"
+             + (f" while {note}" if note else ""))
+    return {"view": v, "text": txt, "short": short, "evidence": ev, "start": float(v.xa[s]),
+            "loss": L, "rule": "frozen"}
+
+
+def _at_chance(ctx: Context, v: View) -> dict | None:
+    cfg = ctx.cfg.chance
+    y = _med3(v.ya)
+    a = float(np.median(v.ya))
+    L = _side_loss(ctx, v)
+    Lmed = float(np.median(L.ya)) if L is not None and L.k else None
+    g = guess_classes(ctx, a, Lmed)
+    if g is None:
+        return None
+    K, how = g
+    chance = 1.0 / K
+    tol = max(cfg.acc_tol, cfg.acc_tol_rel / K)
+    if float(np.max(y)) > chance + 2 * tol or float(np.min(y)) < chance - 2 * tol:
+        return None
+    lnk = math.log(K)
+    if v.role != "train":
+        tp = ctx.partner(v)
+        if tp is not None and tp.bounded and tp.k >= 3:
+            if float(np.max(_med3(tp.ya))) >= chance + max(cfg.learned_margin, 2 * tol):
+                ctx.extra["val_at_chance"] = f"{fmt(a)} ≈ 1/{K}"
+                return None
+    k_lo, k_hi = classes_consistent(ctx, *np.percentile(v.ya, [10, 90]))
+    k_lo, k_hi = min(k_lo, K), max(k_hi, K)
+    ev = {"rule": "chance", "accuracy_median": a, "accuracy_range": [float(np.min(v.ya)),
+                                                                    float(np.max(v.ya))],
+          "chance": chance, "n_classes": K, "n_classes_from": how, "ln_k": lnk,
+          "n_classes_range": [k_lo, k_hi]}
+    one_k = k_lo == k_hi or how == "given"
+    k_txt = f"1/{K}" if one_k else \
+        f"1/K for K ≈ {k_lo}-{k_hi} classes (1/{K} = {fmt(chance)} the closest; pass --data or " \
+        "[chance] n_classes to pin it)"
+    ln_txt = f"ln {K} = {fmt(lnk)}" if one_k else \
+        f"ln K = {fmt(math.log(k_lo))}-{fmt(math.log(k_hi))}"
+    loss_txt = ""
+    if L is not None and Lmed is not None:
+        first = float(np.median(L.ya[:3]))
+        last = float(np.median(L.ya[-3:]))
+        flat = abs(last - first) <= 0.1 * max(abs(first), 1e-12)
+        at_lnk = abs(Lmed / lnk - 1) <= cfg.loss_tol
+        near = (1 - cfg.loss_tol) <= Lmed / lnk <= 1.5
+        if not (at_lnk or (flat and near)):
+            return None
+        ev.update({"loss": L.name, "loss_median": Lmed, "loss_start": first, "loss_end": last})
+        if at_lnk:
+            loss_txt = (f"; {L.name} {fmt(Lmed)} ≈ ln {K} = {fmt(lnk)}, the loss of predicting "
+                        f"1/{K} for every class: the model outputs the same probabilities for "
+                        "every sample")
+        else:
+            loss_txt = (f"; {L.name} stays flat ({fmt(first)} -> {fmt(last)}), at or above "
+                        f"{ln_txt} (a uniform guess): nothing has been learned yet")
+    txt = (f"{v.name} stays at chance for the whole run: median {fmt(a)}, range "
+           f"{fmt(float(np.min(v.ya)))}-{fmt(float(np.max(v.ya)))} ≈ "
+           + (f"1/{K} = {fmt(chance)}" if k_txt == f"1/{K}" else k_txt)
+           + (" (class count given)" if how == "given" else "") + loss_txt)
+    short = f"{v.name} at chance (median {fmt(a)} ≈ {'1/' + str(K) if one_k else '1/K'})" + (
+        f", {L.name} {fmt(Lmed)} vs {ln_txt}" if L is not None and Lmed is not None else "")
+    return {"view": v, "text": txt, "short": short, "evidence": ev, "start": float(v.xa[0]),
+            "loss": L, "rule": "chance"}
+
+
+def _one_class_f1(ctx: Context) -> list[dict]:
+    cfg = ctx.cfg.chance
+    out = []
+    for f1 in ctx.views.values():
+        if "f1" not in naming.base_name(f1.name).lower() or f1.m == 0:
+            continue
+        accs = [v for v in ctx.views.values()
+                if v.role == f1.role and naming.is_accuracy(v.name) and v.m]
+        if not accs:
+            continue
+        acc = accs[0]
+        xs, ia, ib = np.intersect1d(acc.x, f1.x, return_indices=True)
+        if len(xs) == 0:
+            continue
+        a = acc.y[ia]
+        F = f1.y[ib]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p = 2 * a / (1 + a)
+            K = np.rint(p / F)
+            hit = (K >= 2) & (np.abs(p / K - F) <= cfg.f1_tol * F) & (a >= 0.5)
+        idx = np.flatnonzero(hit)
+        if len(idx) == 0:
+            continue
+        i0, i1 = int(idx[0]), int(idx[-1])
+        a0, K0 = float(a[i0]), int(K[i0])
+        later = acc.y[acc.x > xs[i1]]
+        ev = {"rule": "one_class_f1", "accuracy": acc.name, "f1": f1.name,
+              "points": [{"x": float(xs[i]), "accuracy": float(a[i]), "f1": float(F[i]),
+                          "n_classes": int(K[i])} for i in idx[:10]]}
+        txt = (f"at {ctx.at(float(xs[i0]))} {acc.name} is {fmt(a0)} with {f1.name} "
+               f"{fmt(float(F[i0]))} = (2·{fmt(a0)}/{fmt(1 + a0)})/{K0}: exactly the macro-F1 of "
+               f"always predicting one class of {K0}, a class that makes up {a0 * 100:.1f}% of "
+               "the evaluation set")
+        if len(idx) > 1:
+            txt += f" ({len(idx)} evaluations in all, the last at {ctx.at(float(xs[i1]))})"
+        beaten = bool(len(later) and float(np.max(later)) > a0)
+        if len(later):
+            ev["later_max_accuracy"] = float(np.max(later))
+            txt += (f"; later evaluations reached at most {fmt(float(np.max(later)))}"
+                    + (" — never better than always predicting that class" if not beaten else ""))
+        out.append({"view": acc, "text": txt, "short": txt, "evidence": ev, "start": float(xs[i0]),
+                    "end": float(xs[i1]), "loss": None, "rule": "one_class_f1",
+                    "recovered": beaten})
+    return out
+
+
+def detect_chance(ctx: Context) -> list[Finding]:
+    """Stuck at chance / majority class (rules A, B, C in the module docstring)."""
+    cfg = ctx.cfg.chance
+    hits: list[dict] = []
+    for v in ctx.views.values():
+        if not (naming.is_accuracy(v.name) and v.bounded) and "auc" not in v.name.lower():
+            continue
+        if v.name in ctx.duplicates:
+            continue
+        if v.k < cfg.min_points:
+            ctx.skip(v, "stuck_at_chance", f"{v.k} points, need {cfg.min_points}")
+            continue
+        h = _frozen(ctx, v) if naming.is_accuracy(v.name) else None
+        if h is None:
+            h = _at_chance(ctx, v)
+        if h is not None:
+            hits.append(h)
+    hits += _one_class_f1(ctx)
+    if not hits:
+        return []
+    # one finding per run: the validation side leads
+    hits.sort(key=lambda h: (h["view"].role == "train", h["rule"] == "one_class_f1"))
+    lead = hits[0]
+    v: View = lead["view"]
+    msg = lead["text"]
+    if len(hits) > 1:
+        msg += ". Also: " + "; ".join(h["short"] for h in hits[1:])
+    msg += "."
+    # causes, ranked by what the curves show
+    L = lead["loss"]
+    loss_moving = False
+    first_huge = False
+    if L is not None and L.k >= 3:
+        first = float(np.median(L.ya[:3]))
+        last = float(np.median(L.ya[-3:]))
+        loss_moving = abs(first - last) > 0.02 * max(abs(first), 1e-12)
+    for Lv in ctx.of("loss"):
+        if Lv.m >= 3 and Lv.y[0] > 0 and Lv.y[0] >= 100 * max(float(np.median(Lv.y[1:])), 1e-12):
+            first_huge = True
+    nonfinite_loss = any(s.n_nonfinite for n, s in ctx.run.series.items()
+                         if naming.family(n) == "loss")
+    imbalance = "class imbalance: always predicting the majority class already scores this " \
+                "accuracy, and the loss can improve without any decision changing"
+    causes = []
+    if nonfinite_loss:
+        causes.append("the weights became NaN (see the non_finite finding): every output is the same")
+    if first_huge:
+        causes.append("unscaled inputs: the first-epoch loss was orders of magnitude above the "
+                      "rest, the units saturated and never recovered")
+    if lead["rule"] in ("frozen", "one_class_f1") and loss_moving:
+        causes += [imbalance,
+                   "too strong regularisation (large L2) or too small a model: all outputs pulled "
+                   "to the class prior"]
+        causes += ["learning rate too high (saturated or dead units) or too low"]
+        remedies = ["class_weight", "random_oversample", "smote", "l2", "learning_rate",
+                    "standardize"]
+    else:
+        causes += ["learning rate too high (units saturated, dead ReLUs) or far too low",
+                   "output layer and loss do not match (e.g. a single-unit softmax, labels not "
+                   "encoded the way the loss expects)"]
+        if not first_huge:
+            causes.append("unscaled inputs saturating the activations")
+        causes.append(imbalance)
+        remedies = ["learning_rate", "standardize", "class_weight", "random_oversample"]
+    severity = "critical"
+    if lead["rule"] == "one_class_f1" and lead.get("recovered") and len(hits) == 1:
+        severity = "warning"
+    if lead["rule"] == "chance" and L is None:
+        severity = "warning"  # accuracy alone near 1/K: no loss to confirm
+    start = lead["start"]
+    end = lead.get("end", float(v.xa[-1]))
+    ev = {"lead": lead["evidence"]}
+    if len(hits) > 1:
+        ev["also"] = {h["view"].name: h["evidence"] for h in hits[1:]}
+    if v.percent:
+        ev["percent"] = True
+    conf = 0.9 if lead["rule"] in ("frozen", "one_class_f1") else (0.8 if L is not None else 0.5)
+    return [ctx.finding("stuck_at_chance", severity, v.name, jnum(start), jnum(end), msg, ev,
+                        list(dict.fromkeys(causes)), remedies, conf)]

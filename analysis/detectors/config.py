@@ -1,0 +1,515 @@
+"""Detector thresholds: frozen dataclasses with documented defaults, loadable from TOML.
+
+Every threshold names where it comes from. The sources:
+
+- Keras ``EarlyStopping`` (``min_delta=0``, ``patience``; a value counts as an
+  improvement when ``current < best - min_delta``; training stops at
+  ``best_epoch + patience``) and ``ReduceLROnPlateau`` (``patience=10``,
+  ``min_delta=1e-4``, ``factor=0.1``): keras/src/callbacks/early_stopping.py and
+  reduce_lr_on_plateau.py (Keras 3). The Keras guide's EarlyStopping example uses
+  ``patience=3``.
+- AutoTrainer (Zhang et al., ICSE 2021, "AUTOTRAINER: An Automatic DNN Training
+  Problem Detection and Repair System"; ``utils/monitor.py``): unstable training =
+  accuracy local maxima/minima differing by ``zeta=0.03`` in at least
+  ``eta=20 %`` of the epochs; NaN loss or ``val_loss >= 1e5`` = exploding;
+  train/validation accuracy gap >= 0.07 (train > 0.9) or >= 0.1 = "test not well".
+- TFCheck (Ben Braiek & Khomh, QRS 2019) and its successor TheDeepChecker, and
+  UMLAUT (Schoop, Huang & Hartmann, CHI 2021): loss not decreasing,
+  loss exploding, NaN, unnormalised inputs (features outside roughly [-1, 1] /
+  very different ranges), validation accuracy above training accuracy.
+- TensorBoard's own reading of a loss spike: tensorflow/tensorboard #6796 and
+  ``../shared/cases/CASES.md`` case 15 (a spike is a value above 10x the median
+  around it).
+- Google's "Imbalanced data" guide (developers.google.com/machine-learning/data-prep):
+  minority share 20-40 % mild, 1-20 % moderate, < 1 % extreme.
+- imbalanced-learn's SMOTE: ``k_neighbors=5`` needs at least 6 minority samples
+  (CASES.md case 27).
+
+:func:`load_config` reads a TOML file with one table per detector
+(``[overfitting]``, ``[plateau]``...) plus top-level keys; anything not given
+keeps its default. ``resources/detectors.toml`` lists every key with its default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+
+
+@dataclass(frozen=True)
+class OverfittingConfig:
+    """Validation side worse than its best while the training side still improves.
+
+    Attributes
+    ----------
+    patience : int
+        Evaluations after the best one without improvement before judging
+        (EarlyStopping ``patience``; the Keras guide's example uses 3).
+    min_delta : float
+        EarlyStopping ``min_delta``: an improvement must beat the best by more
+        than this (absolute, in the metric's unit). Keras default 0.
+    min_rise : float
+        How much worse than its best the validation loss must end, relative to
+        ``|best|`` (0.05 = 5 %). Below it the tail is a plateau, not overfitting.
+    warning_rise, critical_rise : float
+        Relative rise at which the finding becomes a warning / critical (below
+        ``warning_rise`` it is ``info``: an onset that EarlyStopping would catch).
+    min_train_gain : float
+        The training loss must fall by at least this fraction after the best
+        validation epoch (otherwise the validation rise is not overfitting)...
+    flat_train_tol : float
+        ...unless the validation loss rose by ``critical_rise`` or more while
+        the training loss got at most this fraction worse: a validation loss
+        that doubles while training stays where it was is still a widening
+        generalisation gap (reported as a warning, corpus 020).
+    score_min_drop : float
+        For score pairs (accuracy...): absolute drop of the validation score
+        from its best (median of the best and its two neighbours) while the
+        training score still rises.
+    gap_high, gap_low : float
+        AutoTrainer's "test not well": training minus validation accuracy of at
+        least ``gap_high`` when training accuracy is above 0.9, else ``gap_low``;
+        with the gap widened by at least ``gap_widen`` since the best validation
+        score this is overfitting even when the losses are too noisy to tell
+        (corpus 050).
+    noise_k : float
+        The validation loss must end more than ``noise_k`` x its point-to-point
+        noise (:func:`analysis.detectors.prep.noise_sd`) above its best (median
+        of the best and its neighbours), so the deepest dip of a noisy curve is
+        not mistaken for a turn.
+    end_points : int
+        The end level is the median of the last ``end_points`` values, so one
+        noisy last epoch does not decide.
+    """
+
+    patience: int = 3
+    min_delta: float = 0.0
+    min_rise: float = 0.05
+    warning_rise: float = 0.10
+    critical_rise: float = 0.50
+    min_train_gain: float = 0.05
+    flat_train_tol: float = 0.25
+    score_min_drop: float = 0.03
+    gap_high: float = 0.07
+    gap_low: float = 0.10
+    gap_widen: float = 0.05
+    noise_k: float = 2.0
+    end_points: int = 3
+
+
+@dataclass(frozen=True)
+class PlateauConfig:
+    """The monitored metric has not improved by ``min_delta`` for ``patience`` evaluations.
+
+    Attributes
+    ----------
+    patience : int
+        ReduceLROnPlateau default (10 epochs). For short runs the patience used
+        is ``min(patience, max(min_patience, ceil(patience_fraction * n)))``.
+    min_patience : int
+        Smallest patience used on short runs.
+    patience_fraction : float
+        Patience as a fraction of the run length for short runs.
+    min_delta : float
+        ReduceLROnPlateau default ``1e-4`` (absolute).
+    min_delta_rel : float
+        ``min_delta`` is at least this fraction of the current best, as in
+        PyTorch's ``ReduceLROnPlateau(threshold_mode='rel')`` (whose default is
+        1e-4; FitLens uses 1e-3 = 0.1 %). Unit-free: a loss of 3,000 and a loss
+        of 0.3 are judged alike, and a loss falling over twelve decades (corpus
+        045) never looks flat.
+    noise_k : float
+        FitLens extension: ``min_delta`` is at least ``noise_k`` times the
+        point-to-point noise (:func:`analysis.detectors.prep.noise_sd`, relative
+        for positive losses), so a noisy plateau whose noise sets a new record
+        now and then still counts as a plateau.
+    """
+
+    patience: int = 10
+    min_patience: int = 3
+    patience_fraction: float = 0.25
+    min_delta: float = 1e-4
+    min_delta_rel: float = 0.001
+    noise_k: float = 1.0
+
+
+@dataclass(frozen=True)
+class SlowConvergenceConfig:
+    """Still improving steadily when training ended.
+
+    The last ``tail_fraction`` of the run (at least ``min_tail`` points) must
+    improve in at least ``min_improving`` of its steps with a significant slope
+    (t <= ``-min_t``). The per-step gains are fitted with a geometric decay
+    ``d_k = d_0 q^k`` (q = 1: no sign of slowing down) and projected over
+    ``horizon_fraction`` x the run length. It is slow convergence when that
+    projected gain is at least ``min_gain_level`` of the current level and
+    ``min_gain_progress`` of the progress made so far, or at least
+    ``strong_gain_progress`` of the progress made so far (linear crawl at a tiny
+    learning rate).
+
+    Attributes
+    ----------
+    tail_fraction, min_tail, min_improving, min_t, horizon_fraction,
+    min_gain_level, min_gain_progress, strong_gain_progress, min_points
+        See above. ``min_points``: shorter series are not judged.
+    """
+
+    tail_fraction: float = 0.2
+    min_tail: int = 5
+    min_improving: float = 0.7
+    min_t: float = 3.0
+    horizon_fraction: float = 0.5
+    min_gain_level: float = 0.10
+    min_gain_progress: float = 0.02
+    strong_gain_progress: float = 0.10
+    warning_gain_level: float = 0.25
+    min_points: int = 8
+
+
+@dataclass(frozen=True)
+class DivergenceConfig:
+    """Loss spikes, runaway growth, unbounded negative losses.
+
+    Attributes
+    ----------
+    spike_factor : float
+        A point is a spike when it exceeds ``spike_factor`` x the median of the
+        ``spike_window`` values before it (CASES.md case 15: "> 10x median").
+    spike_window : int
+        Values before a point that form its baseline.
+    recover_factor : float
+        A spike has recovered when a later value is below ``recover_factor`` x
+        the baseline.
+    growth_factor : float
+        Runaway growth: the training loss ends at least ``growth_factor`` x its
+        best and above where it started.
+    neg_growth : float
+        A loss that is negative and whose magnitude grows by this factor is
+        unbounded (a cross-entropy or MSE can never be negative).
+    """
+
+    spike_factor: float = 10.0
+    spike_window: int = 5
+    recover_factor: float = 2.0
+    growth_factor: float = 2.0
+    neg_growth: float = 10.0
+
+
+@dataclass(frozen=True)
+class OscillationConfig:
+    """Large up-and-down swings for a sustained stretch.
+
+    A swing is a local extremum; its size is the smaller of the move into it
+    and the move out of it (a zig-zag that goes and comes back). A swing is
+    large when its size is at least
+
+    - for scores in [0, 1] (accuracy, F1...): ``score_swing`` absolute
+      (AutoTrainer's ``zeta = 0.03``; FitLens uses the smaller of the two legs,
+      which is stricter than AutoTrainer's peak-to-trough);
+    - for losses and other metrics: ``rel_level`` x the local level (median
+      of the window) and ``rel_range`` x the series' range (p2-p98), both, so
+      wiggles of a loss that has long converged are not swings;
+    - validation/test curves also carry the sampling noise of the evaluation
+      set (one binomial s.d. of accuracy at p = 0.5 on 200 samples is 0.035),
+      so their swings must reach ``val_score_swing`` / ``val_rel_level``
+      (large jumps such as 0.39 <-> 0.93, corpus file 032) to count.
+
+    Swings are measured between turning points (AutoTrainer pairs local maxima
+    with minima), so a bump over several epochs counts with its full height.
+    It is oscillation when a cluster of large swings, each at most ``window``
+    points from the next, holds at least ``min_swings`` of them and they are at
+    least ``min_density`` of the cluster's points (AutoTrainer's ``eta = 0.2``). Series longer than ``max_points``,
+    and per-batch series (``*_step``, ``batch`` in the name) in blocks of at
+    least ``batch_block`` points, are judged on block means: the minibatch
+    noise averages out and only swings of the epoch-level curve remain.
+    Differences across segment boundaries (restarts, CSVLogger running means
+    that restart each epoch, CASES.md case 13) are never swings.
+    """
+
+    window: int = 10
+    min_swings: int = 3
+    min_density: float = 0.2
+    score_swing: float = 0.03
+    rel_level: float = 0.10
+    rel_range: float = 0.10
+    val_score_swing: float = 0.10
+    val_rel_level: float = 0.25
+    max_points: int = 500
+    batch_block: int = 20
+    min_points: int = 6
+
+
+@dataclass(frozen=True)
+class ChanceConfig:
+    """Accuracy pinned at chance (1/K) or frozen at the majority-class rate.
+
+    Attributes
+    ----------
+    n_classes : int or None
+        Number of classes when known (from ``--data`` or the retrain dialog);
+        otherwise K is inferred from the accuracy (≈ 1/K) and the loss (≈ ln K).
+    majority_rate : float or None
+        Share of the most frequent class when known.
+    frozen_tol : float
+        An accuracy is frozen when its range over the stretch is at most this
+        (1e-4 = one sample in 10,000; float32 noise is ~1e-7).
+    frozen_fraction : float
+        The frozen stretch covers at least this share of the run...
+    max_start : int
+        ...and starts within the first ``max_start`` evaluations (a model that
+        predicts one class does so from the first epochs; a curve that froze
+        after learning is a plateau).
+    perfect : float
+        Accuracies frozen at or above this are a perfect fit, not chance.
+    train_margin : float
+        A frozen validation accuracy is not "stuck" when the training accuracy
+        of the same run is clearly above it (memorising, not predicting one class).
+    learned_margin : float
+        Rule B: a validation accuracy at chance is not "stuck" when the
+        training accuracy rose this far above chance (the model memorises; the
+        overfitting finding says that validation never left chance).
+    acc_tol : float
+        |accuracy - 1/K| at most ``max(acc_tol, acc_tol_rel / K)`` counts as chance.
+    acc_tol_rel : float
+        See ``acc_tol``.
+    loss_tol : float
+        |loss / ln K - 1| at most this counts as "loss at ln K"
+        (CASES.md case 20: 0.6931 = ln 2).
+    f1_tol : float
+        Relative tolerance of the macro-F1 identity of a one-class predictor,
+        ``F1 = (2a / (1 + a)) / K`` (corpus file 063).
+    min_points : int
+        Shorter accuracy series are not judged.
+    """
+
+    n_classes: int | None = None
+    majority_rate: float | None = None
+    frozen_tol: float = 1e-4
+    frozen_fraction: float = 0.8
+    max_start: int = 2
+    perfect: float = 0.999
+    train_margin: float = 0.03
+    learned_margin: float = 0.2
+    acc_tol: float = 0.03
+    acc_tol_rel: float = 0.15
+    loss_tol: float = 0.05
+    f1_tol: float = 0.01
+    min_points: int = 4
+
+
+@dataclass(frozen=True)
+class ScheduleConfig:
+    """Learning rate cut although the metric was improving (CASES.md case 24).
+
+    Attributes
+    ----------
+    min_cuts : int
+        At least this many learning-rate reductions...
+    min_improving_cuts : float
+        ...of which at least this share happened while some validation score
+        (higher is better) had just set a new best: ReduceLROnPlateau treated
+        it as lower-is-better (``mode='auto'`` on a name without "acc").
+    """
+
+    min_cuts: int = 2
+    min_improving_cuts: float = 0.99
+
+
+@dataclass(frozen=True)
+class DatasetConfig:
+    """Dataset checks (``--data``).
+
+    Attributes
+    ----------
+    mild_minority, moderate_minority, extreme_minority : float
+        Minority-class share relative to a balanced share ``1/K`` below which
+        the imbalance is mild (info) / moderate (warning) / extreme (critical):
+        for two classes 40 %, 20 % and 1 % of the rows (Google's imbalanced-data
+        guide).
+    smote_k : int
+        imbalanced-learn SMOTE's default ``k_neighbors``; fewer than ``k + 1``
+        minority samples break it (CASES.md case 27).
+    scale_ratio : float
+        Feature standard deviations more than this factor apart (two orders of
+        magnitude) are unscaled (UMLAUT / LeCun et al. "Efficient BackProp":
+        inputs should have similar variance).
+    large_magnitude : float
+        A feature whose typical magnitude (median |x| or std) is at least this is
+        unscaled on its own (raw pixel values 0-255, incomes, areas).
+    max_rows : int
+        Larger datasets are checked on an evenly spaced sample of this many rows
+        (missing values and overlap are always counted on all rows).
+    """
+
+    mild_minority: float = 0.8
+    moderate_minority: float = 0.4
+    extreme_minority: float = 0.02
+    smote_k: int = 5
+    scale_ratio: float = 100.0
+    large_magnitude: float = 100.0
+    max_rows: int = 200_000
+
+
+@dataclass(frozen=True)
+class DetectorConfig:
+    """Thresholds of all detectors.
+
+    Attributes
+    ----------
+    min_points : int
+        Series with fewer finite points are not judged for trends (overfitting,
+        plateau, slow convergence, oscillation); an ``info`` finding of kind
+        ``not_judged`` says so.
+    max_points : int
+        Longer series are reduced to this many block means before trend
+        analysis (vectorised; spikes and NaN are still found on every point).
+    """
+
+    min_points: int = 5
+    max_points: int = 2000
+    overfitting: OverfittingConfig = field(default_factory=OverfittingConfig)
+    plateau: PlateauConfig = field(default_factory=PlateauConfig)
+    slow_convergence: SlowConvergenceConfig = field(default_factory=SlowConvergenceConfig)
+    divergence: DivergenceConfig = field(default_factory=DivergenceConfig)
+    oscillation: OscillationConfig = field(default_factory=OscillationConfig)
+    chance: ChanceConfig = field(default_factory=ChanceConfig)
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    dataset: DatasetConfig = field(default_factory=DatasetConfig)
+
+
+def _section_types() -> dict[str, type]:
+    return {
+        "overfitting": OverfittingConfig,
+        "plateau": PlateauConfig,
+        "slow_convergence": SlowConvergenceConfig,
+        "divergence": DivergenceConfig,
+        "oscillation": OscillationConfig,
+        "chance": ChanceConfig,
+        "schedule": ScheduleConfig,
+        "dataset": DatasetConfig,
+    }
+
+
+def _coerce(section: str, key: str, value, default):
+    where = f"[{section}] {key}" if section else key
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise ValueError(f"{where} must be true or false, got {value!r}")
+        return value
+    if isinstance(default, int) and not isinstance(default, bool):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"{where} must be an integer, got {value!r}")
+        if value < 0:
+            raise ValueError(f"{where} must be >= 0, got {value!r}")
+        return value
+    if isinstance(default, float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"{where} must be a number, got {value!r}")
+        if value != value or value < 0:
+            raise ValueError(f"{where} must be a number >= 0, got {value!r}")
+        return float(value)
+    # Optional fields (default None): n_classes (int), majority_rate (float)
+    if key == "n_classes":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 2:
+            raise ValueError(f"{where} must be an integer >= 2, got {value!r}")
+        return value
+    if key == "majority_rate":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
+            raise ValueError(f"{where} must be a number in (0, 1], got {value!r}")
+        return float(value)
+    raise ValueError(f"{where}: unsupported value {value!r}")
+
+
+def config_from_dict(data: dict) -> DetectorConfig:
+    """Build a :class:`DetectorConfig` from a nested dict (a parsed TOML document).
+
+    Parameters
+    ----------
+    data : dict
+        Top-level keys of :class:`DetectorConfig` and one table per detector.
+
+    Raises
+    ------
+    ValueError
+        Unknown table or key, or a value of the wrong type; the message is one
+        line naming the table and key.
+    """
+    sections = _section_types()
+    base = DetectorConfig()
+    top: dict = {}
+    for key, value in data.items():
+        if key in sections:
+            if not isinstance(value, dict):
+                raise ValueError(f"[{key}] must be a table, got {value!r}")
+            cls = sections[key]
+            defaults = getattr(base, key)
+            known = {f.name for f in fields(cls)}
+            kw = {}
+            for k, v in value.items():
+                if k not in known:
+                    raise ValueError(
+                        f"unknown key {k!r} in [{key}] (known: {', '.join(sorted(known))})")
+                kw[k] = _coerce(key, k, v, getattr(defaults, k))
+            top[key] = dataclasses.replace(defaults, **kw)
+        elif key in ("min_points", "max_points"):
+            top[key] = _coerce("", key, value, getattr(base, key))
+        else:
+            known = sorted(["min_points", "max_points", *sections])
+            raise ValueError(f"unknown key or table {key!r} (known: {', '.join(known)})")
+    cfg = dataclasses.replace(base, **top)
+    if cfg.max_points < 10:
+        raise ValueError(f"max_points must be >= 10, got {cfg.max_points}")
+    return cfg
+
+
+def load_config(path: str | os.PathLike) -> DetectorConfig:
+    """Read detector thresholds from a TOML file.
+
+    Parameters
+    ----------
+    path : str or path-like
+        TOML file; see ``resources/detectors.toml`` for every key and default.
+
+    Returns
+    -------
+    DetectorConfig
+
+    Raises
+    ------
+    OSError
+        The file cannot be opened.
+    ValueError
+        Invalid TOML, an unknown table/key or a wrong value type; one line.
+    """
+    with open(path, "rb") as fh:
+        raw = fh.read()
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 text (byte {exc.start})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError("invalid TOML: " + " ".join(str(exc).split())) from None
+    return config_from_dict(data)
+
+
+def config_to_dict(cfg: DetectorConfig) -> dict:
+    """The config as a nested dict (for the GUI's settings and ``--json`` echoes)."""
+    return dataclasses.asdict(cfg)
+
+
+def with_class_info(cfg: DetectorConfig | None, n_classes: int | None,
+                    majority_rate: float | None) -> DetectorConfig:
+    """A copy of ``cfg`` whose chance detector knows the class count and majority rate.
+
+    Values already set in the config win (the user wrote them on purpose).
+    """
+    cfg = cfg or DetectorConfig()
+    ch = cfg.chance
+    ch = dataclasses.replace(
+        ch,
+        n_classes=ch.n_classes if ch.n_classes is not None else n_classes,
+        majority_rate=ch.majority_rate if ch.majority_rate is not None else majority_rate,
+    )
+    return dataclasses.replace(cfg, chance=ch)

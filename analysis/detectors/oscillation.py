@@ -1,0 +1,206 @@
+"""``oscillation``: a metric swings up and down in large steps for a sustained stretch.
+
+See :class:`~analysis.detectors.config.OscillationConfig` for the rule and its
+sources (AutoTrainer's "unstable training": accuracy maxima/minima at least
+``zeta = 0.03`` apart in at least ``eta = 20 %`` of the epochs). FitLens'
+additions keep noise from passing as oscillation:
+
+- a swing must go *and come back* (the smaller of the two legs counts);
+- losses are judged against both their local level and their whole range, so
+  the wiggles of a converged loss (0.02 +- 0.005 after falling from 2.0) are not
+  swings;
+- long or per-batch series are judged on block means (minibatch noise averages
+  out), and moves across segment boundaries are ignored (restarts, and the
+  saw-tooth of running means that restart every epoch, CASES.md case 13).
+
+All vectorised: one pass of differences, a sliding-window median for the level
+and a convolution to count swings per window.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from analysis.detectors.prep import Context, View, block_reduce, fmt, within_segment_diff
+from analysis.model import Finding
+
+
+def _series_for(ctx: Context, v: View):
+    """(x, y, seg, block) the oscillation rule judges for this view."""
+    c = ctx.cfg.oscillation
+    block = 1
+    if v.m > c.max_points:
+        block = math.ceil(v.m / c.max_points)
+    if ctx.is_per_batch(v):
+        block = max(block, c.batch_block)
+    if block == 1:
+        return v.x, v.y, v.seg, 1
+    xb, yb, sb, _ = block_reduce(v.x, v.y, v.seg, block)
+    return xb, yb, sb, block
+
+
+def _rolling_median(y: np.ndarray, w: int) -> np.ndarray:
+    """Centred running median of odd width ``w`` (edges use the nearest full window)."""
+    k = len(y)
+    if k < w:
+        return np.full(k, float(np.median(y)))
+    med = np.median(sliding_window_view(y, w), axis=1)
+    h = w // 2
+    return np.concatenate([np.full(h, med[0]), med, np.full(k - len(med) - h, med[-1])])
+
+
+def swings(y: np.ndarray, seg: np.ndarray, thr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Large swings: turning points whose smaller leg is at least ``thr``.
+
+    The series is cut into legs between consecutive turning points (local
+    maxima/minima, flat steps ignored), as AutoTrainer pairs maxima with
+    minima. A turning point's swing is the smaller of the leg into it and the
+    leg out of it, so a bump that rises over three epochs and falls over two
+    counts once with its full height, and a one-sided trend never counts.
+
+    Parameters
+    ----------
+    y : ndarray, shape (k,)
+    seg : ndarray of int, shape (k,)
+        Segment per point; legs across a boundary never count.
+    thr : ndarray, shape (k,)
+        Threshold per point.
+
+    Returns
+    -------
+    big : ndarray of bool, shape (k,)
+        True at turning points that are large swings.
+    amp : ndarray of float, shape (k,)
+        Size of the swing at each turning point (0 elsewhere).
+    """
+    k = len(y)
+    big = np.zeros(k, dtype=bool)
+    amp = np.zeros(k)
+    if k < 3:
+        return big, amp
+    d = within_segment_diff(y, seg)
+    nz = np.flatnonzero(np.isfinite(d) & (d != 0))
+    if len(nz) < 2:
+        return big, amp
+    sgn = np.sign(d[nz])
+    change = np.flatnonzero(sgn[1:] != sgn[:-1]) + 1
+    tp = nz[change]  # the point where the later leg starts is the extremum
+    P = np.concatenate([[0], tp, [k - 1]])
+    legs = np.diff(y[P])
+    legs[seg[P[1:]] != seg[P[:-1]]] = 0.0
+    if len(P) < 3:
+        return big, amp
+    a = np.minimum(np.abs(legs[:-1]), np.abs(legs[1:]))
+    inner = P[1:-1]
+    amp[inner] = a
+    big[inner] = a >= thr[inner]
+    return big, amp
+
+
+def _judge(ctx: Context, v: View) -> dict | None:
+    c = ctx.cfg.oscillation
+    x, y, seg, block = _series_for(ctx, v)
+    k = len(y)
+    if k < c.min_points:
+        ctx.skip(v, "oscillation", f"{k} points{' (block means)' if block > 1 else ''}, "
+                                   f"need {c.min_points}")
+        return None
+    train = v.role == "train"
+    if v.bounded:
+        sw = c.score_swing if train else c.val_score_swing
+        thr = np.full(k, sw)
+        scale_txt = f"{sw:g} absolute"
+    else:
+        w = min(c.window, k)
+        lw = w if w % 2 else w - 1
+        level = np.abs(_rolling_median(y, max(lw, 3)))
+        rng = float(np.subtract(*np.percentile(y, [98, 2])))
+        rl = c.rel_level if train else c.val_rel_level
+        thr = np.maximum(rl * level, c.rel_range * rng)
+        thr = np.maximum(thr, 1e-12)
+        scale_txt = f"{rl:g} x level and {c.rel_range:g} x range"
+    big, amp = swings(y, seg, thr)
+    b = np.flatnonzero(big)
+    if len(b) < c.min_swings:
+        return None
+    # clusters of large swings at most `window` points apart; the largest qualifying one
+    cut = np.flatnonzero(np.diff(b) > c.window) + 1
+    best = None
+    for grp in np.split(b, cut):
+        i0, i1 = int(grp[0]), int(grp[-1])
+        span = i1 - i0 + 1
+        dens = len(grp) / max(span, 1)
+        if len(grp) >= c.min_swings and dens >= c.min_density:
+            if best is None or len(grp) > len(best):
+                best = grp
+    if best is None:
+        return None
+    i0, i1 = int(best[0]), int(best[-1])
+    # the stretch runs from the turning point before the first swing to the one after the last
+    tp = np.flatnonzero(amp > 0)
+    before = tp[tp < i0]
+    after = tp[tp > i1]
+    j0 = int(before[-1]) if len(before) else 0
+    j1 = int(after[0]) if len(after) else k - 1
+    a_in = amp[best]
+    rel = a_in / thr[best]
+    d = within_segment_diff(y[j0:j1 + 1], seg[j0:j1 + 1])
+    d = d[np.isfinite(d) & (d != 0)]
+    flips = float(np.mean(d[1:] * d[:-1] < 0)) if len(d) > 1 else 0.0
+    n_pts = j1 - j0 + 1
+    return {
+        "view": v, "x0": float(x[j0]), "x1": float(x[j1]),
+        "swings": int(len(best)), "points": int(n_pts), "median_swing": float(np.median(a_in)),
+        "max_swing": float(np.max(a_in)),
+        "strength": float(np.median(rel)) * len(best),
+        "flip_rate": round(flips, 3), "block": int(block), "threshold": scale_txt,
+        "lo": float(np.min(y[j0:j1 + 1])), "hi": float(np.max(y[j0:j1 + 1])),
+    }
+
+
+def detect_oscillation(ctx: Context) -> list[Finding]:
+    """One finding per run naming every oscillating loss/score, the strongest first."""
+    hits = []
+    for v in ctx.views.values():
+        if not (v.family == "loss" or v.bounded) or v.m == 0 or v.name in ctx.duplicates:
+            continue  # unbounded scores (DPO rewards, margins) have no scale to judge swings by
+        h = _judge(ctx, v)
+        if h is not None:
+            hits.append(h)
+    if not hits:
+        return []
+    hits.sort(key=lambda h: -h["strength"])
+    lead = hits[0]
+    v = lead["view"]
+    roles = {h["view"].role for h in hits}
+    names = ", ".join(h["view"].name for h in hits[1:])
+    per = "evaluations" if v.role != "train" else "logged values"
+    if lead["block"] > 1:
+        per = f"block means of {lead['block']} {per}"
+    msg = (f"{v.name} swings up and down between {fmt(lead['lo'])} and {fmt(lead['hi'])} over "
+           f"{ctx.span(lead['x0'], lead['x1'])}: {lead['swings']} large swings (peaks or troughs) "
+           f"in {lead['points']} {per} (median swing {fmt(lead['median_swing'])}, largest "
+           f"{fmt(lead['max_swing'])}; direction flips in {lead['flip_rate'] * 100:.0f}% of steps)")
+    if names:
+        msg += f"; also oscillating: {names}"
+    msg += "."
+    if roles == {"val"}:
+        msg += " The training curves are smooth: the swings come from evaluation."
+        causes = ["a small or unrepresentative validation set (each sample moves the score a lot)",
+                  "learning rate too high: each epoch lands the weights somewhere else",
+                  "BatchNorm statistics that differ between training and evaluation (small batches)"]
+        remedies = ["learning_rate", "reduce_lr_on_plateau", "batch_size"]
+    else:
+        causes = ["learning rate too high: updates overshoot the minimum",
+                  "batch size too small (noisy gradients)",
+                  "no learning-rate decay once the loss stops falling"]
+        remedies = ["learning_rate", "reduce_lr_on_plateau", "batch_size", "gradient_clipping"]
+    ev = {"metrics": {h["view"].name: {k: h[k] for k in (
+        "x0", "x1", "swings", "points", "median_swing", "max_swing", "flip_rate", "block",
+        "threshold", "lo", "hi")} for h in hits}}
+    conf = min(1.0, 0.5 + 0.1 * lead["swings"] / max(1, lead["points"] / 10))
+    return [ctx.finding("oscillation", "warning", v.name, lead["x0"], lead["x1"], msg, ev,
+                        causes, remedies, conf)]

@@ -1,0 +1,466 @@
+"""``overfitting``, ``plateau`` and ``slow_convergence``: is the run still getting better, and where?
+
+All three read the analysis points of a view (block means for long series) from
+the last fresh restart on (:meth:`analysis.detectors.prep.Context.fresh_start`),
+and count patience in *evaluations*: with ``validation_freq > 1`` or a Hugging
+Face ``eval_steps`` grid, one point is one evaluation, which is what Keras'
+callbacks count too (they only see epochs where the monitor was logged).
+
+- ``overfitting`` follows EarlyStopping: the best evaluation is the last one
+  that beat the best so far by more than ``min_delta``; the validation loss must
+  then stay un-improved for ``patience`` evaluations, end at least ``min_rise``
+  above the best (median of the last ``end_points`` values), while the training
+  loss of the same run keeps falling by at least ``min_train_gain``. Reported:
+  the best epoch (what ``restore_best_weights=True`` keeps), where EarlyStopping
+  would have stopped, how much worse the end is, the widening gap, and what the
+  validation accuracy did meanwhile (CASES.md case 22). Without a loss pair the
+  same test runs on score pairs (accuracy) with an absolute drop.
+- ``slow_convergence``: see :class:`~analysis.detectors.config.SlowConvergenceConfig`.
+- ``plateau`` follows ReduceLROnPlateau: no improvement by ``min_delta`` for
+  ``patience`` evaluations, with ``min_delta`` raised to the series' noise and
+  to 0.1 % of the best (PyTorch's relative threshold) so the rule is unit-free
+  (documented in :class:`~analysis.detectors.config.PlateauConfig`). A series
+  still improving steadily (slow convergence) is not on a plateau.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from analysis import naming
+from analysis.detectors.prep import (
+    Context,
+    View,
+    fmt,
+    jnum,
+    keras_improvements,
+    noise_sd,
+    ols_slope_t,
+    pct,
+    rel_noise,
+)
+from analysis.model import Finding
+
+
+def _med3(y: np.ndarray) -> np.ndarray:
+    """Running median of 3 (ends kept): removes single-point noise before interpolation."""
+    if len(y) < 3:
+        return y
+    out = y.copy()
+    out[1:-1] = np.median(sliding_window_view(y, 3), axis=1)
+    return out
+
+
+def _running_mean(y: np.ndarray, w: int) -> np.ndarray:
+    """Centred running mean of width ``w`` (shrinking at the ends), vectorised with cumsum."""
+    k = len(y)
+    if w <= 1 or k < 3:
+        return y
+    h = w // 2
+    c = np.concatenate([[0.0], np.cumsum(y)])
+    lo = np.clip(np.arange(k) - h, 0, k)
+    hi = np.clip(np.arange(k) + h + 1, 0, k)
+    return (c[hi] - c[lo]) / (hi - lo)
+
+
+def _values_at(view: View, xs, ctx: Context | None = None) -> np.ndarray:
+    """The view's smoothed values interpolated at ``xs`` (continuous step).
+
+    Epoch-level series get a running median of 3 (one noisy epoch does not
+    decide); per-batch series (:meth:`Context.is_per_batch`) a running mean over
+    ``oscillation.batch_block`` points, so a single minibatch is never "the
+    training loss at the best epoch".
+    """
+    y = view.ya
+    if ctx is not None and ctx.is_per_batch(view):
+        y = _running_mean(y, min(ctx.cfg.oscillation.batch_block, max(3, view.k // 5)))
+    else:
+        y = _med3(y)
+    return np.interp(np.atleast_1d(np.asarray(xs, dtype=float)), view.xa, y)
+
+
+def _score_companion(ctx: Context, val: View) -> View | None:
+    """The validation accuracy-like view that goes with ``val`` (for the over-confidence note).
+
+    Among the bounded scores of the same side, the one whose name shares the
+    longest prefix with ``val``'s (``fine_tune_val_accuracy`` for
+    ``fine_tune_val_loss``), accuracies first.
+    """
+    cands = [v for v in ctx.views.values()
+             if v.role == val.role and v.bounded and v.direction == "max" and v.m >= 2]
+    if not cands:
+        return None
+
+    def common(a: str, b: str) -> int:
+        n = 0
+        for ca, cb in zip(a.lower(), b.lower(), strict=False):
+            if ca != cb:
+                break
+            n += 1
+        return n
+
+    cands.sort(key=lambda v: (-common(v.name, val.name), "acc" not in v.name.lower()))
+    return cands[0]
+
+
+def _judge_overfit(ctx: Context, T: View | None, V: View) -> Finding | None:
+    cfg = ctx.cfg.overfitting
+    s0 = ctx.fresh_start(V)
+    xv, yv = V.xa[s0:], V.ya[s0:]
+    k = len(yv)
+    if k < ctx.cfg.min_points:
+        ctx.skip(V, "overfitting", f"{k} points, need {ctx.cfg.min_points}")
+        return None
+    is_loss = V.direction != "max"
+    imp = keras_improvements(yv, cfg.min_delta, V.direction)
+    b = imp[-1]
+    best = float(yv[b])
+    after = k - 1 - b
+    if after < cfg.patience:
+        return None
+    e = max(1, min(cfg.end_points, after))
+    end = float(np.median(yv[-e:]))
+    if is_loss:
+        if best <= 0:
+            return None
+        rise = (end - best) / best
+        # significance against the curve's noise uses the best's neighbourhood (median of 3),
+        # so the deepest dip of a noisy curve is not taken as its level
+        best_s = float(np.median(yv[b - 1:b + 2])) if 0 < b < k - 1 else best
+        if rise < cfg.min_rise or (end - best_s) <= cfg.noise_k * noise_sd(yv, V.sega[s0:]):
+            return None
+        ipk = b + int(np.argmax(yv[b:]))
+    else:
+        rise = best - end
+        best_s = float(np.median(yv[b - 1:b + 2])) if 0 < b < k - 1 else best
+        if best_s - end < cfg.score_min_drop or \
+                (best_s - end) <= cfg.noise_k * noise_sd(yv, V.sega[s0:]):
+            return None
+        ipk = b + int(np.argmin(yv[b:]))
+    xb, xe = float(xv[b]), float(xv[-1])
+    ev: dict = {
+        "monitor": V.name, "best": best, "best_x": xb, "end": end, "end_x": xe,
+        "worst": float(yv[ipk]), "worst_x": float(xv[ipk]),
+        ("rise" if is_loss else "drop"): round(float(rise), 4),
+        "evaluations_after_best": int(after),
+    }
+    stop_i = b + cfg.patience
+    x_stop = float(xv[stop_i]) if stop_i < k else None
+    ev["early_stopping"] = {"patience": cfg.patience, "min_delta": cfg.min_delta,
+                            "stop_x": x_stop, "restored_x": xb}
+    train_txt = ""
+    gap_txt = ""
+    flat_train = False
+    if T is not None:
+        tb = float(_values_at(T, xb, ctx)[0])
+        te = float(np.median(_values_at(T, xv[-e:], ctx)))
+        if is_loss:
+            gain = (tb - te) / max(abs(tb), 1e-12)
+            if gain >= cfg.min_train_gain:
+                train_txt = f" while {T.name} kept falling {fmt(tb)} -> {fmt(te)} ({pct(-gain)})"
+            elif rise >= cfg.critical_rise and gain >= -cfg.flat_train_tol:
+                train_txt = (f" while {T.name} stayed about where it was ({fmt(tb)} -> {fmt(te)}): "
+                             "the generalisation gap opened without the training loss improving")
+                flat_train = True
+            else:
+                return None
+        else:
+            gain = te - tb
+            if gain < 0.01 and te < ctx.cfg.chance.perfect:
+                return None
+            train_txt = f" while {T.name} kept rising {fmt(tb)} -> {fmt(te)}"
+        ev.update({"train": T.name, "train_at_best": tb, "train_end": te,
+                   "train_gain": round(float(gain), 4)})
+        if naming.partner(V.name, ctx.views) == T.name:  # same metric: the gap means something
+            gap_b = (best - tb) if is_loss else (tb - best)
+            gap_e = (end - te) if is_loss else (te - end)
+            ev.update({"gap_at_best": gap_b, "gap_end": gap_e})
+            if gap_e > gap_b:
+                gap_txt = f"; the gap widened {fmt(gap_b)} -> {fmt(gap_e)}"
+    word = "higher" if is_loss else "lower"
+    amount = pct(rise) if is_loss else f"{fmt(rise)} lower"
+    msg = (f"{V.name} was best at {ctx.at_keras(xb, V)} ({fmt(best)}) and ended "
+           + (f"{pct(rise)} {word}" if is_loss else amount)
+           + f" at {fmt(end)} ({ctx.at(xe)}; worst {fmt(float(yv[ipk]))} at "
+           f"{ctx.at(float(xv[ipk]))}){train_txt}{gap_txt}.")
+    # what the validation accuracy did meanwhile (CASES.md case 22)
+    comp = _score_companion(ctx, V) if is_loss else None
+    if comp is not None:
+        ab = float(_values_at(comp, xb, ctx)[0])
+        ae = float(np.median(comp.y[comp.x >= xv[-e]])) if np.any(comp.x >= xv[-e]) else ab
+        ev["val_score"] = {"name": comp.name, "at_best": ab, "end": ae}
+        if ae > ab + 0.005:
+            msg += (f" {comp.name} still crept up {fmt(ab)} -> {fmt(ae)}: the model grows "
+                    "over-confident on the samples it gets wrong (loss rises, accuracy does not fall).")
+        elif ae < ab - 0.005:
+            msg += f" {comp.name} fell too, {fmt(ab)} -> {fmt(ae)}."
+    if x_stop is not None:
+        msg += (f" EarlyStopping(monitor='{V.name}', patience={cfg.patience}, "
+                f"restore_best_weights=True) would have stopped at {ctx.at(x_stop)} and kept "
+                f"{ctx.at(xb)}.")
+    causes = ["model too large for the amount of training data: it memorises the training set",
+              "too little regularisation (no L2 weight penalty or dropout)",
+              "trained too long without early stopping"]
+    chance = ctx.extra.get("val_at_chance")
+    if chance and T is not None:
+        causes.insert(0, f"validation accuracy stays at chance ({chance}): the labels may "
+                         "carry no signal the model can learn, so it memorises noise")
+        msg += f" Validation accuracy never left chance ({chance})."
+    if T is None:
+        msg += (" This log has no training curve to confirm that training still improved; a "
+                "validation loss rising after its best usually means overfitting.")
+    if is_loss:
+        sev = ("critical" if rise >= cfg.critical_rise else
+               "warning" if rise >= cfg.warning_rise else "info")
+    else:
+        sev = "critical" if rise >= 0.1 else "warning"
+    if (T is None or flat_train) and sev == "critical":
+        sev = "warning"
+    conf = min(1.0, 0.55 + (rise if is_loss else 3 * rise)
+               + (0.1 if gap_txt else 0.0)) * (1.0 if T is not None else 0.6)
+    return ctx.finding("overfitting", sev, V.name, xb, xe, msg, ev, causes,
+                       ["early_stopping", "l2", "dropout"], conf)
+
+
+def _judge_gap(ctx: Context, T: View, V: View) -> Finding | None:
+    """AutoTrainer's generalisation-gap rule on a score pair, with a widening gap."""
+    cfg = ctx.cfg.overfitting
+    if V.k < ctx.cfg.min_points or T.k < ctx.cfg.min_points:
+        return None
+    imp = keras_improvements(V.ya, 0.0, "max")
+    b = imp[-1]
+    xb = float(V.xa[b])
+    e = min(cfg.end_points, V.k)
+    ve = float(np.median(V.ya[-e:]))
+    te = float(np.median(_values_at(T, V.xa[-e:], ctx)))
+    tb = float(_values_at(T, xb, ctx)[0])
+    gap_e = te - ve
+    gap_b = tb - float(V.ya[b])
+    need = cfg.gap_high if te > 0.9 else cfg.gap_low
+    if gap_e < need or gap_e < gap_b + cfg.gap_widen or V.k - 1 - b < cfg.patience:
+        return None
+    drop = float(V.ya[b]) - ve
+    msg = (f"{T.name} ends at {fmt(te)} but {V.name} at {fmt(ve)}: a gap of {fmt(gap_e)} "
+           f"(AutoTrainer flags {need:g} or more), widening from {fmt(gap_b)} at the best "
+           f"{V.name} {fmt(float(V.ya[b]))} ({ctx.at_keras(xb, V)})"
+           + (f", after which {V.name} fell by {fmt(drop)}" if drop > 0.005 else "")
+           + ". The model fits the training data far better than data it has not seen.")
+    sev = "critical" if (gap_e >= 0.3 and drop >= 0.1) else "warning"
+    ev = {"rule": "gap", "train": T.name, "monitor": V.name, "train_end": te, "val_end": ve,
+          "gap_end": gap_e, "gap_at_best": gap_b, "best": float(V.ya[b]), "best_x": xb,
+          "drop": drop}
+    causes = ["model too large for the amount of training data: it memorises the training set",
+              "too little regularisation (no L2 weight penalty or dropout)",
+              "training and validation data differ (distribution shift, leakage in training)"]
+    return ctx.finding("overfitting", sev, V.name, xb, float(V.xa[-1]), msg, ev, causes,
+                       ["early_stopping", "l2", "dropout"], min(1.0, 0.5 + gap_e))
+
+
+def detect_overfitting(ctx: Context, skip: set[str]) -> list[Finding]:
+    """Overfitting on every validation loss (paired or alone), then on score pairs.
+
+    Score pairs (accuracy) are judged when no loss-based finding was made: a
+    validation score that fell from its best while the training score rose, or
+    AutoTrainer's widening generalisation gap. A validation series identical to
+    one already judged (``val_mse`` duplicating ``val_loss``) is skipped
+    (:attr:`Context.duplicates`).
+    """
+    out: list[Finding] = []
+    loss_pairs = [(t, v) for t, v in ctx.pairs() if v.family == "loss" and t.family == "loss"]
+    paired = {v.name for _, v in loss_pairs}
+    cands: list[tuple[View | None, View]] = list(loss_pairs)
+    # an evaluation loss without a same-named training partner (eval_wer, eval_g0_loss)
+    # is compared with the run's training loss: it is the same model being trained
+    main_train = ctx.main_train_loss()
+    cands += [(main_train, v) for v in ctx.of("loss", "val") if v.name not in paired]
+    for T, V in cands:
+        if V.name in skip or V.m == 0:
+            continue
+        if T is not None and T.m < 2:
+            T = None  # a training curve with no finite values cannot be compared
+        f = _judge_overfit(ctx, T, V)
+        if f is not None:
+            out.append(f)
+    if out:
+        return out
+    for T, V in ctx.pairs():
+        if not (V.bounded and T.bounded) or V.name in skip or V.m == 0 or T.m < 2:
+            continue
+        f = _judge_overfit(ctx, T, V)
+        if f is None and naming.is_accuracy(V.name):
+            f = _judge_gap(ctx, T, V)
+        if f is not None:
+            out.append(f)
+    return out
+
+
+# -- slow convergence ----------------------------------------------------------------
+
+def _judge_slow(ctx: Context, V: View) -> Finding | None:
+    c = ctx.cfg.slow_convergence
+    s0 = ctx.fresh_start(V)
+    xa, ya = V.xa[s0:], V.ya[s0:]
+    k = len(ya)
+    if k < c.min_points:
+        ctx.skip(V, "slow_convergence", f"{k} points, need {c.min_points}")
+        return None
+    if V.family == "loss" and float(np.min(ya)) < 0:
+        return None
+    W = min(k, max(c.min_tail, math.ceil(c.tail_fraction * k)))
+    xt, yt = xa[-W:], ya[-W:]
+    g = V.better(yt[1:], yt[:-1])
+    n_better = int(np.count_nonzero(g > 0))
+    frac = n_better / len(g)
+    slope, t = ols_slope_t(xt, yt)
+    t_dir = t if V.direction == "max" else -t
+    if frac < c.min_improving or t_dir < c.min_t:
+        return None
+    h = W // 2
+    g1 = float(V.better(yt[h], yt[0])) / max(h, 1)
+    g2 = float(V.better(yt[-1], yt[h])) / max(W - 1 - h, 1)
+    if g2 <= 0:
+        return None
+    dist = max((W - 1) / 2.0, 1.0)
+    q = min(1.0, (g2 / g1) ** (1.0 / dist)) if g1 > 0 else 1.0
+    H = c.horizon_fraction * k
+    gain = g2 * H if q >= 0.9999 else g2 * q * (1 - q ** H) / (1 - q)
+    last = float(ya[-1])
+    level = (1.0 - last) if (V.bounded and V.direction == "max") else abs(last)
+    start_level = float(np.median(ya[:3]))
+    progress = float(V.better(last, start_level))
+    if progress <= 0:
+        return None  # worse than where it started: recovering from a jump is not convergence
+    ok = ((gain >= c.min_gain_level * level and gain >= c.min_gain_progress * progress)
+          or gain >= c.strong_gain_progress * progress)
+    if not ok:
+        return None
+    dx = float(np.median(np.diff(xt))) if W > 1 else 1.0
+    per_x = g2 / dx if dx > 0 else g2
+    more_x = H * dx
+    proj = last - gain if V.direction != "max" else min(1.0, last + gain) if V.bounded else last + gain
+    rel = gain / max(level, 1e-12)
+    shape = ("no sign of slowing down (gains per step stay the same)" if q >= 0.99 else
+             f"the gains shrink only slowly (x{q:.3f} per point)")
+    unit = ctx.unit
+    what = "evaluations" if V.role != "train" else "logged values"
+    if V.block > 1:
+        what = f"block means of {V.block} {what}"
+    msg = (f"{V.name} was still improving when training ended: {fmt(float(yt[0]))} -> {fmt(last)} "
+           f"over the last {W} {what} ({ctx.span(float(xt[0]), float(xt[-1]))}; "
+           f"{fmt(per_x)} per {unit}, {n_better} of {W - 1} steps better); {shape}. "
+           f"Another {fmt(round(more_x))} {unit}s would likely bring it to about {fmt(proj)} "
+           f"({'-' if V.direction != 'max' else '+'}{fmt(gain)}, {rel * 100:.0f}% of "
+           f"{'the current level' if not V.bounded else 'the room left to 1.0'}).")
+    sev = "warning" if (q >= 0.99 or gain >= c.warning_gain_level * level) else "info"
+    causes = ["training stopped before converging (too few epochs)",
+              "learning rate too small for this optimizer (progress is slow but steady)"]
+    remedies = ["more_epochs", "learning_rate", "reduce_lr_on_plateau"]
+    if q >= 0.99:
+        causes.reverse()
+        remedies = ["learning_rate", "more_epochs", "reduce_lr_on_plateau"]
+    ev = {"tail_points": W, "tail_start_x": float(xt[0]), "tail_start": float(yt[0]),
+          "last": last, "per_x": per_x, "improving_steps": round(frac, 3),
+          "t_stat": jnum(t), "decay_q": round(q, 4), "horizon_x": more_x,
+          "projected": proj, "projected_gain": gain, "level": level, "progress": progress}
+    conf = min(1.0, 0.5 + 0.5 * frac * min(1.0, t_dir / 10))
+    return ctx.finding("slow_convergence", sev, V.name, float(xt[0]), float(xt[-1]), msg, ev,
+                       causes, remedies, conf)
+
+
+# -- plateau -----------------------------------------------------------------------------
+
+def _judge_plateau(ctx: Context, V: View) -> Finding | None:
+    c = ctx.cfg.plateau
+    s0 = ctx.fresh_start(V)
+    xa, ya, sega = V.xa[s0:], V.ya[s0:], V.sega[s0:]
+    k = len(ya)
+    if k < ctx.cfg.min_points:
+        ctx.skip(V, "plateau", f"{k} points, need {ctx.cfg.min_points}")
+        return None
+    rn = rel_noise(ya, sega) if V.direction != "max" else None
+    if rn is not None:  # positive loss: judge improvements relative to the best
+        rel = max(c.min_delta_rel, c.noise_k * rn)
+        delta = c.min_delta
+    else:
+        rel = c.min_delta_rel
+        delta = max(c.min_delta, c.noise_k * noise_sd(ya, sega))
+    imp = keras_improvements(ya, delta, V.direction, rel=rel)
+    li = imp[-1]
+    wait = k - 1 - li
+    delta = max(delta, rel * abs(float(ya[li])))
+    pat = min(c.patience, max(c.min_patience, math.ceil(c.patience_fraction * k)))
+    if wait < pat:
+        return None
+    best = float(ya[li])
+    lo, hi = float(np.min(ya[li:])), float(np.max(ya[li:]))
+    x0, x1 = float(xa[li]), float(xa[-1])
+    frac_run = (x1 - x0) / (x1 - float(xa[0])) if x1 > xa[0] else 1.0
+    cuts = [cu for cu in ctx.lr_cuts() if cu[0] > x0]
+    since = ("the first evaluation" if li == 0 else ctx.at_keras(x0, V))
+    what = "evaluations" if V.role != "train" else "logged values"
+    if V.block > 1:
+        what = f"block means of {V.block} {what}"
+    msg = (f"{V.name} has not improved by more than {fmt(delta)} for {wait} {what} "
+           f"({ctx.span(x0, x1)}): its last real improvement was at {since} ({fmt(best)}); "
+           f"since then it ranged {fmt(lo)}-{fmt(hi)}.")
+    if cuts:
+        msg += (f" The learning rate was cut {len(cuts)} time(s) meanwhile "
+                f"({fmt(cuts[0][1])} -> {fmt(cuts[-1][2])}) without effect.")
+    if li + pat < k:
+        msg += (f" ReduceLROnPlateau(patience={pat}) would have reduced the learning rate, and "
+                f"EarlyStopping(patience={pat}) stopped training, at {ctx.at(float(xa[li + pat]))}.")
+    partner = ctx.partner(V)
+    train_flat = None
+    if partner is not None and partner.k >= 3 and V.role == "val":
+        tb = float(_values_at(partner, x0, ctx)[0])
+        te = float(np.median(partner.ya[-3:]))
+        tgain = float(partner.better(te, tb)) / max(abs(tb), 1e-12)
+        train_flat = tgain < 0.05
+    if train_flat:
+        causes = ["underfitting: the training curve is flat too (model too small, learning rate "
+                  "too low, or unscaled features)",
+                  "learning rate too high to settle into a better minimum"]
+        remedies = ["learning_rate", "reduce_lr_on_plateau", "standardize"]
+    else:
+        causes = ["the model has learned what generalises; further epochs only fit the training "
+                  "set", "learning rate too high to settle lower (a smaller one may help)",
+                  "learning rate too low to leave the plateau"]
+        remedies = ["reduce_lr_on_plateau", "early_stopping", "learning_rate"]
+    sev = "warning" if (frac_run >= 0.5 and k >= 2 * pat) or cuts else "info"
+    ev = {"best": best, "best_x": x0, "evaluations_without_improvement": int(wait),
+          "patience": int(pat), "min_delta": float(delta), "band": [lo, hi],
+          "share_of_run": round(frac_run, 3),
+          "lr_cuts": [{"x": a, "from": b, "to": d} for a, b, d in cuts]}
+    conf = min(1.0, 0.5 + 0.5 * min(1.0, wait / (2 * pat)))
+    return ctx.finding("plateau", sev, V.name, x0, x1, msg, ev, causes, remedies, conf)
+
+
+def detect_progress(ctx: Context, skip: set[str], stuck_run: bool) -> list[Finding]:
+    """Slow convergence, then plateau, on the monitored series (validation losses first).
+
+    A series still improving steadily is not on a plateau, so a slow-convergence
+    finding wins over a plateau on the same series. Series in ``skip`` (already
+    explained by overfitting or divergence) are left out; when the run is stuck
+    at chance its loss plateau is part of that finding.
+    """
+    out: list[Finding] = []
+    mons = ctx.monitored()
+    if not mons:
+        mons = [v for v in ctx.views.values() if v.bounded and v.role == "val"] or \
+               [v for v in ctx.views.values() if v.bounded]
+    for V in mons:
+        if V.name in skip or V.m == 0:
+            continue
+        f = _judge_slow(ctx, V)
+        if f is not None:
+            out.append(f)
+            continue
+        if stuck_run:
+            continue
+        f = _judge_plateau(ctx, V)
+        if f is not None:
+            out.append(f)
+    return out

@@ -1,0 +1,76 @@
+"""PyTorch Lightning ``CSVLogger`` ``metrics.csv`` (``lightning_logs/version_N/``).
+
+Lightning writes one wide, sparse table: every ``self.log`` call adds a row
+holding only the keys logged at that step, plus ``epoch`` and ``step`` columns
+(``lightning/pytorch/loggers/csv_logs.py``). Hence:
+
+- a series is the non-empty cells of its column, x = the ``step`` column, and
+  :attr:`Series.epoch` the ``epoch`` column;
+- ``on_step``/``on_epoch`` logging gives ``train_loss_step`` and ``train_loss_epoch``
+  columns (both kept, named as logged);
+- ``LearningRateMonitor`` rows (``lr-AdamW``...) have an empty ``epoch`` cell: their
+  epoch is taken from the nearest logged row at or before the same step;
+- a row repeated byte for byte (LearningRateMonitor writes each lr row twice in some
+  versions) is counted once;
+- columns are sorted alphabetically by the logger, so ``epoch``/``step`` may sit in
+  the middle of the header.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from analysis.model import Run
+from analysis.readers._base import finish_run
+from analysis.readers._table import TableData
+from analysis.readers.csvlogger import _segment_note, series_from_columns
+
+FORMAT = "lightning-csvlogger"
+
+
+def is_lightning(lower_names: list[str]) -> bool:
+    """A Lightning table has both an ``epoch`` and a ``step`` column."""
+    return "step" in lower_names and "epoch" in lower_names
+
+
+def _fill_epoch(step: np.ndarray, epoch: np.ndarray, miss: np.ndarray) -> np.ndarray:
+    """Epoch for rows without one: the epoch of the last row with one at a step <= this step."""
+    known = ~miss
+    if not known.any():
+        return epoch
+    ks, ke = step[known], epoch[known]
+    order = np.argsort(ks, kind="stable")
+    ks, ke = ks[order], ke[order]
+    pos = np.searchsorted(ks, step[miss], side="right") - 1
+    pos = np.clip(pos, 0, len(ks) - 1)
+    out = epoch.copy()
+    out[miss] = ke[pos]
+    return out
+
+
+def table_to_run(t: TableData, source: str, name: str, pre_notes: list[str]) -> Run:
+    """A run from a Lightning ``metrics.csv`` table."""
+    notes = list(pre_notes) + list(t.notes)
+    low = {c.strip().lower(): c for c in t.columns}
+    scol, ecol = low["step"], low["epoch"]
+    step = t.values[scol]
+    smiss = t.missing.get(scol)
+    if smiss is not None and smiss.any():
+        from analysis.readers.csvlogger import _ffill
+
+        notes.append(f"{int(smiss.sum())} row(s) without a step: step taken from the row before")
+        step = _ffill(step, smiss)
+    epoch = t.values[ecol]
+    emiss = t.missing.get(ecol)
+    if emiss is not None and emiss.any():
+        epoch = _fill_epoch(step, epoch, emiss)
+        notes.append(f"{int(emiss.sum())} row(s) without an epoch (LearningRateMonitor rows): "
+                     "epoch taken from the last row at or before the same step")
+    metrics = [c for c in t.columns if c not in (scol, ecol)]
+    notes.append(f"x axis column {scol!r} excluded; {ecol!r} kept as each point's epoch")
+    notes.append("Lightning sparse table: a series = the non-empty cells of its column")
+    series = series_from_columns(t, metrics, step, None, epoch, notes, keep_empty=t.nrows == 0)
+    run = Run(name=name, source=source, format=FORMAT, series=series, step_kind="step",
+              notes=notes)
+    _segment_note(run, t, scol)
+    return finish_run(run)

@@ -1,0 +1,321 @@
+"""Findings panel: what went wrong, most severe first, with evidence, causes and remedies."""
+
+from __future__ import annotations
+
+import html
+import math
+import os
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTextBrowser,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from analysis.model import Finding
+from gui.axes import format_value
+from gui.icons import color_icon, severity_icon
+from gui.store import RunEntry, RunStore
+from gui.theme import MUTED, SEVERITY_COLORS, SEVERITY_RANK, TEXT
+
+KIND_TITLES: dict[str, str] = {
+    "overfitting": "Overfitting",
+    "plateau": "Plateau",
+    "slow_convergence": "Slow convergence",
+    "divergence": "Divergence",
+    "non_finite": "NaN / inf values",
+    "oscillation": "Oscillation",
+    "stuck_at_chance": "Stuck at chance",
+    "class_imbalance": "Class imbalance",
+    "unscaled_features": "Unscaled features",
+    "missing_values": "Missing values",
+    "constant_features": "Constant features",
+    "train_val_overlap": "Train/validation overlap",
+}
+
+#: Remedy names (analysis.model.REMEDIES) in words, with what the retrain job would do.
+REMEDY_TEXT: dict[str, tuple[str, str]] = {
+    "standardize": (
+        "Standardize features",
+        "zero mean, unit variance, fitted on the training split",
+    ),
+    "random_oversample": ("Random oversampling", "repeat minority-class rows (imbalanced-learn)"),
+    "smote": ("SMOTE oversampling", "synthetic minority rows (imbalanced-learn)"),
+    "random_undersample": ("Random undersampling", "drop majority-class rows (imbalanced-learn)"),
+    "class_weight": ("Class weights", "weight the loss by inverse class frequency"),
+    "l2": ("L2 regularization", "penalize large weights"),
+    "dropout": ("Dropout", "randomly drop units while training"),
+    "learning_rate": ("Change the learning rate", "usually lower it"),
+    "reduce_lr_on_plateau": ("ReduceLROnPlateau", "lower the learning rate when val_loss stalls"),
+    "early_stopping": ("Early stopping", "stop at the best epoch and restore its weights"),
+    "more_epochs": ("Train longer", "the curve was still improving"),
+    "gradient_clipping": ("Gradient clipping", "clip the gradient norm (clipnorm)"),
+    "batch_size": ("Change the batch size", ""),
+}
+
+_ROLE_FINDING = Qt.UserRole + 1
+_ROLE_KEY = Qt.UserRole + 2
+
+
+def kind_title(kind: str) -> str:
+    return KIND_TITLES.get(kind, kind.replace("_", " ").capitalize())
+
+
+def remedy_title(name: str) -> str:
+    return REMEDY_TEXT.get(name, (name.replace("_", " ").capitalize(), ""))[0]
+
+
+def _dataset_name(f: Finding) -> str:
+    src = f.evidence.get("source") if isinstance(f.evidence, dict) else None
+    return f"dataset {os.path.basename(str(src))}" if src else "dataset"
+
+
+def _span_text(f: Finding, unit: str) -> str:
+    if f.start is None and f.end is None:
+        return ""
+
+    def n(v):
+        return "…" if v is None else (str(int(v)) if float(v).is_integer() else f"{v:.2f}")
+
+    if f.start is not None and f.end is not None and f.start == f.end:
+        return f"{unit} {n(f.start)}"
+    return f"{unit}s {n(f.start)}–{n(f.end)}"
+
+
+def _evidence_value(v) -> str:
+    if isinstance(v, bool) or v is None:
+        return html.escape(str(v))
+    if isinstance(v, float):
+        return html.escape(format_value(v)) if math.isfinite(v) else html.escape(str(v))
+    if isinstance(v, (list, tuple)):
+        items = [_evidence_value(x) for x in v[:12]]
+        more = f", … ({len(v)} values)" if len(v) > 12 else ""
+        return "[" + ", ".join(items) + more + "]"
+    if isinstance(v, dict):
+        return " · ".join(
+            f"<span style='color:{MUTED}'>{html.escape(str(k))}</span> {_evidence_value(x)}"
+            for k, x in list(v.items())[:16]
+        )
+    return html.escape(str(v))
+
+
+def details_html(f: Finding, run_name: str | None, unit: str = "epoch") -> str:
+    """The details pane for one finding: message, where, evidence, causes, remedies."""
+    color = SEVERITY_COLORS.get(f.severity, "#888")
+    where = ", ".join(x for x in (html.escape(f.metric or ""), _span_text(f, unit)) if x)
+    out = [
+        f"<div style='color:{TEXT}'>",
+        f"<div style='font-size:12pt; font-weight:600'>{html.escape(kind_title(f.kind))}</div>",
+        f"<div style='color:{color}; font-weight:600'>{f.severity.capitalize()}"
+        + (
+            f"<span style='color:{MUTED}; font-weight:400'> · {html.escape(run_name)}"
+            f"{' · ' + where if where else ''}</span>"
+            if run_name or where
+            else ""
+        )
+        + "</div>",
+        f"<p>{html.escape(f.message)}</p>",
+    ]
+    if f.evidence:
+        rows = "".join(
+            f"<tr><td style='color:{MUTED}; padding-right:10px'>{html.escape(str(k))}</td>"
+            f"<td>{_evidence_value(v)}</td></tr>"
+            for k, v in f.evidence.items()
+        )
+        out.append(f"<p style='margin-bottom:2px'><b>Evidence</b></p><table>{rows}</table>")
+    if f.causes:
+        items = "".join(f"<li>{html.escape(c)}</li>" for c in f.causes)
+        out.append(
+            f"<p style='margin-bottom:0'><b>Likely causes</b></p><ol style='margin-top:2px'>{items}</ol>"
+        )
+    if f.remedies:
+        items = []
+        for r in f.remedies:
+            title, what = REMEDY_TEXT.get(r, (r, ""))
+            items.append(
+                f"<li>{html.escape(title)}"
+                + (f" <span style='color:{MUTED}'>— {html.escape(what)}</span>" if what else "")
+                + f" <span style='color:{MUTED}'><code>{html.escape(r)}</code></span></li>"
+            )
+        out.append(
+            f"<p style='margin-bottom:0'><b>Remedies</b></p><ul style='margin-top:2px'>{''.join(items)}</ul>"
+        )
+    if f.confidence < 1.0:
+        out.append(f"<p style='color:{MUTED}'>Confidence {f.confidence:.0%}</p>")
+    out.append("</div>")
+    return "".join(out)
+
+
+class FindingsPanel(QWidget):
+    """List of findings and the details of the selected one.
+
+    Signals
+    -------
+    findingSelected(object, object)
+        Run key (None for dataset findings) and the :class:`Finding` (None when cleared).
+    retrainRequested(object, object)
+        Run key and the list of findings whose remedies to apply.
+    """
+
+    findingSelected = Signal(object, object)
+    retrainRequested = Signal(object, object)
+
+    def __init__(self, store: RunStore, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(6, 4, 6, 6)
+        lay.setSpacing(4)
+        self.summary = QLabel()
+        self.summary.setObjectName("Muted")
+        lay.addWidget(self.summary)
+        split = QSplitter(Qt.Vertical)
+        split.setChildrenCollapsible(False)
+        self.tree = QTreeWidget()
+        self.tree.setColumnCount(2)
+        self.tree.setHeaderLabels(["Finding", "Where"])
+        self.tree.setRootIsDecorated(False)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setSelectionMode(QAbstractItemView.SingleSelection)
+        h = self.tree.header()
+        h.setStretchLastSection(False)
+        h.setSectionResizeMode(0, QHeaderView.ResizeToContents)
+        h.setSectionResizeMode(1, QHeaderView.Stretch)
+        self.tree.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.tree.setTextElideMode(Qt.ElideRight)
+        self.tree.currentItemChanged.connect(self._on_current)
+        split.addWidget(self.tree)
+
+        box = QWidget()
+        bl = QVBoxLayout(box)
+        bl.setContentsMargins(0, 0, 0, 0)
+        bl.setSpacing(4)
+        self.details = QTextBrowser()
+        self.details.setOpenExternalLinks(True)
+        bl.addWidget(self.details, 1)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.retrain_button = QPushButton("Retrain with these remedies…")
+        self.retrain_button.setObjectName("Primary")
+        self.retrain_button.setEnabled(False)
+        self.retrain_button.clicked.connect(self._retrain)
+        row.addWidget(self.retrain_button)
+        bl.addLayout(row)
+        split.addWidget(box)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 2)
+        lay.addWidget(split, 1)
+        store.findingsChanged.connect(self.sync)
+        store.styleChanged.connect(lambda _k: self.sync())
+        self.sync()
+
+    # -- content -----------------------------------------------------------------
+    def items(self) -> list[tuple[int | None, Finding]]:
+        """(run key, finding) in display order."""
+        out = []
+        for i in range(self.tree.topLevelItemCount()):
+            it = self.tree.topLevelItem(i)
+            out.append((it.data(0, _ROLE_KEY), it.data(0, _ROLE_FINDING)))
+        return out
+
+    def sync(self) -> None:
+        cur = self.current()
+        pairs = self.store.all_findings()
+        order = {e.key: i for i, e in enumerate(self.store.entries_in_order())}
+        pairs.sort(
+            key=lambda p: (
+                SEVERITY_RANK.get(p[1].severity, 3),
+                order.get(p[0].key, 1 << 20) if p[0] else 1 << 21,
+            )
+        )
+        self.tree.blockSignals(True)
+        self.tree.clear()
+        reselect = None
+        multi = len({e.key for e, _ in pairs if e is not None}) > 1
+        for e, f in pairs:
+            unit = "epoch" if e is None or e.run.step_kind == "epoch" else "step"
+            where = ", ".join(x for x in (f.metric or "", _span_text(f, unit)) if x)
+            run_name = e.name if e else _dataset_name(f)
+            if (multi and e is not None) or e is None:
+                where = f"{run_name} · {where}" if where else run_name
+            it = QTreeWidgetItem([kind_title(f.kind), where or run_name])
+            it.setIcon(0, severity_icon(f.severity))
+            if e is not None:
+                it.setIcon(1, color_icon(e.color))
+            it.setData(0, _ROLE_FINDING, f)
+            it.setData(0, _ROLE_KEY, e.key if e else None)
+            tip = f"{f.severity.capitalize()} — {run_name}\n{f.message}"
+            it.setToolTip(0, tip)
+            it.setToolTip(1, tip)
+            it.setForeground(1, QBrush(QColor(MUTED)))
+            self.tree.addTopLevelItem(it)
+            if cur is not None and cur[1] == f and cur[0] == (e.key if e else None):
+                reselect = it
+        self.tree.blockSignals(False)
+        n = len(pairs)
+        counts = {s: sum(1 for _, f in pairs if f.severity == s) for s in SEVERITY_RANK}
+        if not self.store.entries and not self.store.dataset_findings:
+            self.summary.setText("No runs open.")
+            self._show_placeholder("Open a log to see what went wrong.")
+        elif n == 0:
+            self.summary.setText("No findings: the curves look healthy.")
+            self._show_placeholder(
+                "No findings. The detectors found nothing wrong with the open runs."
+            )
+        else:
+            parts = [f"{counts[s]} {s}" for s in ("critical", "warning", "info") if counts[s]]
+            self.summary.setText(f"{n} finding{'s' if n != 1 else ''}: " + ", ".join(parts))
+            if reselect is not None:
+                self.tree.setCurrentItem(reselect)
+            elif cur is not None:
+                self._show_placeholder("Select a finding to see its evidence, causes and remedies.")
+                self.findingSelected.emit(None, None)
+            else:
+                self._show_placeholder("Select a finding to see its evidence, causes and remedies.")
+
+    def _show_placeholder(self, text: str) -> None:
+        self.details.setHtml(f"<p style='color:{MUTED}'>{html.escape(text)}</p>")
+        self.retrain_button.setEnabled(False)
+
+    def current(self) -> tuple[int | None, Finding] | None:
+        it = self.tree.currentItem()
+        if it is None:
+            return None
+        return it.data(0, _ROLE_KEY), it.data(0, _ROLE_FINDING)
+
+    def select(self, index: int) -> None:
+        """Select the finding in row ``index`` (as a click would)."""
+        it = self.tree.topLevelItem(index)
+        if it is not None:
+            self.tree.setCurrentItem(it)
+
+    def _entry(self, key) -> RunEntry | None:
+        return None if key is None else self.store.entries.get(key)
+
+    def _on_current(self, cur: QTreeWidgetItem | None, _prev) -> None:
+        if cur is None:
+            self._show_placeholder("Select a finding to see its evidence, causes and remedies.")
+            self.findingSelected.emit(None, None)
+            return
+        key = cur.data(0, _ROLE_KEY)
+        f: Finding = cur.data(0, _ROLE_FINDING)
+        e = self._entry(key)
+        unit = "epoch" if e is None or e.run.step_kind == "epoch" else "step"
+        self.details.setHtml(details_html(f, e.name if e else _dataset_name(f), unit))
+        self.retrain_button.setEnabled(bool(f.remedies))
+        self.findingSelected.emit(key, f)
+
+    def _retrain(self) -> None:
+        c = self.current()
+        if c is not None:
+            self.retrainRequested.emit(c[0], [c[1]])

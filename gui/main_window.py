@@ -1,0 +1,698 @@
+"""The main window: composes the panels, owns the loader and the file watcher.
+
+Layout: runs panel (left dock), plots (centre), findings (right dock), messages
+(bottom dock, shown when something needs attention), status bar with progress.
+Decisions about curves and findings live in :mod:`analysis`; this module wires
+signals and user actions.
+"""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QSizePolicy,
+    QSlider,
+    QStyle,
+    QToolBar,
+    QWidget,
+)
+
+from analysis.model import Finding, Run
+from analysis.smoothing import MAX_WEIGHT
+from gui.curves import X_MODE_LABELS, X_MODES
+from gui.demo import demo_dataset, demo_logs
+from gui.findings_panel import FindingsPanel, remedy_title
+from gui.icons import app_icon
+from gui.live import FileWatcher
+from gui.loader import Loader, LoadResult
+from gui.messages_panel import MessagesPanel
+from gui.plot_area import FAMILIES, PlotArea
+from gui.runs_panel import RunsPanel
+from gui.settings import Settings
+from gui.store import RunStore
+from gui.theme import SEVERITY_COLORS
+
+DEFAULT_SIZE = (1400, 900)
+
+
+class MainWindow(QMainWindow):
+    """FitLens main window.
+
+    Parameters
+    ----------
+    settings : Settings, optional
+        Where geometry, smoothing, axis modes and recent files persist.
+    persist : bool
+        Save settings on close (off for ``--screenshot`` runs).
+
+    Signals
+    -------
+    idle()
+        All requested files are loaded and drawn.
+    """
+
+    idle = Signal()
+
+    def __init__(
+        self, settings: Settings | None = None, persist: bool = True, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.settings = settings if settings is not None else Settings()
+        self.persist = persist
+        self._closed = False
+        self._retrain_box: QMessageBox | None = None
+        self.setWindowTitle("FitLens")
+        self.setWindowIcon(app_icon())
+        self.setAcceptDrops(True)
+        self.setDockNestingEnabled(True)
+
+        self.store = RunStore(self)
+        self.loader = Loader(self)
+        self.watcher = FileWatcher(self)
+        self.plot_area = PlotArea(self.store)
+        self.runs_panel = RunsPanel(self.store)
+        self.findings_panel = FindingsPanel(self.store)
+        self.messages_panel = MessagesPanel()
+        self.setCentralWidget(self.plot_area)
+
+        self.runs_dock = self._dock("Runs", "RunsDock", self.runs_panel, Qt.LeftDockWidgetArea)
+        self.findings_dock = self._dock(
+            "Findings", "FindingsDock", self.findings_panel, Qt.RightDockWidgetArea
+        )
+        self.messages_dock = self._dock(
+            "Messages", "MessagesDock", self.messages_panel, Qt.BottomDockWidgetArea
+        )
+        self.messages_dock.hide()
+        self.resizeDocks([self.runs_dock, self.findings_dock], [300, 390], Qt.Horizontal)
+
+        self._build_status_bar()
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self._wire()
+        self._restore_settings()
+
+        self._live_timer = QTimer(self)
+        self._live_timer.setInterval(5000)
+        self._live_timer.timeout.connect(self.store.expire_live)
+        self._live_timer.start()
+        self._update_summary()
+
+    # -- construction --------------------------------------------------------------
+    def _dock(self, title: str, name: str, widget: QWidget, area) -> QDockWidget:
+        d = QDockWidget(title, self)
+        d.setObjectName(name)
+        d.setWidget(widget)
+        d.setFeatures(
+            QDockWidget.DockWidgetMovable
+            | QDockWidget.DockWidgetClosable
+            | QDockWidget.DockWidgetFloatable
+        )
+        self.addDockWidget(area, d)
+        return d
+
+    def _build_status_bar(self) -> None:
+        sb = self.statusBar()
+        self.status_label = QLabel()
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(180)
+        self.progress.setMaximumHeight(14)
+        self.progress.setTextVisible(False)
+        self.progress.hide()
+        self.live_label = QLabel()
+        self.live_label.setStyleSheet("color: #188038; font-weight: 600;")
+        self.summary_label = QLabel()
+        sb.addWidget(self.status_label, 1)
+        sb.addPermanentWidget(self.progress)
+        sb.addPermanentWidget(self.live_label)
+        sb.addPermanentWidget(self.summary_label)
+
+    def _act(self, text: str, slot, shortcut=None, icon=None, tip: str | None = None) -> QAction:
+        a = QAction(text, self)
+        if shortcut is not None:
+            a.setShortcut(QKeySequence(shortcut))
+        if icon is not None:
+            a.setIcon(self.style().standardIcon(icon))
+        if tip:
+            a.setToolTip(tip)
+            a.setStatusTip(tip)
+        a.triggered.connect(lambda _=False: slot())
+        self.addAction(a)
+        return a
+
+    def _build_actions(self) -> None:
+        self.act_open = self._act(
+            "&Open…",
+            self.open_dialog,
+            QKeySequence.Open,
+            QStyle.SP_DialogOpenButton,
+            "Open log files (Ctrl+O)",
+        )
+        self.act_open_folder = self._act(
+            "Open &Folder…",
+            self.open_folder_dialog,
+            "Ctrl+Shift+O",
+            QStyle.SP_DirOpenIcon,
+            "Open a folder of logs",
+        )
+        self.act_demo = self._act(
+            "Open &Demo",
+            self.open_demo,
+            None,
+            QStyle.SP_ComputerIcon,
+            "Open the bundled demo run and its dataset",
+        )
+        self.act_reload = self._act(
+            "&Reload",
+            self.reload_all,
+            "Ctrl+R",
+            QStyle.SP_BrowserReload,
+            "Read every open file again (Ctrl+R)",
+        )
+        self.act_close_all = self._act("Close &All", self.close_all, None, None, "Close every file")
+        self.act_quit = self._act("&Quit", self.close, QKeySequence.Quit)
+        self.act_fit = self._act(
+            "&Fit View",
+            self.plot_area.fit_view,
+            "F",
+            QStyle.SP_TitleBarMaxButton,
+            "Show all data (F)",
+        )
+        self.act_retrain = self._act(
+            "&Retrain…",
+            self._retrain_current,
+            "Ctrl+T",
+            None,
+            "Retrain the selected run with the remedies of its findings",
+        )
+        self.act_about = self._act("&About FitLens", self._about)
+
+    def _build_menus(self) -> None:
+        mb = self.menuBar()
+        m = mb.addMenu("&File")
+        m.addAction(self.act_open)
+        m.addAction(self.act_open_folder)
+        self.recent_menu = m.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        m.addAction(self.act_demo)
+        m.addSeparator()
+        m.addAction(self.act_reload)
+        m.addAction(self.act_close_all)
+        m.addSeparator()
+        exp = m.addMenu("&Export")
+        for fam in FAMILIES:
+            sub = exp.addMenu(self.plot_area.plot(fam).title.text())
+            for fmt, text in (("png", "PNG…"), ("svg", "SVG…"), ("csv", "Visible data as CSV…")):
+                sub.addAction(text, lambda f=fam, x=fmt: self._export_dialog(f, x))
+        m.addSeparator()
+        m.addAction(self.act_quit)
+
+        v = mb.addMenu("&View")
+        v.addAction(self.act_fit)
+        xm = v.addMenu("&X axis")
+        self.x_group = QActionGroup(self)
+        self.x_actions: dict[str, QAction] = {}
+        for mode in X_MODES:
+            a = QAction(X_MODE_LABELS[mode], self, checkable=True)
+            a.triggered.connect(lambda _=False, md=mode: self.set_x_mode(md))
+            self.x_group.addAction(a)
+            xm.addAction(a)
+            self.x_actions[mode] = a
+        lm = v.addMenu("&Log y")
+        lm.aboutToShow.connect(self._sync_log_actions)
+        self.log_actions: dict[str, QAction] = {}
+        for fam in FAMILIES:
+            a = QAction(self.plot_area.plot(fam).title.text(), self, checkable=True)
+            a.toggled.connect(lambda on, f=fam: self.set_log_y(f, on))
+            lm.addAction(a)
+            self.log_actions[fam] = a
+        v.addSeparator()
+        for d in (self.runs_dock, self.findings_dock, self.messages_dock):
+            v.addAction(d.toggleViewAction())
+
+        r = mb.addMenu("&Run")
+        r.addAction(self.act_retrain)
+        h = mb.addMenu("&Help")
+        h.addAction(self.act_about)
+
+    def _build_toolbar(self) -> None:
+        tb = QToolBar("Main")
+        tb.setObjectName("MainToolbar")
+        tb.setMovable(False)
+        tb.setToolButtonStyle(Qt.ToolButtonTextOnly)
+        self.addToolBar(Qt.TopToolBarArea, tb)
+        tb.addAction(self.act_open)
+        tb.addAction(self.act_open_folder)
+        tb.addAction(self.act_demo)
+        tb.addSeparator()
+        tb.addAction(self.act_reload)
+        tb.addAction(self.act_fit)
+        tb.addSeparator()
+        tb.addWidget(QLabel("  Smoothing "))
+        self.smooth_slider = QSlider(Qt.Horizontal)
+        self.smooth_slider.setRange(0, int(round(MAX_WEIGHT * 100)))
+        self.smooth_slider.setFixedWidth(150)
+        self.smooth_slider.setToolTip(
+            "EMA smoothing as in TensorBoard (0 = raw). Raw values stay "
+            "visible as a faint line and in the hover readout."
+        )
+        self.smooth_value = QLabel("0.60")
+        self.smooth_value.setMinimumWidth(34)
+        tb.addWidget(self.smooth_slider)
+        tb.addWidget(self.smooth_value)
+        tb.addSeparator()
+        tb.addWidget(QLabel("  X axis "))
+        self.x_combo = QComboBox()
+        for mode in X_MODES:
+            self.x_combo.addItem(X_MODE_LABELS[mode], mode)
+        self.x_combo.setToolTip("Epoch, step or wall time, where the log has them")
+        tb.addWidget(self.x_combo)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
+        tb.addWidget(spacer)
+        tb.addAction(self.act_retrain)
+        self._smooth_timer = QTimer(self)
+        self._smooth_timer.setSingleShot(True)
+        self._smooth_timer.setInterval(60)
+        self._smooth_timer.timeout.connect(
+            lambda: self.set_smoothing(self.smooth_slider.value() / 100.0)
+        )
+        self.smooth_slider.valueChanged.connect(self._on_slider)
+        self.x_combo.currentIndexChanged.connect(
+            lambda i: self.set_x_mode(self.x_combo.itemData(i))
+        )
+
+    def _wire(self) -> None:
+        self.loader.loaded.connect(self._on_loaded)
+        self.loader.busyChanged.connect(self._on_busy)
+        self.loader.progress.connect(self._on_progress)
+        self.watcher.changed.connect(self._on_file_changed)
+        self.store.structureChanged.connect(self._update_summary)
+        self.store.findingsChanged.connect(self._update_summary)
+        self.store.liveChanged.connect(lambda _p: self._update_summary())
+        self.runs_panel.openRequested.connect(self.open_dialog)
+        self.runs_panel.reloadRequested.connect(self.reload)
+        self.runs_panel.removeRequested.connect(self.close_path)
+        self.runs_panel.metricSelected.connect(self.plot_area.highlight)
+        self.findings_panel.findingSelected.connect(self._on_finding_selected)
+        self.findings_panel.retrainRequested.connect(self._on_retrain_requested)
+        self.messages_panel.attentionNeeded.connect(self._show_messages)
+        self.plot_area.exportRequested.connect(self._export_dialog)
+        self.plot_area.openRequested.connect(self.open_dialog)
+        self.plot_area.demoRequested.connect(self.open_demo)
+        self.plot_area.logYChanged.connect(self._on_plot_log_toggled)
+
+    def _restore_settings(self) -> None:
+        geo = self.settings.geometry()
+        if geo is None or not self.restoreGeometry(geo):
+            self.resize(*DEFAULT_SIZE)
+        st = self.settings.state()
+        if st is not None:
+            self.restoreState(st)
+        w = self.settings.smoothing
+        self.smooth_slider.setValue(int(round(w * 100)))
+        self.smooth_value.setText(f"{w:.2f}")
+        self.plot_area.set_smoothing(w)
+        mode = self.settings.x_mode
+        self.x_combo.setCurrentIndex(list(X_MODES).index(mode))
+        self.x_actions[mode].setChecked(True)
+        self.plot_area.set_x_mode(mode)
+        for fam in FAMILIES:
+            on = self.settings.log_y(fam)
+            self.log_actions[fam].blockSignals(True)
+            self.log_actions[fam].setChecked(on)
+            self.log_actions[fam].blockSignals(False)
+            if self.settings.has_log_y(fam) or not self.plot_area.log_auto.get(fam):
+                self.plot_area.set_log_y(fam, on)
+
+    # -- options -----------------------------------------------------------------------
+    def _on_slider(self, v: int) -> None:
+        self.smooth_value.setText(f"{v / 100:.2f}")
+        self._smooth_timer.start()
+
+    def set_smoothing(self, weight: float) -> None:
+        """EMA smoothing weight (0-0.99), persisted."""
+        weight = min(max(float(weight), 0.0), MAX_WEIGHT)
+        if self.smooth_slider.value() != int(round(weight * 100)):
+            self.smooth_slider.blockSignals(True)
+            self.smooth_slider.setValue(int(round(weight * 100)))
+            self.smooth_slider.blockSignals(False)
+            self.smooth_value.setText(f"{weight:.2f}")
+        self.plot_area.set_smoothing(weight)
+        self.settings.smoothing = weight
+
+    def set_x_mode(self, mode: str) -> None:
+        """x axis: ``auto``, ``epoch``, ``step`` or ``wall_time``, persisted."""
+        i = list(X_MODES).index(mode)
+        if self.x_combo.currentIndex() != i:
+            self.x_combo.blockSignals(True)
+            self.x_combo.setCurrentIndex(i)
+            self.x_combo.blockSignals(False)
+        self.x_actions[mode].setChecked(True)
+        self.plot_area.set_x_mode(mode)
+        self.settings.x_mode = mode
+
+    def set_log_y(self, family: str, on: bool) -> None:
+        """Log y for one plot family, persisted."""
+        self.plot_area.set_log_y(family, on)
+        if self.log_actions[family].isChecked() != on:
+            self.log_actions[family].blockSignals(True)
+            self.log_actions[family].setChecked(on)
+            self.log_actions[family].blockSignals(False)
+        self.settings.set_log_y(family, on)
+        notice = self.plot_area.plot(family).notice.text()
+        if on and "≤ 0" in notice:
+            self.status(notice)
+
+    def _sync_log_actions(self) -> None:
+        for fam, a in self.log_actions.items():
+            a.blockSignals(True)
+            a.setChecked(self.plot_area.log_y(fam))
+            a.blockSignals(False)
+
+    def _on_plot_log_toggled(self, family: str, on: bool) -> None:
+        self.set_log_y(family, on)
+
+    # -- opening --------------------------------------------------------------------
+    def open_paths(self, paths: list[str]) -> None:
+        """Open files and folders (command line, dialogs, drops, recent files)."""
+        for p in paths:
+            ap = os.path.abspath(os.path.expanduser(str(p)))
+            if not os.path.exists(ap):
+                self.report("error", f"{ap}: no such file or folder")
+                continue
+            self.store.add_pending(ap)
+            self.loader.load(ap)
+
+    def open_dialog(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(
+            self,
+            "Open training logs",
+            self.settings.last_dir,
+            "Training logs (*.csv *.log *.json *.pkl *.pickle *.npy *.tsv *.txt "
+            "events.out.tfevents*);;All files (*)",
+        )
+        if paths:
+            self.settings.last_dir = os.path.dirname(paths[0])
+            self.open_paths(paths)
+
+    def open_folder_dialog(self) -> None:
+        d = QFileDialog.getExistingDirectory(self, "Open a folder of logs", self.settings.last_dir)
+        if d:
+            self.settings.last_dir = d
+            self.open_paths([d])
+
+    def open_demo(self) -> None:
+        logs = demo_logs()
+        if not logs:
+            self.report("error", "demo not found: resources/demo/training.log is missing")
+            return
+        self.open_paths(logs)
+        ds = demo_dataset()
+        if ds is not None:
+            self.loader.check_dataset(*ds)
+
+    def reload(self, path: str) -> None:
+        if path in self.store.files:
+            self.loader.load(path)
+
+    def reload_all(self) -> None:
+        for p in list(self.store.files):
+            self.loader.load(p)
+        if self.store.files:
+            self.status(f"Reloading {len(self.store.files)} file(s)…")
+
+    def close_path(self, path: str) -> None:
+        self.watcher.unwatch(path)
+        self.loader.forget(path)
+        self.store.remove_file(path)
+
+    def close_all(self) -> None:
+        for p in list(self.store.files):
+            self.close_path(p)
+        self.store.clear()
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        rec = self.settings.recent
+        for p in rec:
+            a = self.recent_menu.addAction(p)
+            a.triggered.connect(lambda _=False, x=p: self.open_paths([x]))
+        if rec:
+            self.recent_menu.addSeparator()
+            self.recent_menu.addAction("Clear list", self.settings.clear_recent)
+        else:
+            a = self.recent_menu.addAction("(none)")
+            a.setEnabled(False)
+
+    def _on_loaded(self, res: LoadResult) -> None:
+        if self._closed or res.unchanged:
+            return
+        for level, text in res.messages:
+            self.report(level, text, status=False)
+        name = os.path.basename(res.path.rstrip(os.sep))
+        if res.kind == "dataset":
+            if res.error:
+                self.report("warning", f"dataset checks failed: {res.error}")
+            else:
+                self.store.set_dataset_findings(res.path, res.findings[0] if res.findings else [])
+            return
+        if res.error:
+            if res.path in self.store.files and self.store.files[res.path].run_keys:
+                self.store.set_file_error(res.path, res.error)
+                level = "info" if res.live else "error"
+                extra = (
+                    " (kept the last good read; will retry on the next change)" if res.live else ""
+                )
+                self.report(level, res.error + extra, status=not res.live)
+                self.runs_panel.sync()
+            else:
+                self.store.drop_pending(res.path)
+                self.report("error", res.error)
+            return
+        was_open = bool(res.path in self.store.files and self.store.files[res.path].run_keys)
+        self.store.set_file_runs(res.path, res.runs, res.findings, live=res.live)
+        self.watcher.watch(res.path)
+        if not res.live:
+            self.settings.add_recent(res.path)
+            nm = sum(len(r.series) for r in res.runs)
+            nf = sum(len(f) for f in res.findings)
+            verb = "Reloaded" if was_open else "Opened"
+            self.status(
+                f"{verb} {name}: {len(res.runs)} run{'s' if len(res.runs) != 1 else ''}, "
+                f"{nm} metrics, {nf} finding{'s' if nf != 1 else ''} "
+                f"({res.seconds:.2f} s)"
+            )
+        else:
+            self.status(f"{name} updated (live)")
+        self._update_title()
+
+    def _on_file_changed(self, path: str) -> None:
+        if path in self.store.files:
+            self.loader.refresh(path)
+
+    def _on_busy(self, busy: bool) -> None:
+        self.progress.setVisible(busy)
+        if not busy:
+            QTimer.singleShot(0, self._emit_idle)
+
+    def _emit_idle(self) -> None:
+        if not self.loader.busy and not self._closed:
+            self.plot_area.rebuild()
+            self.idle.emit()
+
+    def _on_progress(self, done: int, total: int, name: str) -> None:
+        if total <= 1:
+            self.progress.setRange(0, 0)  # busy indicator: one file, no byte progress
+        else:
+            self.progress.setRange(0, total)
+            self.progress.setValue(done)
+        if done < total:
+            self.status_label.setText(f"Reading {name} ({done + 1}/{total})…")
+
+    # -- reporting --------------------------------------------------------------------
+    def report(self, level: str, text: str, status: bool = True) -> None:
+        """One line to the messages panel (and the status bar). Never modal."""
+        self.messages_panel.add(level, text)
+        if status:
+            self.status(
+                ("Error: " if level == "error" else "") + text,
+                SEVERITY_COLORS["critical"] if level == "error" else None,
+            )
+
+    def status(self, text: str, color: str | None = None) -> None:
+        self.status_label.setStyleSheet(f"color: {color};" if color else "")
+        self.status_label.setText(text)
+        self.status_label.setToolTip(text)
+
+    def _show_messages(self) -> None:
+        if not self.messages_dock.isVisible():
+            self.messages_dock.show()
+            self.resizeDocks([self.messages_dock], [130], Qt.Vertical)
+
+    def _update_summary(self) -> None:
+        n = len(self.store.entries)
+        fs = self.store.all_findings()
+        crit = sum(1 for _, f in fs if f.severity == "critical")
+        parts = [f"{n} run{'s' if n != 1 else ''}"]
+        if n or fs:
+            parts.append(
+                f"{len(fs)} finding{'s' if len(fs) != 1 else ''}"
+                + (f" ({crit} critical)" if crit else "")
+            )
+        self.summary_label.setText("  ·  ".join(parts) + "  ")
+        live = [os.path.basename(f.path) for f in self.store.files.values() if f.live]
+        self.live_label.setText(("● live: " + ", ".join(live[:3]) + "  ") if live else "")
+        self._update_title()
+
+    def _update_title(self) -> None:
+        names = [os.path.basename(p.rstrip(os.sep)) for p in self.store.files]
+        if not names:
+            self.setWindowTitle("FitLens")
+        elif len(names) == 1:
+            self.setWindowTitle(f"{names[0]} — FitLens")
+        else:
+            self.setWindowTitle(f"{names[0]} and {len(names) - 1} more — FitLens")
+
+    # -- findings and retraining ------------------------------------------------------
+    def _on_finding_selected(self, key, finding: Finding | None) -> None:
+        if finding is None:
+            self.plot_area.set_selected_finding(None, None)
+            return
+        if key is not None and finding.metric and key in self.store.entries:
+            e = self.store.entries[key]
+            if finding.metric in e.run.series:
+                self.store.set_visible(key, True)
+                self.store.set_metric_visible(key, finding.metric, True)
+                self.runs_panel.select_metric(key, finding.metric)
+                self.plot_area.highlight(key, finding.metric)
+        self.plot_area.rebuild()
+        self.plot_area.set_selected_finding(key, finding)
+
+    def _on_retrain_requested(self, key, findings: list[Finding]) -> None:
+        e = self.store.entries.get(key) if key is not None else None
+        if e is None:
+            entries = self.store.entries_in_order()
+            e = entries[0] if entries else None
+        self.request_retrain(e.run if e else None, list(findings))
+
+    def _retrain_current(self) -> None:
+        key = self.runs_panel.selected_run_key()
+        e = self.store.entries.get(key) if key is not None else None
+        if e is None:
+            entries = self.store.entries_in_order()
+            e = entries[0] if entries else None
+        findings = list(e.findings) if e else []
+        for fs in self.store.dataset_findings.values():
+            findings.extend(fs)
+        self.request_retrain(e.run if e else None, findings)
+
+    def request_retrain(self, run: Run | None, findings: list[Finding]) -> None:
+        """Start retraining ``run`` with the remedies of ``findings``.
+
+        The retrain dialog and job runner connect here. Until they do, this says
+        (non-modally) that retraining is not available and which remedies would
+        have been applied.
+        """
+        remedies: list[str] = []
+        for f in findings:
+            for r in f.remedies:
+                if r not in remedies:
+                    remedies.append(r)
+        what = ", ".join(remedy_title(r) for r in remedies) or "no remedies"
+        who = run.name if run is not None else "no run"
+        text = f"Retraining is not available in this build yet ({who}: {what})."
+        self.report("info", text)
+        box = QMessageBox(QMessageBox.Information, "Retrain", text, QMessageBox.Ok, self)
+        box.setModal(False)
+        box.setAttribute(Qt.WA_DeleteOnClose)
+        box.show()
+        self._retrain_box = box
+
+    # -- export ---------------------------------------------------------------------------
+    def _export_dialog(self, family: str, fmt: str) -> None:
+        plot = self.plot_area.plot(family)
+        if not plot.has_curves():
+            self.status(f"Nothing to export: the {plot.title.text()} plot is empty")
+            return
+        filt = {"png": "PNG image (*.png)", "svg": "SVG image (*.svg)", "csv": "CSV (*.csv)"}[fmt]
+        default = os.path.join(self.settings.last_dir, f"{family}.{fmt}")
+        path, _ = QFileDialog.getSaveFileName(self, "Export", default, filt)
+        if path:
+            self.export_plot(family, path)
+
+    def export_plot(self, family: str, path: str) -> None:
+        """Write one plot as PNG/SVG, or its visible data as CSV (by extension)."""
+        plot = self.plot_area.plot(family)
+        try:
+            if path.lower().endswith(".csv"):
+                n = plot.export_csv(path)
+                self.status(f"Wrote {n} rows to {path}")
+            else:
+                plot.export_image(path)
+                self.status(f"Wrote {path}")
+        except OSError as exc:
+            self.report("error", f"{path}: could not write: {exc.strerror or exc}")
+
+    # -- drag and drop -----------------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        md = event.mimeData()
+        if md.hasUrls() and any(u.isLocalFile() for u in md.urls()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:  # noqa: N802
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.open_paths(paths)
+
+    # -- misc ------------------------------------------------------------------------------------
+    def _about(self) -> None:
+        from main import __version__
+
+        QMessageBox.about(
+            self,
+            "About FitLens",
+            f"<b>FitLens {__version__}</b><br>Open training logs, see the curves, find out what "
+            "went wrong, retrain with remedies.<br><br>Shortcuts: Ctrl+O open, Ctrl+R reload, "
+            "F fit view, Ctrl+T retrain.",
+        )
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        if self.persist:
+            self.settings.save_window(self.saveGeometry(), self.saveState())
+            self.settings.sync()
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop the watcher and the loader, drop plot items (CASES.md case 30). Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        self._live_timer.stop()
+        self._smooth_timer.stop()
+        self.watcher.stop()
+        self.loader.shutdown()
+        self.plot_area.shutdown()
+        if self._retrain_box is not None:
+            try:
+                self._retrain_box.close()
+            except RuntimeError:
+                pass

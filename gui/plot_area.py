@@ -1,0 +1,461 @@
+"""The plot area: one :class:`FamilyPlot` per metric family, x axes linked.
+
+It turns the store's runs into curves (:func:`gui.curves.make_curve`), sends
+each to the plot of its family (loss, accuracy-like scores, learning rate,
+other), keeps every run's colour the same in every plot, and owns the
+view-wide options: EMA smoothing, x-axis mode, log y per family, the hover
+crosshair, best-epoch markers and finding spans.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from analysis import naming
+from analysis.model import Finding
+from analysis.smoothing import DEFAULT_WEIGHT
+from gui.axes import format_value, format_x
+from gui.curves import X_MODES, CurveData, make_curve, run_t0
+from gui.plot_panel import CurveSpec, FamilyPlot, PointSpec, SpanSpec, VLineSpec
+from gui.store import RunEntry, RunStore
+from gui.theme import SEVERITY_COLORS
+
+FAMILIES: tuple[str, ...] = ("loss", "score", "lr", "other")
+_ROLE_ORDER = {"train": 0, "val": 1, "test": 2}
+NONFINITE_COLOR = "#c62828"
+RESTART_COLOR = "#5f6368"
+#: max/min of a loss plot's values from which log y is chosen automatically (2 decades)
+AUTO_LOG_RATIO = 100.0
+
+
+class PlotArea(QWidget):
+    """All plots of the window.
+
+    Signals
+    -------
+    exportRequested(str, str)
+        Family and format, from a plot's Export menu.
+    openRequested()
+        The "Open log…" button of the empty page.
+    demoRequested()
+        The "Open demo" button of the empty page.
+    logYChanged(str, bool)
+    """
+
+    exportRequested = Signal(str, str)
+    openRequested = Signal()
+    demoRequested = Signal()
+    logYChanged = Signal(str, bool)
+
+    def __init__(self, store: RunStore, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.weight = DEFAULT_WEIGHT
+        self.x_mode = "auto"
+        self._x_auto = True
+        self._selected: tuple[int | None, Finding | None] = (None, None)
+        self._highlight: tuple[int, str] | None = None
+        self._curve_cache: dict[tuple[int, str], tuple[tuple, CurveData]] = {}
+        self._smooth_cache: dict = {}
+        self._hover_x = math.nan
+        self.log_auto: dict[str, bool] = {f: f == "loss" for f in FAMILIES}
+
+        self.stack = QStackedWidget()
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(6, 6, 6, 6)
+        lay.addWidget(self.stack)
+
+        # page 0: nothing open
+        empty = QWidget()
+        el = QVBoxLayout(empty)
+        el.addStretch(2)
+        hint = QLabel("Open a training log to see its curves and what went wrong")
+        hint.setObjectName("EmptyHint")
+        hint.setAlignment(Qt.AlignCenter)
+        hint.setWordWrap(True)
+        sub = QLabel(
+            "Keras CSVLogger and history files, TensorBoard, Lightning, Hugging Face "
+            "trainer_state.json, W&B and plain CSV.\nDrop files or folders here, "
+            "or pass them on the command line."
+        )
+        sub.setObjectName("Muted")
+        sub.setAlignment(Qt.AlignCenter)
+        sub.setWordWrap(True)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        b_open = QPushButton("Open log…")
+        b_open.setObjectName("Primary")
+        b_open.clicked.connect(self.openRequested)
+        b_demo = QPushButton("Open demo")
+        b_demo.clicked.connect(self.demoRequested)
+        buttons.addWidget(b_open)
+        buttons.addWidget(b_demo)
+        buttons.addStretch(1)
+        el.addWidget(hint)
+        el.addWidget(sub)
+        el.addSpacing(12)
+        el.addLayout(buttons)
+        el.addStretch(3)
+        self.stack.addWidget(empty)
+
+        # page 1: plots
+        page = QWidget()
+        self.grid = QGridLayout(page)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setSpacing(6)
+        self.plots: dict[str, FamilyPlot] = {}
+        for fam in FAMILIES:
+            p = FamilyPlot(fam)
+            p.hovered.connect(self._on_hover)
+            p.logYToggled.connect(self._on_log_toggled)
+            p.exportRequested.connect(self.exportRequested)
+            p.userRangeChanged.connect(self._on_user_range)
+            p.hide()
+            self.plots[fam] = p
+        self.stack.addWidget(page)
+
+        self._rebuild_timer = QTimer(self)
+        self._rebuild_timer.setSingleShot(True)
+        self._rebuild_timer.setInterval(0)
+        self._rebuild_timer.timeout.connect(self.rebuild)
+        self._hover_timer = QTimer(self)
+        self._hover_timer.setSingleShot(True)
+        self._hover_timer.setInterval(15)
+        self._hover_timer.timeout.connect(self._apply_hover)
+
+        for sig in (store.structureChanged, store.findingsChanged):
+            sig.connect(self.schedule_rebuild)
+        for sig in (store.runChanged, store.styleChanged, store.visibilityChanged):
+            sig.connect(self.schedule_rebuild)
+        self.plots["lr"].set_log_y(True)
+
+    # -- options ----------------------------------------------------------------
+    def schedule_rebuild(self, *_args) -> None:
+        self._rebuild_timer.start()
+
+    def set_smoothing(self, weight: float) -> None:
+        """EMA weight in [0, 0.99]; 0 draws the raw curves only."""
+        weight = float(weight)
+        if abs(weight - self.weight) < 1e-9:
+            return
+        self.weight = weight
+        self._smooth_cache.clear()
+        self.rebuild()
+
+    def set_x_mode(self, mode: str) -> None:
+        """``auto`` (as logged), ``epoch``, ``step`` or ``wall_time``."""
+        if mode not in X_MODES:
+            raise ValueError(f"unknown x mode {mode!r}")
+        if mode == self.x_mode:
+            return
+        self.x_mode = mode
+        self._x_auto = True
+        self.rebuild()
+
+    def set_log_y(self, family: str, on: bool) -> None:
+        """The user's choice: log y on/off for a family (ends the automatic choice)."""
+        self.log_auto[family] = False
+        self.plots[family].set_log_y(on)
+
+    def _auto_log_y(self, family: str, specs: list[CurveSpec]) -> None:
+        """Loss curves that fall over 2+ decades are unreadable on a linear axis: draw them
+        on a log axis until the user decides (only when every finite value is > 0)."""
+        if not self.log_auto.get(family) or not specs:
+            return
+        ys = [s.data.y[np.isfinite(s.data.y)] for s in specs]
+        ys = [y for y in ys if len(y)]
+        on, reason = False, ""
+        if ys:
+            lo = min(float(y.min()) for y in ys)
+            hi = max(float(y.max()) for y in ys)
+            if lo > 0 and hi / lo >= AUTO_LOG_RATIO:
+                on = True
+                reason = f"log y chosen: values span {math.log10(hi / lo):.0f} decades"
+        if on != self.plots[family].log_y or reason != self.plots[family].auto_reason:
+            self.plots[family].set_log_y(on, reason)
+
+    def _on_log_toggled(self, family: str, on: bool) -> None:
+        self.log_auto[family] = False
+        self.plots[family].auto_reason = ""
+        if self.weight > 0:
+            self.schedule_rebuild()  # smoothing is done in the axis' space
+        self.logYChanged.emit(family, on)
+
+    def log_y(self, family: str) -> bool:
+        return self.plots[family].log_y
+
+    def plot(self, family: str) -> FamilyPlot:
+        return self.plots[family]
+
+    def visible_plots(self) -> list[FamilyPlot]:
+        return [self.plots[f] for f in FAMILIES if self.plots[f].has_curves()]
+
+    # -- building curves ----------------------------------------------------------
+    def _curve(self, e: RunEntry, metric: str, t0: float | None) -> CurveData:
+        log_y = self.plots[naming.family(metric)].log_y
+        sig = (e.version, id(e.run), self.x_mode, round(self.weight, 4), log_y)
+        hit = self._curve_cache.get((e.key, metric))
+        if hit is not None and hit[0] == sig:
+            return hit[1]
+        data = make_curve(
+            e.run, metric, self.x_mode, self.weight, t0=t0, smoothed_cache=self._smooth_cache,
+            log_y=log_y,
+        )
+        self._curve_cache[(e.key, metric)] = (sig, data)
+        return data
+
+    def rebuild(self) -> None:
+        """Redraw from the store (coalesced through :meth:`schedule_rebuild`)."""
+        self._rebuild_timer.stop()
+        entries = self.store.visible_entries()
+        specs: dict[str, list[CurveSpec]] = {f: [] for f in FAMILIES}
+        live_keys = set()
+        for e in entries:
+            t0 = run_t0(e.run) if self.x_mode == "wall_time" else None
+            metrics = sorted(
+                (m for m in e.run.series if e.metric_visible(m) and len(e.run.series[m])),
+                key=lambda m: (naming.base_name(m).lower(), _ROLE_ORDER.get(naming.role(m), 3)),
+            )
+            for m in metrics:
+                data = self._curve(e, m, t0)
+                live_keys.add((e.key, m))
+                if len(data) == 0:
+                    continue
+                hl = self._highlight == (e.key, m)
+                specs[data.family].append(
+                    CurveSpec(e.key, e.name, e.color, data, f"{e.name} · {m}", hl)
+                )
+        for k in list(self._curve_cache):
+            if k not in live_keys:
+                del self._curve_cache[k]
+        live_series = {id(s) for e in self.store.entries.values() for s in e.run.series.values()}
+        for k in list(self._smooth_cache):
+            if k[0] not in live_series:
+                del self._smooth_cache[k]
+        for fam, p in self.plots.items():
+            was_log = p.log_y
+            self._auto_log_y(fam, specs[fam])
+            if p.log_y != was_log and self.weight > 0:
+                # smoothing follows the axis (log space on a log axis): rebuild this family
+                for spec in specs[fam]:
+                    e = self.store.entries[spec.key]
+                    t0 = run_t0(e.run) if self.x_mode == "wall_time" else None
+                    spec.data = self._curve(e, spec.data.metric, t0)
+            p.set_curves(specs[fam])
+            if specs[fam]:
+                p.set_x_mode(specs[fam][0].data.x_mode)
+        self._relayout()
+        self._update_decorations()
+        self._update_spans()
+        if self._x_auto:
+            self.fit_view()
+        if not math.isnan(self._hover_x):
+            self._apply_hover()
+
+    def _relayout(self) -> None:
+        vis = [f for f in FAMILIES if self.plots[f].has_curves()]
+        for p in self.plots.values():
+            self.grid.removeWidget(p)
+        for r in range(4):
+            self.grid.setRowStretch(r, 0)
+        row = 0
+        for fam in ("loss", "score"):
+            if fam in vis:
+                self.grid.addWidget(self.plots[fam], row, 0, 1, 2)
+                self.grid.setRowStretch(row, 3 if fam == "loss" else 2)
+                row += 1
+        bottom = [f for f in ("lr", "other") if f in vis]
+        for i, fam in enumerate(bottom):
+            self.grid.addWidget(self.plots[fam], row, i, 1, 2 if len(bottom) == 1 else 1)
+        if bottom:
+            self.grid.setRowStretch(row, 2)
+        for fam, p in self.plots.items():
+            p.setVisible(fam in vis)
+        self.stack.setCurrentIndex(1 if vis else 0)
+        # link x axes to the first visible plot
+        master = self.plots[vis[0]].pi if vis else None
+        for fam, p in self.plots.items():
+            if master is None or fam not in vis or p.pi is master:
+                p.pi.setXLink(None)
+            else:
+                p.pi.setXLink(master)
+
+    # -- decorations ----------------------------------------------------------------
+    def best_points(self) -> dict[int, tuple[str, float, float]]:
+        """Per visible run: (metric, x, value) of the minimum validation loss (best epoch)."""
+        out: dict[int, tuple[str, float, float]] = {}
+        cands: dict[int, list[CurveSpec]] = {}
+        for s in self.plots["loss"].specs():
+            if s.data.role == "val":
+                cands.setdefault(s.key, []).append(s)
+        for key, specs in cands.items():
+            specs.sort(
+                key=lambda s: (
+                    naming.base_name(s.data.metric).lower() not in ("loss", "epoch_loss"),
+                    len(s.data.metric),
+                )
+            )
+            b = specs[0].data.best()
+            if b is not None:
+                out[key] = (specs[0].data.metric, b[0], b[1])
+        return out
+
+    def _update_decorations(self) -> None:
+        best = self.best_points()
+        colors = {e.key: e.color for e in self.store.entries.values()}
+        n_runs = len({s.key for p in self.plots.values() for s in p.specs()})
+        for fam, p in self.plots.items():
+            vlines: list[VLineSpec] = []
+            points: list[PointSpec] = []
+            if p.has_curves():
+                mode = p.specs()[0].data.x_mode
+                for key, (metric, x, y) in best.items():
+                    if fam == "loss":
+                        points.append(PointSpec(x, y, colors.get(key, "#000")))
+                    if n_runs > 2:
+                        continue  # stars only: a dotted line per run would bury the curves
+                    label = ""
+                    if fam == "loss" and n_runs == 1:
+                        label = f"best {metric} {format_value(y)} @ {format_x(x, mode)}"
+                    vlines.append(VLineSpec(x, colors.get(key, "#000"), label, Qt.DotLine, 170))
+                seen = set()
+                for s in p.specs():
+                    for rx in s.data.restarts:
+                        if (s.key, float(rx)) not in seen:
+                            seen.add((s.key, float(rx)))
+                            vlines.append(
+                                VLineSpec(float(rx), RESTART_COLOR, "resumed", Qt.DashDotLine, 150)
+                            )
+                    bad = ~np.isfinite(s.data.y)
+                    if bad.any():
+                        i = int(np.argmax(bad))
+                        v = s.data.y[i]
+                        what = "NaN" if np.isnan(v) else ("inf" if v > 0 else "-inf")
+                        vlines.append(
+                            VLineSpec(
+                                float(s.data.x[i]),
+                                NONFINITE_COLOR,
+                                f"{s.data.metric} {what} from "
+                                f"{format_x(float(s.data.x[i]), s.data.x_mode)}",
+                                Qt.DashLine,
+                                200,
+                            )
+                        )
+            p.set_decorations(vlines, points)
+
+    # -- findings ---------------------------------------------------------------------
+    def set_selected_finding(self, key: int | None, finding: Finding | None) -> None:
+        """Shade ``finding``'s span strongly (others stay faint) and bring it into view."""
+        self._selected = (key, finding)
+        self._update_spans()
+        if finding is None or key is None or finding.metric is None:
+            return
+        span = self.span_x(key, finding)
+        p = self.plots.get(naming.family(finding.metric))
+        if span is None or p is None or not p.has_curves():
+            return
+        x0, x1 = p.visible_x_range()
+        if span[0] < x0 or span[1] > x1:
+            self.fit_view()
+
+    def span_x(self, key: int, f: Finding) -> tuple[float, float] | None:
+        """A finding's span on the current x axis (None if its metric is not drawn)."""
+        if f.metric is None:
+            return None
+        hit = self._curve_cache.get((key, f.metric))
+        if hit is None:
+            return None
+        d = hit[1]
+        if len(d) == 0:
+            return None
+        start = f.start if f.start is not None else float(d.step[0])
+        end = f.end if f.end is not None else float(d.step[-1])
+        return d.step_to_x(start), d.step_to_x(end)
+
+    def _update_spans(self) -> None:
+        sel_key, sel = self._selected
+        per_family: dict[str, list[SpanSpec]] = {f: [] for f in FAMILIES}
+        for e in self.store.visible_entries():
+            for f in e.findings:
+                if f.metric is None or not e.metric_visible(f.metric):
+                    continue
+                span = self.span_x(e.key, f)
+                if span is None:
+                    continue
+                selected = f is sel and e.key == sel_key
+                color = SEVERITY_COLORS.get(f.severity, "#888888")
+                label = f.kind.replace("_", " ")
+                per_family[naming.family(f.metric)].append(
+                    SpanSpec(span[0], span[1], color, label, selected)
+                )
+        for fam, p in self.plots.items():
+            p.set_spans(per_family[fam])
+
+    def highlight(self, key: int | None, metric: str | None) -> None:
+        """Draw one metric above the others (selected in the runs or findings panel)."""
+        new = None if key is None or metric is None else (key, metric)
+        if new != self._highlight:
+            self._highlight = new
+            self.rebuild()
+
+    # -- view ---------------------------------------------------------------------------
+    def fit_view(self) -> None:
+        """Show all data: x over every visible curve, y auto-ranged per plot (shortcut F)."""
+        vis = self.visible_plots()
+        if not vis:
+            return
+        bounds = [b for b in (p.x_bounds() for p in vis) if b is not None]
+        if not bounds:
+            return
+        lo = min(b[0] for b in bounds)
+        hi = max(b[1] for b in bounds)
+        if hi <= lo:
+            lo, hi = lo - 1, hi + 1
+        vis[0].pi.setXRange(lo, hi, padding=0.02)
+        for p in vis:
+            p.pi.enableAutoRange(axis="y", enable=True)
+            p.pi.vb.setAutoVisible(y=True)
+        self._x_auto = True
+
+    def set_x_range(self, x0: float, x1: float) -> None:
+        """Show x in [x0, x1] in every plot (stops following new data until F)."""
+        vis = self.visible_plots()
+        if vis:
+            vis[0].pi.setXRange(x0, x1, padding=0)
+            self._x_auto = False
+
+    def _on_user_range(self) -> None:
+        self._x_auto = False
+
+    # -- hover ----------------------------------------------------------------------------
+    def _on_hover(self, x: float) -> None:
+        self._hover_x = x
+        if not self._hover_timer.isActive():
+            self._hover_timer.start()
+
+    def _apply_hover(self) -> None:
+        for p in self.visible_plots():
+            p.show_cursor(self._hover_x)
+
+    def hover(self, x: float) -> None:
+        """Put the crosshair at ``x`` in every plot now (used by tests and screenshots)."""
+        self._hover_x = x
+        self._apply_hover()
+
+    def shutdown(self) -> None:
+        self._rebuild_timer.stop()
+        self._hover_timer.stop()
+        for p in self.plots.values():
+            p.shutdown()

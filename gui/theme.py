@@ -1,0 +1,131 @@
+"""Colours, fonts and the light theme shared by every panel."""
+
+from __future__ import annotations
+
+#: Run colours (Tableau 10: distinguishable, colour-blind friendlier than Qt's defaults).
+RUN_COLORS: tuple[str, ...] = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+)
+
+SEVERITY_COLORS: dict[str, str] = {
+    "critical": "#d32f2f",
+    "warning": "#f29900",
+    "info": "#1a73e8",
+}
+SEVERITY_RANK: dict[str, int] = {"critical": 0, "warning": 1, "info": 2}
+
+FAMILY_TITLES: dict[str, str] = {
+    "loss": "Loss",
+    "score": "Accuracy & scores",
+    "lr": "Learning rate",
+    "other": "Other metrics",
+}
+
+TEXT = "#202124"
+MUTED = "#5f6368"
+GRID_ALPHA = 0.12
+PLOT_BG = "#ffffff"
+WINDOW_BG = "#f4f5f7"
+BORDER = "#d9dce1"
+ACCENT = "#1a73e8"
+
+#: Alpha (0-255) of the raw curve drawn under a smoothed one.
+RAW_ALPHA = 95
+#: Alpha of the selected finding's span (shaded over the plot's height).
+SPAN_ALPHA_SELECTED = 48
+#: Other findings' spans: a strip this fraction of the plot high along its bottom edge.
+SPAN_STRIP = 0.025
+SPAN_ALPHA_STRIP = 150
+
+STYLE_SHEET = f"""
+QMainWindow, QDialog {{ background: {WINDOW_BG}; }}
+QDockWidget {{ font-weight: 600; color: {TEXT}; }}
+QDockWidget::title {{
+    background: {WINDOW_BG}; padding: 6px 8px; border-bottom: 1px solid {BORDER};
+    text-align: left;
+}}
+QTreeWidget, QTreeView, QListWidget, QTextBrowser, QPlainTextEdit {{
+    background: #ffffff; border: 1px solid {BORDER}; border-radius: 4px;
+    selection-background-color: #e8f0fe; selection-color: {TEXT};
+}}
+QTreeView::item {{ padding: 2px 0px; }}
+QTreeView::item:selected {{ background: #e8f0fe; color: {TEXT}; }}
+QHeaderView::section {{
+    background: #fafbfc; color: {MUTED}; border: none; border-bottom: 1px solid {BORDER};
+    padding: 4px 6px; font-weight: 600;
+}}
+QToolBar {{ background: #ffffff; border-bottom: 1px solid {BORDER}; spacing: 4px; padding: 3px 6px; }}
+QToolBar QToolButton {{ padding: 4px 8px; border-radius: 4px; color: {TEXT}; }}
+QToolBar QToolButton:hover {{ background: #eef1f5; }}
+QToolBar QToolButton:checked {{ background: #e8f0fe; color: {ACCENT}; }}
+QStatusBar {{ background: #ffffff; border-top: 1px solid {BORDER}; color: {MUTED}; }}
+QFrame#PlotCard {{ background: #ffffff; border: 1px solid {BORDER}; border-radius: 6px; }}
+QLabel#PlotTitle {{ font-weight: 600; color: {TEXT}; }}
+QLabel#Muted {{ color: {MUTED}; }}
+QLabel#Notice {{ color: #8a5a00; background: #fff4e5; border-radius: 3px; padding: 1px 6px; }}
+QLabel#Readout {{
+    background: rgba(255, 255, 255, 230); border: 1px solid {BORDER}; border-radius: 4px;
+    padding: 4px 6px; color: {TEXT};
+}}
+QLabel#EmptyHint {{ color: {MUTED}; font-size: 13pt; }}
+QPushButton {{
+    padding: 4px 12px; border: 1px solid {BORDER}; border-radius: 4px; background: #ffffff;
+}}
+QPushButton:hover {{ background: #f1f3f4; }}
+QPushButton#Primary {{ background: {ACCENT}; color: white; border: 1px solid {ACCENT}; }}
+QPushButton#Primary:disabled {{ background: #a8c7fa; border-color: #a8c7fa; }}
+"""
+
+
+def apply_light_theme(app) -> None:
+    """Fusion style, a light palette (whatever the desktop's theme) and the style sheet.
+
+    Parameters
+    ----------
+    app : QApplication
+    """
+    from PySide6.QtGui import QColor, QFont, QPalette
+
+    app.setStyle("Fusion")
+    pal = QPalette()
+    pal.setColor(QPalette.Window, QColor(WINDOW_BG))
+    pal.setColor(QPalette.WindowText, QColor(TEXT))
+    pal.setColor(QPalette.Base, QColor("#ffffff"))
+    pal.setColor(QPalette.AlternateBase, QColor("#f8f9fa"))
+    pal.setColor(QPalette.Text, QColor(TEXT))
+    pal.setColor(QPalette.Button, QColor("#ffffff"))
+    pal.setColor(QPalette.ButtonText, QColor(TEXT))
+    pal.setColor(QPalette.Highlight, QColor(ACCENT))
+    pal.setColor(QPalette.HighlightedText, QColor("#ffffff"))
+    pal.setColor(QPalette.ToolTipBase, QColor("#ffffff"))
+    pal.setColor(QPalette.ToolTipText, QColor(TEXT))
+    pal.setColor(QPalette.PlaceholderText, QColor(MUTED))
+    pal.setColor(QPalette.Link, QColor(ACCENT))
+    app.setPalette(pal)
+    font = QFont(app.font())
+    if font.pointSizeF() < 9.5:
+        font.setPointSizeF(9.5)
+    app.setFont(font)
+    app.setStyleSheet(STYLE_SHEET)
+
+
+def configure_pyqtgraph() -> None:
+    """pyqtgraph defaults: white background, dark text, no global antialiasing.
+
+    Antialiasing is switched on per curve for small series only: at a million
+    points it multiplies the frame time (pyqtgraph #2120, CASES.md case 18).
+    """
+    import pyqtgraph as pg
+
+    pg.setConfigOptions(
+        background=PLOT_BG, foreground=MUTED, antialias=False, useOpenGL=False, exitCleanup=False
+    )

@@ -1,0 +1,90 @@
+"""``python main.py analyze [--json] PATH...``: the readers' part of the command.
+
+JSON schema version 1 (metrics per run, segments, errors), exit codes (0 all read,
+2 any input unreadable), one stderr line per failure, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT
+
+
+def analyze(*args, timeout=120):
+    out = subprocess.run([sys.executable, "main.py", "analyze", *map(str, args)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=timeout)
+    assert "Traceback" not in out.stderr and "Traceback" not in out.stdout
+    return out
+
+
+def test_json_schema_and_values(corpus_dir):
+    expect = {e["id"]: e for e in json.loads((corpus_dir / "expect.json").read_text())}
+    files = [corpus_dir / expect[i]["file"] for i in ("027", "045", "052")]
+    out = analyze("--json", *files)
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert doc["version"] == 1 and doc["errors"] == []
+    assert len(doc["runs"]) == 3
+    for run, i in zip(doc["runs"], ("027", "045", "052"), strict=True):
+        assert set(run) >= {"name", "source", "format", "segments", "metrics", "findings"}
+        assert run["format"] == expect[i]["format"]
+        assert run["segments"] == expect[i]["segments"]
+        for name, want in expect[i]["metrics"].items():
+            got = run["metrics"][name]
+            assert set(got) == {"n", "n_nonfinite", "first", "last", "min", "max"}
+            assert got["n"] == want["n"]
+            for k in ("first", "last", "min", "max"):
+                assert got[k] == pytest.approx(want[k], rel=1e-9)
+    # 045: literal nan cells counted, not dropped
+    assert doc["runs"][1]["metrics"]["mean_loss"]["n_nonfinite"] == 44
+
+
+def test_unreadable_inputs_exit_2_one_line_each(tmp_path, cases_dir):
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    zipped = tmp_path / "log.csv"
+    zipped.write_bytes(b"PK\x03\x04" + b"\x00" * 60)
+    missing = tmp_path / "missing.json"
+    good = cases_dir / "case_08_csv_epoch_restart.csv"
+    out = analyze("--json", empty, good, zipped, missing)
+    assert out.returncode == 2
+    doc = json.loads(out.stdout)
+    assert [r["name"] for r in doc["runs"]] == ["case_08_csv_epoch_restart"]
+    assert doc["runs"][0]["segments"] == 2
+    assert [e["source"] for e in doc["errors"]] == [str(empty), str(zipped), str(missing)]
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 3
+    assert lines[0] == f"{empty}: the file is empty"
+    assert lines[1].startswith(f"{zipped}: ") and "ZIP archive" in lines[1]
+    assert lines[2] == f"{missing}: no such file or folder"
+
+
+def test_error_line_names_the_place(tmp_path):
+    p = tmp_path / "history.json"
+    p.write_text('{\n  "loss": [0.9, 0.8,\n  "val_loss": ]\n}\n')
+    out = analyze(p)
+    assert out.returncode == 2
+    (line,) = out.stderr.strip().splitlines()
+    assert line.startswith(f"{p}: line 3: not valid JSON")
+
+
+def test_text_report_shows_metrics_segments_and_notes(cases_dir, corpus_dir):
+    out = analyze(cases_dir / "case_08_csv_epoch_restart.csv",
+                  corpus_dir / "tfevents" / "03_pytorch_lr_sweep")
+    assert out.returncode == 0, out.stderr
+    text = out.stdout
+    assert "case_08_csv_epoch_restart  (keras-csvlogger" in text
+    assert "2 segments" in text
+    assert "note: x axis column 'epoch' excluded" in text
+    assert text.count("(tensorboard-events,") == 3
+    assert "Train/Loss" in text
+
+
+def test_usage_error_is_one_line():
+    out = analyze()
+    assert out.returncode == 2
+    assert len(out.stderr.strip().splitlines()) == 1
