@@ -29,10 +29,13 @@ from PySide6.QtWidgets import (
 
 from analysis.model import Finding, Run
 from analysis.smoothing import MAX_WEIGHT
+from gui.companion import companion_of
 from gui.curves import X_MODE_LABELS, X_MODES
-from gui.demo import demo_dataset, demo_logs
-from gui.findings_panel import FindingsPanel, remedy_title
+from gui.demo import demo_logs
+from gui.findings_panel import FindingsPanel
 from gui.icons import app_icon
+from gui.jobs import Job, JobRunner
+from gui.jobs_panel import JobsPanel
 from gui.live import FileWatcher
 from gui.loader import Loader, LoadResult
 from gui.messages_panel import MessagesPanel
@@ -70,7 +73,10 @@ class MainWindow(QMainWindow):
         self.settings = settings if settings is not None else Settings()
         self.persist = persist
         self._closed = False
-        self._retrain_box: QMessageBox | None = None
+        self._checked_datasets: set[str] = set()
+        #: Where the retrain dialog proposes job folders (None: the app's data folder).
+        self.retrain_output_root: str | None = None
+        self.retrain_dialog = None
         self.setWindowTitle("FitLens")
         self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
@@ -93,6 +99,13 @@ class MainWindow(QMainWindow):
             "Messages", "MessagesDock", self.messages_panel, Qt.BottomDockWidgetArea
         )
         self.messages_dock.hide()
+        self.job_runner = JobRunner(self)
+        self.jobs_panel = JobsPanel(self.job_runner)
+        self.jobs_dock = self._dock(
+            "Retrain jobs", "JobsDock", self.jobs_panel, Qt.BottomDockWidgetArea
+        )
+        self.jobs_dock.hide()
+        self.jobs_panel.comparisonReady.connect(self._on_comparison)
         self.resizeDocks([self.runs_dock, self.findings_dock], [300, 390], Qt.Horizontal)
 
         self._build_status_bar()
@@ -417,10 +430,7 @@ class MainWindow(QMainWindow):
         if not logs:
             self.report("error", "demo not found: resources/demo/training.log is missing")
             return
-        self.open_paths(logs)
-        ds = demo_dataset()
-        if ds is not None:
-            self.loader.check_dataset(*ds)
+        self.open_paths(logs)  # its retrain.toml names the dataset: checked on load
 
     def reload(self, path: str) -> None:
         if path in self.store.files:
@@ -483,6 +493,8 @@ class MainWindow(QMainWindow):
         was_open = bool(res.path in self.store.files and self.store.files[res.path].run_keys)
         self.store.set_file_runs(res.path, res.runs, res.findings, live=res.live)
         self.watcher.watch(res.path)
+        if not res.live:
+            self._check_companion_dataset(res.path)
         if not res.live:
             self.settings.add_recent(res.path)
             nm = sum(len(r.series) for r in res.runs)
@@ -597,27 +609,112 @@ class MainWindow(QMainWindow):
             findings.extend(fs)
         self.request_retrain(e.run if e else None, findings)
 
-    def request_retrain(self, run: Run | None, findings: list[Finding]) -> None:
-        """Start retraining ``run`` with the remedies of ``findings``.
+    def _check_companion_dataset(self, log_path: str) -> None:
+        """Run the dataset checks of the dataset a retrain spec beside the log names."""
+        c = companion_of(log_path)
+        if c.dataset is None or str(c.dataset) in self._checked_datasets:
+            return
+        self._checked_datasets.add(str(c.dataset))
+        self.loader.check_dataset(str(c.dataset), c.label or "")
 
-        The retrain dialog and job runner connect here. Until they do, this says
-        (non-modally) that retraining is not available and which remedies would
-        have been applied.
+    def request_retrain(self, run: Run | None, findings: list[Finding]) -> None:
+        """Open the retrain dialog for ``run``, remedies pre-ticked from ``findings``.
+
+        A retrain spec beside the run's log (see :mod:`gui.companion`) fills the
+        dialog (dataset, label, model, settings and its remedies); otherwise the
+        dataset whose checks are shown and a lone ``.keras`` file beside the log
+        are proposed. Start queues a job (:meth:`start_retrain`).
         """
-        remedies: list[str] = []
-        for f in findings:
-            for r in f.remedies:
-                if r not in remedies:
-                    remedies.append(r)
-        what = ", ".join(remedy_title(r) for r in remedies) or "no remedies"
-        who = run.name if run is not None else "no run"
-        text = f"Retraining is not available in this build yet ({who}: {what})."
-        self.report("info", text)
-        box = QMessageBox(QMessageBox.Information, "Retrain", text, QMessageBox.Ok, self)
-        box.setModal(False)
-        box.setAttribute(Qt.WA_DeleteOnClose)
-        box.show()
-        self._retrain_box = box
+        from gui.retrain_dialog import RetrainDialog
+        from retrain.errors import RetrainError
+        from retrain.spec import read_spec
+
+        c = companion_of(run.source) if run is not None else None
+        spec = None
+        if c is not None and c.spec is not None:
+            try:
+                spec = read_spec(c.spec)
+            except RetrainError as exc:
+                self.report("warning", f"{exc.line()} (not used to fill the dialog)")
+        dataset = c.dataset if c is not None else None
+        label = c.label if c is not None else None
+        if dataset is None and self.store.dataset_findings:
+            dataset = next(iter(self.store.dataset_findings))
+        dlg = RetrainDialog(
+            self, run=run, findings=findings, dataset=dataset,
+            model=c.model if c is not None else None, label=label, spec=spec,
+            output_root=self.retrain_output_root,
+        )
+        entry = next((e for e in self.store.entries.values() if e.run is run), None)
+        if spec is not None:
+            dlg.tick_remedies(dlg.suggested_remedies())
+        # job folders go to the app's folder (never beside the user's files), named after
+        # the run as the runs panel shows it
+        dlg.propose_output(f"{entry.name}-retrain" if entry is not None else None)
+        dlg.startRequested.connect(lambda sp: self.start_retrain(sp, run, findings))
+        dlg.setAttribute(Qt.WA_DeleteOnClose)
+        dlg.open()
+        self.retrain_dialog = dlg
+
+    def start_retrain(self, spec, run: Run | None = None,
+                      findings: list[Finding] | None = None) -> Job | None:
+        """Queue a retrain job and follow it: progress in the jobs panel, its log as a live run.
+
+        Parameters
+        ----------
+        spec : retrain.spec.Spec or path-like
+        run : Run, optional
+            The original run (for the before/after comparison).
+        findings : list of Finding, optional
+            The original run's findings.
+
+        Returns
+        -------
+        Job or None
+            None when the spec was refused (the reason is reported).
+        """
+        from retrain.errors import RetrainError
+
+        try:
+            job = self.job_runner.submit(
+                spec, context={"run": run, "findings": list(findings or [])}
+            )
+        except RetrainError as exc:
+            self.report("error", exc.line())
+            return None
+        if not self.jobs_dock.isVisible():
+            self.jobs_dock.show()
+            self.resizeDocks([self.jobs_dock], [max(230, self.height() // 4)], Qt.Vertical)
+        self.jobs_dock.raise_()
+        job.epochEnded.connect(lambda _msg, j=job: self._follow_job_log(j))
+        job.finished.connect(lambda outcome, j=job: self._job_finished(j, outcome))
+        self.status(f"Retrain job {job.name} queued")
+        return job
+
+    def _follow_job_log(self, job: Job) -> None:
+        """Open the job's training.log once it exists; the watcher then follows it live."""
+        path = os.path.abspath(str(job.log_path))
+        if path in self.store.files or self._closed or not os.path.exists(path):
+            return
+        self.open_paths([path])
+
+    def _job_finished(self, job: Job, outcome: dict) -> None:
+        path = os.path.abspath(str(job.log_path))
+        if os.path.exists(path):
+            if path in self.store.files:
+                self.reload(path)
+            else:
+                self.open_paths([path])
+        status = outcome.get("status", job.state)
+        reason = outcome.get("reason")
+        level = "info" if status == "completed" else "warning"
+        self.report(level, f"Retrain job {job.name} {status}" + (f": {reason}" if reason else ""))
+
+    def _on_comparison(self, job: Job, comparison) -> None:
+        b, a = comparison.balanced_accuracy_before, comparison.balanced_accuracy_after
+        if a is not None:
+            before = f"{b:.3f} → " if b is not None else ""
+            self.status(f"Retrain job {job.name}: validation balanced accuracy {before}{a:.3f}")
 
     # -- export ---------------------------------------------------------------------------
     def _export_dialog(self, family: str, fmt: str) -> None:
@@ -682,17 +779,22 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def shutdown(self) -> None:
-        """Stop the watcher and the loader, drop plot items (CASES.md case 30). Idempotent."""
+        """Stop retrain jobs, the watcher and the loader, drop plot items (CASES.md case 30).
+
+        Idempotent. A running retrain job is cancelled (cooperatively, then
+        terminated): its partial log stays in its folder.
+        """
         if self._closed:
             return
         self._closed = True
         self._live_timer.stop()
         self._smooth_timer.stop()
+        self.job_runner.shutdown()
         self.watcher.stop()
         self.loader.shutdown()
         self.plot_area.shutdown()
-        if self._retrain_box is not None:
+        if self.retrain_dialog is not None:
             try:
-                self._retrain_box.close()
-            except RuntimeError:
+                self.retrain_dialog.close()
+            except RuntimeError:  # already deleted (WA_DeleteOnClose)
                 pass

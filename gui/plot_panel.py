@@ -432,6 +432,11 @@ class FamilyPlot(QFrame):
             self.log_box.setChecked(self._log_y)
             self.log_box.blockSignals(False)
         self.pi.setLogMode(x=False, y=self._log_y)
+        if self.family == "lr":
+            # a constant or gently stepped learning rate spans a fraction of a decade; show
+            # at least three (view units are decades on a log axis) so the axis labels whole
+            # decades instead of crowding every minor tick
+            self.pi.vb.setLimits(minYRange=3.0 if self._log_y else None)
         self._update_notice()
 
     @property

@@ -63,4 +63,5 @@ def test_retrain_spec_points_at_demo_files(demo_dir):
     assert (demo_dir / spec["data"]["path"]).is_file()
     assert (demo_dir / spec["model"]["path"]).is_file()
     assert spec["data"]["label"] == "target"
-    assert spec["remedies"] == {"standardize": True, "class_weight": "balanced"}
+    assert spec["remedies"] == {"standardize": True, "class_weight": "balanced",
+                                "learning_rate": 0.001}

@@ -269,8 +269,12 @@ def test_selecting_a_finding_selects_its_metric_and_shades_its_span(qtbot, windo
     assert f"{run.series['val_loss'].value[3]:.3f}" in html
     assert window.findings_panel.retrain_button.isEnabled()
     qtbot.mouseClick(window.findings_panel.retrain_button, Qt.LeftButton)
-    last = window.messages_panel.messages()[-1]
-    assert "Retraining is not available" in last[1] and "Early stopping" in last[1]
+    # the retrain dialog opens for this run with the finding's remedies ticked
+    dlg = window.retrain_dialog
+    assert dlg is not None and dlg.isVisible() and dlg.run is run
+    assert set(dlg.ticked()) == {"early_stopping", "dropout", "l2"}
+    assert dlg.epochs.value() == 25  # the run's epochs
+    dlg.close()
 
 
 def test_request_retrain_hook_from_the_menu(qtbot, window, corpus_dir):

@@ -1,0 +1,272 @@
+"""Jobs panel: one row per retrain job with progress, time left, Cancel and a before/after summary.
+
+Embed it next to the plots and hand it the application's :class:`~gui.jobs.JobRunner`::
+
+    panel = JobsPanel(runner)
+    panel.comparisonReady.connect(lambda job, comparison: ...)
+
+A job's ``context`` (given to :meth:`JobRunner.submit`) may carry the original
+``run`` (:class:`~analysis.model.Run`) and its ``findings``; when the job ends,
+the panel reads the new ``training.log`` and diagnoses it off the GUI thread
+(``QThreadPool``), then shows :func:`retrain.compare.compare_runs`' summary.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.jobs import Job, JobRunner, eta_text
+from retrain.compare import Comparison, compare_runs
+
+_STATUS_TEXT = {
+    "queued": "queued", "starting": "starting (loading TensorFlow)...", "running": "running",
+    "cancelling": "cancelling (after the current batch)...", "completed": "completed",
+    "cancelled": "cancelled", "failed": "failed",
+}
+
+
+def default_diagnose(run):
+    """Findings of a run via :func:`analysis.detectors.diagnose` (empty if unavailable)."""
+    try:
+        from analysis.detectors import diagnose
+    except ImportError:
+        return []
+    return list(diagnose(run))
+
+
+def build_comparison(job_output, metrics: dict | None, context: dict, remedies,
+                     load=None, diagnose=None) -> Comparison:
+    """Read the job's log, diagnose it and compare it with the original run.
+
+    Pure (no Qt), run on a worker thread by the panel. ``load`` defaults to
+    :func:`analysis.readers.load`, ``diagnose`` to :func:`default_diagnose`.
+    """
+    from pathlib import Path
+
+    from analysis.model import Run
+
+    if load is None:
+        from analysis.readers import load
+    diagnose = diagnose or context.get("diagnose") or default_diagnose
+    log = Path(job_output) / "training.log"
+    after = None
+    if log.exists() and log.stat().st_size > 0:
+        runs = load(log)
+        after = runs[0] if runs else None
+    if after is None:
+        after = Run(Path(job_output).name, str(log), "keras-csvlogger", {})
+    try:
+        findings_after = list(diagnose(after)) if after.series else []
+    except Exception:  # a detector bug must not hide the summary
+        findings_after = []
+    return compare_runs(context.get("run"), after, context.get("findings") or (),
+                        findings_after, metrics_after=metrics or {}, remedies=tuple(remedies))
+
+
+class _CompareTask(QRunnable):
+    class _Signals(QObject):
+        done = Signal(object, object)  # Comparison or None, error text
+
+    def __init__(self, fn: Callable[[], Comparison]) -> None:
+        super().__init__()
+        self.fn = fn
+        self.signals = self._Signals()
+
+    def run(self) -> None:
+        try:
+            res, err = self.fn(), None
+        except Exception as exc:
+            res, err = None, " ".join(str(exc).split()) or type(exc).__name__
+        self.signals.done.emit(res, err)
+
+
+class JobRow(QFrame):
+    """One job: name, status, progress bar (epoch i/N), time left, Cancel, summary."""
+
+    comparisonReady = Signal(object, object)  # Job, Comparison
+
+    def __init__(self, job: Job, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.job = job
+        self.comparison: Comparison | None = None
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.title = QLabel(f"<b>{html.escape(job.name)}</b>")
+        self.title.setToolTip(str(job.output))
+        self.status = QLabel()
+        self.eta = QLabel()
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 1000)
+        self.bar.setTextVisible(True)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(job.cancel)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.summary.hide()
+
+        top = QHBoxLayout()
+        top.addWidget(self.title, 1)
+        top.addWidget(self.status)
+        mid = QHBoxLayout()
+        mid.addWidget(self.bar, 1)
+        mid.addWidget(self.eta)
+        mid.addWidget(self.cancel_button)
+        lay = QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addLayout(mid)
+        lay.addWidget(self.summary)
+
+        job.stateChanged.connect(self._refresh)
+        job.epochEnded.connect(self._refresh)
+        job.batchProgress.connect(self._refresh)
+        job.started.connect(self._refresh)
+        job.finished.connect(self._finished)
+        self._clock = QTimer(self)
+        self._clock.setInterval(1000)
+        self._clock.timeout.connect(self._refresh)
+        self._clock.start()
+        self._refresh()
+
+    def _refresh(self, *_) -> None:
+        job = self.job
+        p = job.progress
+        self.bar.setValue(int(round(p.fraction * 1000)))
+        self.bar.setFormat(p.label() if p.epochs else _STATUS_TEXT.get(job.state, job.state))
+        text = _STATUS_TEXT.get(job.state, job.state)
+        if job.done and job.reason and job.state != "completed":
+            text = f"{job.state}: {job.reason}"
+        self.status.setText(html.escape(text))
+        self.status.setToolTip(job.reason or "")
+        self.eta.setText(eta_text(job))
+        self.cancel_button.setEnabled(not job.done and job.state != "cancelling")
+        if job.done:
+            self._clock.stop()
+
+    def _finished(self, outcome: dict) -> None:
+        self._refresh()
+        self.summary.setText(f"<i>{html.escape(self._headline(outcome))}</i>")
+        self.summary.show()
+        job = self.job
+        task = _CompareTask(lambda: build_comparison(job.output, outcome, job.context,
+                                                     job.spec.remedies.active()))
+        task.signals.done.connect(self._compared)
+        self._task = task  # keep the signals object alive until it reports
+        QThreadPool.globalInstance().start(task)
+
+    def _headline(self, outcome: dict) -> str:
+        val = outcome.get("val") or {}
+        parts = [f"{outcome.get('status', self.job.state)} after "
+                 f"{outcome.get('epochs_run', 0)} epoch(s)"]
+        if val.get("balanced_accuracy") is not None:
+            parts.append(f"balanced accuracy {val['balanced_accuracy']:.3f}")
+        if outcome.get("reason") and outcome.get("status") != "completed":
+            parts.append(str(outcome["reason"]))
+        return "; ".join(parts)
+
+    @Slot(object, object)
+    def _compared(self, comparison: Comparison | None, error: str | None) -> None:
+        self._task = None
+        if comparison is None:
+            self.summary.setText(self.summary.text() + f"<br>comparison unavailable: "
+                                 f"{html.escape(error or '')}")
+            return
+        self.comparison = comparison
+        self.summary.setText(summary_html(comparison, self.job.outcome or {}))
+        self.comparisonReady.emit(self.job, comparison)
+
+
+def _fmt(v) -> str:
+    return "&ndash;" if v is None or (isinstance(v, float) and not math.isfinite(v)) \
+        else f"{v:.4g}"
+
+
+def summary_html(c: Comparison, outcome: dict) -> str:
+    """The before/after summary as a small HTML table plus findings lists."""
+    rows = ["<tr><th align=left>validation</th><th>before final</th><th>before best</th>"
+            "<th>after final</th><th>after best</th></tr>"]
+    if c.balanced_accuracy_after is not None:
+        rows.append(f"<tr><td>balanced accuracy</td><td colspan=2 align=center>"
+                    f"{_fmt(c.balanced_accuracy_before)}</td><td colspan=2 align=center>"
+                    f"<b>{_fmt(c.balanced_accuracy_after)}</b></td></tr>")
+    for m in c.metrics:
+        mark = {True: " &#10003;", False: " &#10007;"}.get(m.improved, "")
+        rows.append(f"<tr><td>{html.escape(m.name)}</td><td>{_fmt(m.before_final)}</td>"
+                    f"<td>{_fmt(m.before_best)}</td><td>{_fmt(m.after_final)}</td>"
+                    f"<td>{_fmt(m.after_best)}{mark}</td></tr>")
+    parts = [f"<b>{html.escape(str(outcome.get('status', '')))}</b> after "
+             f"{outcome.get('epochs_run', 0)} epoch(s)"]
+    if outcome.get("reason") and outcome.get("status") != "completed":
+        parts.append(html.escape(str(outcome["reason"])))
+    parts.append("<table cellspacing=4>" + "".join(rows) + "</table>")
+    if c.weights_note:
+        parts.append(f"saved model: {html.escape(c.weights_note)}")
+    if c.disappeared:
+        parts.append("gone: " + ", ".join(html.escape(f.kind) for f in c.disappeared))
+    if c.remained:
+        parts.append("remains: " + ", ".join(html.escape(f.kind) for f, _ in c.remained))
+    if c.new:
+        parts.append("new: " + ", ".join(html.escape(f.kind) for f in c.new))
+    for f, rem in c.addressed:
+        parts.append(f"dataset {html.escape(f.kind)}: addressed by {html.escape(', '.join(rem))}")
+    return "<br>".join(parts)
+
+
+class JobsPanel(QWidget):
+    """All jobs of a :class:`JobRunner`, newest at the bottom.
+
+    Signals
+    -------
+    comparisonReady(Job, Comparison)
+        A finished job's before/after comparison is available.
+    """
+
+    comparisonReady = Signal(object, object)
+
+    def __init__(self, runner: JobRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.rows: dict[int, JobRow] = {}
+        self._box = QVBoxLayout()
+        self._box.addStretch(1)
+        inner = QWidget()
+        inner.setLayout(self._box)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(inner)
+        self._empty = QLabel("No retrain jobs yet. Use Retrain... to start one.")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self._empty)
+        lay.addWidget(scroll, 1)
+        runner.jobAdded.connect(self.add_job)
+        for job in runner.jobs:
+            self.add_job(job)
+
+    def add_job(self, job: Job) -> JobRow:
+        """Show a job (called for every job the runner gets)."""
+        if job.id in self.rows:
+            return self.rows[job.id]
+        row = JobRow(job)
+        row.comparisonReady.connect(self.comparisonReady)
+        self.rows[job.id] = row
+        self._box.insertWidget(self._box.count() - 1, row)
+        self._empty.hide()
+        return row
+
+    def row(self, job: Job) -> JobRow | None:
+        return self.rows.get(job.id)

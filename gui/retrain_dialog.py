@@ -1,0 +1,635 @@
+"""Retrain dialog: dataset, model, remedies and training settings -> a retrain spec.
+
+Standalone and embeddable::
+
+    dlg = RetrainDialog(parent, run=run, findings=findings,
+                        dataset="data.csv", model="model.keras", label="target")
+    dlg.startRequested.connect(lambda spec: runner.submit(spec, context=...))
+    dlg.open()
+    ...
+    spec = dlg.spec()          # a validated retrain.spec.Spec (raises RetrainError)
+
+The remedies checklist is pre-ticked from the findings' ``remedies``; the
+dataset checks of :func:`analysis.dataset.check_dataset` are shown inline
+(run off the GUI thread; if they fail or are not available the dialog says so
+and still works). "Save spec..." writes the TOML that ``python main.py retrain``
+reads.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QRunnable, QStandardPaths, QThreadPool, Signal, Slot
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from analysis import naming
+from analysis.model import REMEDIES, Finding, Run
+from retrain.errors import RetrainError
+from retrain.spec import (
+    ACTIVATIONS,
+    DEFAULT_LEARNING_RATE,
+    L2_KEYS,
+    LOGGED_KEYS,
+    OPTIMIZERS,
+    RESAMPLERS,
+    EarlyStoppingSpec,
+    PlateauSpec,
+    Spec,
+    spec_from_dict,
+    write_spec,
+)
+
+#: Short explanations shown next to each remedy.
+REMEDY_TEXT = {
+    "standardize": "Standardize features (scaler fitted on the training split)",
+    "class_weight": "Class weights (balanced)",
+    "random_oversample": "Random oversampling of the training split",
+    "smote": "SMOTE oversampling of the training split",
+    "random_undersample": "Random undersampling of the training split",
+    "l2": "L2 on Dense/Conv kernels",
+    "dropout": "Dropout after hidden Dense layers",
+    "learning_rate": "Learning rate",
+    "gradient_clipping": "Gradient clipping (clipnorm)",
+    "reduce_lr_on_plateau": "ReduceLROnPlateau",
+    "early_stopping": "EarlyStopping (restore best weights)",
+    "more_epochs": "More epochs",
+    "batch_size": "Batch size",
+}
+
+
+#: Alternative remedies for class imbalance: the dialog pre-ticks only one of them.
+BALANCING = ("class_weight", *RESAMPLERS)
+
+
+def _dspin(lo: float, hi: float, value: float, decimals: int = 4, step: float = 0.01
+           ) -> QDoubleSpinBox:
+    w = QDoubleSpinBox()
+    w.setRange(lo, hi)
+    w.setDecimals(decimals)
+    w.setSingleStep(step)
+    w.setValue(value)
+    return w
+
+
+def _ispin(lo: int, hi: int, value: int) -> QSpinBox:
+    w = QSpinBox()
+    w.setRange(lo, hi)
+    w.setValue(value)
+    return w
+
+
+class _CheckTask(QRunnable):
+    """Runs the dataset checks off the GUI thread; reports (generation, findings, error)."""
+
+    class _Signals(QObject):
+        done = Signal(int, object, object)
+
+    def __init__(self, gen: int, fn: Callable[[], list]) -> None:
+        super().__init__()
+        self.gen = gen
+        self.fn = fn
+        self.signals = self._Signals()
+
+    def run(self) -> None:
+        try:
+            res, err = list(self.fn() or []), None
+        except Exception as exc:  # the checks are optional: degrade to a message
+            res, err = None, " ".join(str(exc).split()) or type(exc).__name__
+        self.signals.done.emit(self.gen, res, err)
+
+
+def default_dataset_check(path: str, label: str | None) -> list[Finding]:
+    """:func:`analysis.dataset.check_dataset` (its signature may still change)."""
+    from analysis.dataset import check_dataset
+
+    return list(check_dataset(path, label))
+
+
+class RetrainDialog(QDialog):
+    """Choose data, model, remedies and settings; Start emits the spec.
+
+    Parameters
+    ----------
+    parent : QWidget, optional
+    run : Run, optional
+        The run being fixed: its epochs and learning rate prefill the settings.
+    findings : iterable of Finding
+        Their ``remedies`` pre-tick the checklist.
+    dataset, model : path-like, optional
+        Dataset file (CSV/.npz) and ``.keras`` model; without a model the built-in
+        MLP is selected.
+    label : str, optional
+        Label column of a CSV.
+    spec : Spec, optional
+        Prefill everything from a spec (e.g. the demo's ``retrain.toml``).
+    output_root : path-like, optional
+        Folder new jobs' folders are proposed in (default: the application's
+        data folder, ``QStandardPaths.AppLocalDataLocation``/runs).
+    check_dataset : callable, optional
+        ``check(path, label) -> list[Finding]``; default
+        :func:`default_dataset_check`.
+
+    Signals
+    -------
+    startRequested(Spec)
+        Start was pressed and the spec is valid.
+    """
+
+    startRequested = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None, run: Run | None = None,
+                 findings: Iterable[Finding] = (), dataset=None, model=None,
+                 label: str | None = None, spec: Spec | None = None, output_root=None,
+                 check_dataset: Callable[[str, str | None], list] | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Retrain with remedies")
+        self.run = run
+        self.findings = tuple(findings)
+        self._check = check_dataset or default_dataset_check
+        self._check_gen = 0
+        self._tasks: dict[int, _CheckTask] = {}
+        self.dataset_findings: list[Finding] | None = None
+        self.dataset_check_error: str | None = None
+        root = output_root or Path(QStandardPaths.writableLocation(
+            QStandardPaths.StandardLocation.AppLocalDataLocation) or Path.home() / ".fitlens"
+        ) / "runs"
+        self.output_root = Path(root)
+        self._build()
+        self._prefill_from_run(run)
+        if spec is not None:
+            self.set_spec(spec)
+        else:
+            if dataset is not None:
+                self.data_path.setText(str(dataset))
+            if label:
+                self._set_label(label)
+            if model is not None:
+                self.model_path.setText(str(model))
+                self.model_file.setChecked(True)
+            self.tick_remedies(self.suggested_remedies())
+            self.propose_output()
+        self._dataset_changed()
+
+    # -- layout -------------------------------------------------------------------------------
+    def _build(self) -> None:
+        lay = QVBoxLayout(self)
+
+        # dataset
+        g = QGroupBox("Dataset")
+        f = QFormLayout(g)
+        self.data_path = QLineEdit()
+        self.data_path.setPlaceholderText("CSV with a label column, or .npz (x_train, y_train)")
+        browse = QPushButton("Browse...")
+        browse.clicked.connect(self._browse_data)
+        row = QHBoxLayout()
+        row.addWidget(self.data_path, 1)
+        row.addWidget(browse)
+        f.addRow("File", row)
+        self.label_combo = QComboBox()
+        self.label_combo.setEditable(True)
+        f.addRow("Label column", self.label_combo)
+        self.val_split = _dspin(0.05, 0.9, 0.2, 2, 0.05)
+        f.addRow("Validation split", self.val_split)
+        self.checks = QLabel("Dataset checks: choose a file")
+        self.checks.setWordWrap(True)
+        self.suggest_button = QPushButton("Tick suggested remedies")
+        self.suggest_button.setEnabled(False)
+        self.suggest_button.clicked.connect(self._tick_dataset_suggestions)
+        f.addRow(self.checks)
+        f.addRow(self.suggest_button)
+        self.data_path.editingFinished.connect(self._dataset_changed)
+        self.label_combo.currentTextChanged.connect(self._run_checks)
+        lay.addWidget(g)
+
+        # model
+        g = QGroupBox("Model")
+        grid = QGridLayout(g)
+        self.builtin = QRadioButton("Built-in MLP")
+        self.model_file = QRadioButton("Model file (.keras)")
+        grp = QButtonGroup(self)
+        grp.addButton(self.builtin)
+        grp.addButton(self.model_file)
+        self.builtin.setChecked(True)
+        self.hidden = QLineEdit("64")
+        self.hidden.setToolTip("units of the hidden Dense layers, e.g. 64 or 128, 64")
+        self.activation = QComboBox()
+        self.activation.addItems(ACTIVATIONS)
+        self.model_path = QLineEdit()
+        mbrowse = QPushButton("Browse...")
+        mbrowse.clicked.connect(self._browse_model)
+        self.allow_unsafe = QCheckBox("Allow Lambda layers (runs code stored in the file)")
+        grid.addWidget(self.builtin, 0, 0)
+        grid.addWidget(QLabel("hidden"), 0, 1)
+        grid.addWidget(self.hidden, 0, 2)
+        grid.addWidget(self.activation, 0, 3)
+        grid.addWidget(self.model_file, 1, 0)
+        grid.addWidget(self.model_path, 1, 1, 1, 2)
+        grid.addWidget(mbrowse, 1, 3)
+        grid.addWidget(self.allow_unsafe, 2, 0, 1, 4)
+        self.model_path.textEdited.connect(lambda _: self.model_file.setChecked(True))
+        lay.addWidget(g)
+
+        # training
+        g = QGroupBox("Training")
+        f = QFormLayout(g)
+        self.epochs = _ispin(1, 100_000, 30)
+        self.batch_size = _ispin(1, 1_000_000, 32)
+        self.optimizer = QComboBox()
+        self.optimizer.addItems(OPTIMIZERS)
+        self.learning_rate = _dspin(1e-7, 10.0, 0.001, 7, 0.0001)
+        self.seed = _ispin(0, 2**31 - 1, 1)
+        self.optimizer.currentTextChanged.connect(self._optimizer_changed)
+        f.addRow("Epochs", self.epochs)
+        f.addRow("Batch size", self.batch_size)
+        f.addRow("Optimizer", self.optimizer)
+        f.addRow("Learning rate", self.learning_rate)
+        f.addRow("Seed", self.seed)
+        lay.addWidget(g)
+
+        # remedies
+        g = QGroupBox("Remedies")
+        grid = QGridLayout(g)
+        self.remedy_boxes: dict[str, QCheckBox] = {}
+        self.remedy_values: dict[str, list[QWidget]] = {}
+        values: dict[str, list[QWidget]] = {
+            "l2": [_dspin(1e-6, 10.0, 0.01, 6, 0.001)],
+            "dropout": [_dspin(0.01, 0.95, 0.3, 2, 0.05)],
+            "learning_rate": [_dspin(1e-7, 10.0, 0.001, 7, 0.0001)],
+            "gradient_clipping": [_dspin(1e-4, 1e4, 1.0, 4, 0.1)],
+            "reduce_lr_on_plateau": [_dspin(0.01, 0.99, PlateauSpec.factor, 2, 0.05),
+                                     _ispin(0, 10_000, PlateauSpec.patience)],
+            "early_stopping": [_ispin(0, 10_000, EarlyStoppingSpec.patience), QComboBox()],
+            "more_epochs": [_ispin(1, 100_000, 30)],
+            "batch_size": [_ispin(1, 1_000_000, 64)],
+        }
+        # "default": val_loss, or val_crossentropy with L2 (retrain.spec.L2_KEYS)
+        values["early_stopping"][1].addItems(
+            ["default"] + [k for k in LOGGED_KEYS + L2_KEYS if naming.role(k) == "val"])
+        tips = {"reduce_lr_on_plateau": ("factor", "patience"),
+                "early_stopping": ("patience", "monitor")}
+        for i, name in enumerate(REMEDIES):
+            box = QCheckBox(REMEDY_TEXT.get(name, name))
+            box.setObjectName(f"remedy_{name}")
+            self.remedy_boxes[name] = box
+            grid.addWidget(box, i, 0)
+            ws = values.get(name, [])
+            for j, w in enumerate(ws):
+                if name in tips:
+                    w.setToolTip(tips[name][j])
+                w.setEnabled(False)
+                grid.addWidget(w, i, 1 + j)
+            self.remedy_values[name] = ws
+            box.toggled.connect(lambda on, n=name: self._remedy_toggled(n, on))
+        lay.addWidget(g)
+
+        # output
+        g = QGroupBox("Output")
+        row = QHBoxLayout(g)
+        self.output_dir = QLineEdit()
+        obrowse = QPushButton("Browse...")
+        obrowse.clicked.connect(self._browse_output)
+        row.addWidget(self.output_dir, 1)
+        row.addWidget(obrowse)
+        lay.addWidget(g)
+
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #b00020")
+        self.error.setWordWrap(True)
+        lay.addWidget(self.error)
+
+        buttons = QDialogButtonBox()
+        self.save_button = buttons.addButton("Save spec...", QDialogButtonBox.ButtonRole.ActionRole)
+        self.start_button = buttons.addButton("Start", QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.save_button.clicked.connect(lambda: self.save_spec())
+        self.start_button.clicked.connect(self._start)
+        buttons.rejected.connect(self.reject)
+        lay.addWidget(buttons)
+
+    # -- remedies -----------------------------------------------------------------------------
+    def suggested_remedies(self, findings: Iterable[Finding] | None = None) -> list[str]:
+        """Remedies of the findings, most severe findings first, without duplicates."""
+        order = {"critical": 0, "warning": 1, "info": 2}
+        fs = sorted(self.findings if findings is None else findings,
+                    key=lambda f: order.get(f.severity, 3))
+        out: list[str] = []
+        for f in fs:
+            for r in f.remedies:
+                if r in REMEDIES and r not in out:
+                    out.append(r)
+        return out
+
+    def tick_remedies(self, names: Iterable[str]) -> None:
+        """Tick these remedies; of the class-balancing ones only the first named.
+
+        Class weights, oversampling, SMOTE and undersampling are alternatives for
+        the same problem (a finding lists them best first); combining them
+        corrects the imbalance twice.
+        """
+        done = any(self.remedy_boxes[r].isChecked() for r in BALANCING)
+        for n in names:
+            if n not in self.remedy_boxes:
+                continue
+            if n in BALANCING:
+                if done:
+                    continue
+                done = True
+            self.remedy_boxes[n].setChecked(True)
+
+    def ticked(self) -> list[str]:
+        """Names of the ticked remedies, in :data:`REMEDIES` order."""
+        return [n for n in REMEDIES if self.remedy_boxes[n].isChecked()]
+
+    def _remedy_toggled(self, name: str, on: bool) -> None:
+        for w in self.remedy_values.get(name, []):
+            w.setEnabled(on)
+        if on and name in RESAMPLERS:  # one resampler at a time
+            for other in RESAMPLERS:
+                if other != name:
+                    self.remedy_boxes[other].setChecked(False)
+
+    def _optimizer_changed(self, name: str) -> None:
+        """The learning-rate remedy proposes Keras' default rate of the optimizer."""
+        if not self.remedy_boxes["learning_rate"].isChecked() and name in DEFAULT_LEARNING_RATE:
+            self.remedy_values["learning_rate"][0].setValue(DEFAULT_LEARNING_RATE[name])
+
+    # -- prefill ------------------------------------------------------------------------------
+    def _prefill_from_run(self, run: Run | None) -> None:
+        if run is None:
+            return
+        loss = next((s for n, s in run.series.items() if naming.family(n) == "loss"), None)
+        if loss is not None and run.step_kind == "epoch" and len(loss):
+            self.epochs.setValue(max(1, len(loss)))
+            self.remedy_values["more_epochs"][0].setValue(max(1, len(loss)))
+        lr = next((s for n, s in run.series.items() if naming.is_learning_rate(n)), None)
+        if lr is not None and lr.n_finite:
+            self.learning_rate.setValue(float(lr.stats()["first"]))
+
+    def set_spec(self, spec: Spec) -> None:
+        """Fill every field from a spec."""
+        self.data_path.setText(str(spec.data.path or ""))
+        if spec.data.label:
+            self._set_label(spec.data.label)
+        self.val_split.setValue(spec.data.validation_split)
+        if spec.model.path is not None:
+            self.model_path.setText(str(spec.model.path))
+            self.model_file.setChecked(True)
+        else:
+            self.builtin.setChecked(True)
+        self.hidden.setText(", ".join(map(str, spec.model.hidden)))
+        self.activation.setCurrentText(spec.model.activation)
+        self.allow_unsafe.setChecked(spec.model.allow_unsafe)
+        t = spec.train
+        self.epochs.setValue(t.epochs)
+        self.batch_size.setValue(t.batch_size)
+        self.optimizer.setCurrentText(t.optimizer)
+        self.learning_rate.setValue(t.learning_rate)
+        self.seed.setValue(t.seed)
+        r = spec.remedies
+        for n in REMEDIES:
+            self.remedy_boxes[n].setChecked(False)
+        for n in r.active():
+            self.remedy_boxes[n].setChecked(True)
+        scalar = {"l2": r.l2, "dropout": r.dropout, "learning_rate": r.learning_rate,
+                  "gradient_clipping": r.gradient_clipping, "more_epochs": r.more_epochs,
+                  "batch_size": r.batch_size}
+        for n, v in scalar.items():
+            if v is not None:
+                self.remedy_values[n][0].setValue(v)
+        if r.reduce_lr_on_plateau is not None:
+            self.remedy_values["reduce_lr_on_plateau"][0].setValue(r.reduce_lr_on_plateau.factor)
+            self.remedy_values["reduce_lr_on_plateau"][1].setValue(
+                r.reduce_lr_on_plateau.patience)
+        if r.early_stopping is not None:
+            self.remedy_values["early_stopping"][0].setValue(r.early_stopping.patience)
+            self.remedy_values["early_stopping"][1].setCurrentText(r.early_stopping.monitor)
+        self.output_dir.setText(str(spec.output_dir or ""))
+        if not spec.output_dir:
+            self.propose_output()
+
+    def _set_label(self, label: str) -> None:
+        if self.label_combo.findText(label) < 0:
+            self.label_combo.addItem(label)
+        self.label_combo.setCurrentText(label)
+
+    def propose_output(self, stem: str | None = None) -> None:
+        """Propose a new job folder under the output root: ``<stem>-<date>-<time>``.
+
+        ``stem`` defaults to ``<run name>-retrain``, or the dataset's file name.
+        """
+        stem = stem or (f"{self.run.name}-retrain" if self.run is not None and self.run.name
+                        else Path(self.data_path.text()).stem or "retrain")
+        stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in stem)
+        self.output_dir.setText(str(self.output_root / f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}"))
+
+    # -- dataset ------------------------------------------------------------------------------
+    def _dataset_changed(self) -> None:
+        path = self.data_path.text().strip()
+        p = Path(path)
+        if path and p.suffix.lower() in (".csv", ".tsv") and p.is_file():
+            from retrain.data import read_header
+
+            current = self.label_combo.currentText()
+            try:
+                cols = read_header(p)
+            except RetrainError as exc:
+                self.checks.setText(f"Dataset: {html.escape(exc.line())}")
+                return
+            self.label_combo.blockSignals(True)
+            self.label_combo.clear()
+            self.label_combo.addItems(cols)
+            guess = current if current in cols else next(
+                (c for c in ("target", "label", "class", "y") if c in cols), cols[-1] if cols
+                else "")
+            self.label_combo.setCurrentText(guess)
+            self.label_combo.blockSignals(False)
+            self.label_combo.setEnabled(True)
+        elif p.suffix.lower() == ".npz":
+            self.label_combo.setEnabled(False)
+        self._run_checks()
+
+    def _run_checks(self, *_) -> None:
+        path = self.data_path.text().strip()
+        self._check_gen += 1
+        gen = self._check_gen
+        if not path or not Path(path).is_file():
+            self.checks.setText("Dataset checks: choose a file")
+            return
+        label = self.label_combo.currentText() or None
+        self.checks.setText("Dataset checks: running...")
+        task = _CheckTask(gen, lambda: self._check(path, label))
+        task.signals.done.connect(self._checks_done)
+        self._tasks[gen] = task
+        QThreadPool.globalInstance().start(task)
+
+    @Slot(int, object, object)
+    def _checks_done(self, gen: int, findings, error) -> None:
+        self._tasks.pop(gen, None)
+        if gen != self._check_gen:  # a newer request wins
+            return
+        if findings is None:
+            self.dataset_findings = None
+            self.dataset_check_error = error
+            self.checks.setText(f"Dataset checks unavailable: {html.escape(error or '')}")
+            self.suggest_button.setEnabled(False)
+            return
+        self.dataset_findings = findings
+        self.dataset_check_error = None
+        if not findings:
+            self.checks.setText("Dataset checks: nothing found")
+            self.suggest_button.setEnabled(False)
+            return
+        lines = []
+        for f in findings:
+            rem = (" &rarr; " + html.escape(", ".join(f.remedies))) if f.remedies else ""
+            lines.append(f"<b>{html.escape(f.severity)}</b> {html.escape(f.kind)}: "
+                         f"{html.escape(f.message)}{rem}")
+        self.checks.setText("<br>".join(lines))
+        self.suggest_button.setEnabled(any(f.remedies for f in findings))
+
+    def _tick_dataset_suggestions(self) -> None:
+        self.tick_remedies(self.suggested_remedies(self.dataset_findings or []))
+
+    def wait_for_checks(self) -> bool:
+        """True when no dataset check is running (for tests and scripted use)."""
+        return not self._tasks
+
+    # -- spec ---------------------------------------------------------------------------------
+    def spec_dict(self) -> dict:
+        """The spec as the TOML structure (absolute paths)."""
+        data = {"path": self.data_path.text().strip() or None,
+                "validation_split": round(self.val_split.value(), 4)}
+        label = self.label_combo.currentText().strip()
+        if label and self.label_combo.isEnabled():
+            data["label"] = label
+        model: dict = {}
+        if self.model_file.isChecked():
+            model["path"] = self.model_path.text().strip() or None
+        else:
+            try:
+                model["hidden"] = [int(x) for x in self.hidden.text().replace(",", " ").split()]
+            except ValueError:
+                raise RetrainError("retrain dialog", f"hidden layers must be whole numbers, got "
+                                   f"{self.hidden.text()!r}", "model") from None
+            model["activation"] = self.activation.currentText()
+        if self.allow_unsafe.isChecked():
+            model["allow_unsafe"] = True
+        train = {"epochs": self.epochs.value(), "batch_size": self.batch_size.value(),
+                 "optimizer": self.optimizer.currentText(),
+                 "learning_rate": self.learning_rate.value(), "seed": self.seed.value()}
+        rem: dict = {}
+        v = self.remedy_values
+        for n in self.ticked():
+            if n in ("standardize", *RESAMPLERS):
+                rem[n] = True
+            elif n == "class_weight":
+                rem[n] = "balanced"
+            elif n == "reduce_lr_on_plateau":
+                rem[n] = {"factor": round(v[n][0].value(), 4), "patience": v[n][1].value()}
+            elif n == "early_stopping":
+                rem[n] = {"patience": v[n][0].value()}
+                if v[n][1].currentText() != "default":
+                    rem[n]["monitor"] = v[n][1].currentText()
+            else:
+                w = v[n][0]
+                rem[n] = w.value()
+        out = {"dir": self.output_dir.text().strip()} if self.output_dir.text().strip() else {}
+        return {"data": _clean(data), "model": _clean(model), "train": train, "remedies": rem,
+                "output": out}
+
+    def spec(self) -> Spec:
+        """The validated spec of the current settings.
+
+        Raises
+        ------
+        RetrainError
+            One line saying which setting is wrong.
+        """
+        spec = spec_from_dict(self.spec_dict(), base=Path.cwd(), source="retrain dialog")
+        if spec.output_dir is None:
+            raise RetrainError("retrain dialog", "choose an output folder", "output")
+        return spec
+
+    def save_spec(self, path=None) -> Path | None:
+        """Write the spec as TOML (asks for a file name when ``path`` is None)."""
+        try:
+            spec = self.spec()
+        except RetrainError as exc:
+            self.error.setText(exc.line())
+            return None
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, "Save retrain spec", "retrain.toml",
+                                                  "Retrain spec (*.toml)")
+            if not path:
+                return None
+        try:
+            written = write_spec(spec, path, header="Retrain spec written by FitLens. Paths "
+                                 "are relative to this file.\nRun: python main.py retrain "
+                                 f"{Path(path).name}")
+        except RetrainError as exc:
+            self.error.setText(exc.line())
+            return None
+        self.error.setText("")
+        return written
+
+    def _start(self) -> None:
+        try:
+            spec = self.spec()
+            from retrain.spec import check_inputs
+
+            check_inputs(spec)
+        except RetrainError as exc:
+            self.error.setText(exc.line())
+            return
+        self.error.setText("")
+        self.startRequested.emit(spec)
+        self.accept()
+
+    # -- file choosers ------------------------------------------------------------------------
+    def _browse_data(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Dataset", self.data_path.text(),
+                                              "Datasets (*.csv *.tsv *.npz)")
+        if path:
+            self.data_path.setText(path)
+            self._dataset_changed()
+            if not self.output_dir.text():
+                self.propose_output()
+
+    def _browse_model(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Keras model", self.model_path.text(),
+                                              "Keras models (*.keras)")
+        if path:
+            self.model_path.setText(path)
+            self.model_file.setChecked(True)
+
+    def _browse_output(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Output folder", str(self.output_root))
+        if path:
+            self.output_dir.setText(path)
+
+
+def _clean(d: dict) -> dict:
+    return {k: v for k, v in d.items() if v is not None}

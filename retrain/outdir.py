@@ -1,0 +1,109 @@
+"""The job's output folder: always FitLens' own, never inside or over the user's files.
+
+A job writes only into a folder it has *claimed*: one that did not exist, or was
+empty, and now carries a marker file (:data:`MARKER`). A folder that already
+holds a finished job gets a numbered sibling (``demo-fixed-2``); a folder with
+anything else in it, or one that contains the dataset or model, is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from retrain.errors import RetrainError
+
+MARKER = ".fitlens-job"
+#: Files a job writes (besides the marker).
+JOB_FILES = ("spec.toml", "training.log", "history.json", "model.keras", "metrics.json",
+             "worker.log")
+
+
+def read_marker(folder: Path) -> dict | None:
+    """The marker of a FitLens job folder, or None if ``folder`` is not one."""
+    try:
+        d = json.loads((Path(folder) / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return d if isinstance(d, dict) else None
+
+
+def set_state(folder: Path, state: str, **extra) -> None:
+    """Record the job's state (``prepared``, ``running``, ``completed``, ``cancelled``, ``failed``)."""
+    d = read_marker(folder) or {"fitlens": 1}
+    d.update(state=state, updated=time.time(), **extra)
+    tmp = Path(folder) / f"{MARKER}.tmp{os.getpid()}"
+    tmp.write_text(json.dumps(d), encoding="utf-8")
+    os.replace(tmp, Path(folder) / MARKER)
+
+
+def claim_output_dir(requested: str | os.PathLike, protected: Iterable[str | os.PathLike | None] = (),
+                     accept_prepared: bool = True) -> Path:
+    """Create (or accept) the folder a job writes to.
+
+    Parameters
+    ----------
+    requested : path-like
+        The folder asked for (``[output] dir`` or ``--output``).
+    protected : iterable of path-like
+        The user's input files (dataset, model); the folder may not contain them.
+    accept_prepared : bool
+        Accept a folder another FitLens process prepared for this job (marker
+        state ``prepared``): how the GUI and CLI hand a folder to the worker.
+
+    Returns
+    -------
+    Path
+        Absolute path of the claimed folder (``requested``, or ``requested-N``
+        when ``requested`` holds an earlier job).
+
+    Raises
+    ------
+    RetrainError
+        The folder is a file, contains one of the user's files, or holds files
+        that are not a FitLens job.
+    """
+    req = Path(requested).expanduser().resolve()
+    for p in protected:
+        if p is None:
+            continue
+        p = Path(p).resolve()
+        if p == req or req in p.parents:
+            raise RetrainError(req, f"the output folder contains your file {p.name}; choose a new "
+                               "folder for the job's files", kind="output")
+    if req.exists() and not req.is_dir():
+        raise RetrainError(req, "exists and is a file; the output must be a folder", kind="output")
+    if _take(req):
+        return req
+    marker = read_marker(req)
+    if marker is None:
+        raise RetrainError(req, "the output folder already holds other files; FitLens writes "
+                           "only into a new or empty folder", kind="output")
+    if accept_prepared and marker.get("state") == "prepared":
+        return req
+    for n in range(2, 10_000):
+        cand = req.with_name(f"{req.name}-{n}")
+        if _take(cand):
+            return cand
+    raise RetrainError(req, "no free numbered folder next to it", kind="output")
+
+
+def _take(folder: Path) -> bool:
+    """Atomically claim ``folder`` if it does not exist or is empty."""
+    try:
+        folder.mkdir(parents=True, exist_ok=False)
+    except FileExistsError:
+        if not folder.is_dir() or any(folder.iterdir()):
+            return False
+    except OSError as exc:
+        raise RetrainError(folder, exc.strerror or str(exc), kind="output") from None
+    try:
+        fd = os.open(folder / MARKER, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump({"fitlens": 1, "state": "claimed", "created": time.time()}, fh)
+    return True

@@ -1,0 +1,519 @@
+"""The retrain worker process: ``python -m retrain.worker SPEC [--output DIR]``.
+
+The only place FitLens imports TensorFlow. It reads the spec, loads and prepares
+the data (remedies on the training split only), rebuilds the model with fresh
+weights, trains it and writes into its own output folder:
+
+- ``spec.toml``: the resolved spec (absolute paths, explicit callback modes);
+- ``training.log``: ``keras.callbacks.CSVLogger`` (one row per epoch, flushed as it goes);
+- ``history.json``: ``history.history`` as plain floats;
+- ``model.keras``: the trained model (the best epoch's weights with EarlyStopping);
+- ``metrics.json``: ``{"status", "epochs_run", "seconds", "val": {...}}`` - also for a
+  cancelled or failed job, with ``reason``.
+
+Progress goes to stdout as JSON Lines (:mod:`retrain.protocol`). The real stdout
+file descriptor is duplicated for the protocol and fd 1 is pointed at stderr
+before TensorFlow loads, so C++ logging, Keras progress bars and stray
+``print`` calls can never corrupt the stream.
+
+A ``cancel`` line on stdin (or Ctrl+C) stops training after the current batch
+(``model.stop_training``, which Keras checks after every batch); the job is then
+finished normally with status ``cancelled``. With ``--cancel-on-eof`` (used by
+the GUI and the CLI) the worker also cancels when its controller goes away.
+
+Exit status: 0 completed, 3 cancelled, 2 bad spec/input, 1 failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import math
+import os
+import signal
+import sys
+import threading
+import time
+import traceback
+from pathlib import Path
+
+EXIT_COMPLETED, EXIT_FAILED, EXIT_INPUT, EXIT_CANCELLED = 0, 1, 2, 3
+#: Batch progress messages are sent at most this often (seconds): ~10 per second.
+BATCH_INTERVAL = 0.1
+
+
+class _Channel:
+    """The protocol stream on a duplicate of the original stdout; fd 1 goes to stderr."""
+
+    def __init__(self) -> None:
+        sys.stdout.flush()
+        fd = os.dup(1)
+        os.dup2(2, 1)
+        self._out = os.fdopen(fd, "wb", buffering=0)
+        self._lock = threading.Lock()
+        self.broken = False
+
+    def send(self, msg: dict) -> None:
+        from retrain.protocol import encode
+
+        data = encode(msg)
+        with self._lock:
+            if self.broken:
+                return
+            try:
+                self._out.write(data)
+            except (BrokenPipeError, OSError):
+                self.broken = True  # the controller went away; keep training quietly
+
+
+class _Cancel:
+    """Cancel requests: ``cancel`` on stdin, SIGINT, or stdin closing (optional)."""
+
+    def __init__(self, on_eof: bool) -> None:
+        self.event = threading.Event()
+        self.reason: str | None = None
+        self._sigints = 0
+        self._on_eof = on_eof
+        threading.Thread(target=self._read_stdin, name="fitlens-stdin", daemon=True).start()
+        try:
+            signal.signal(signal.SIGINT, self._sigint)
+        except ValueError:  # not the main thread (tests calling main() from a thread)
+            pass
+
+    def set(self, reason: str) -> None:
+        if not self.event.is_set():
+            self.reason = reason
+            self.event.set()
+
+    def _sigint(self, signum, frame) -> None:
+        # count signals, not cancel requests: under the CLI, Ctrl+C reaches the worker both
+        # as SIGINT and as a "cancel" line, in either order
+        self._sigints += 1
+        if self._sigints > 1:
+            raise KeyboardInterrupt
+        self.set("interrupted (Ctrl+C)")
+
+    def _read_stdin(self) -> None:
+        try:
+            stream = sys.stdin.buffer
+        except (AttributeError, ValueError):
+            return
+        try:
+            for line in stream:
+                if line.strip().lower() in (b"cancel", b"stop"):
+                    self.set("cancelled by the user")
+        except (OSError, ValueError):
+            pass
+        if self._on_eof:
+            self.set("the controlling program closed the worker's input")
+
+
+def _configure_tensorflow(seed: int):
+    """Import TensorFlow/Keras, set threads and seeds. Returns ``(tf, keras, seconds)``.
+
+    Threads: TensorFlow's own choice (one intra-op thread per core) unless
+    ``FITLENS_TF_THREADS`` sets both pools. On the 2-core machine this was built on,
+    the small models of a retrain are bound by Python's per-batch work: one thread
+    and the default gave the same fit time (3.84-3.96 s vs 3.96-4.00 s, demo, 30 epochs).
+    """
+    t = time.monotonic()
+    import keras
+    import tensorflow as tf
+
+    secs = round(time.monotonic() - t, 3)
+    threads = int(os.environ.get("FITLENS_TF_THREADS", "0") or 0)
+    if threads > 0:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+    # python, numpy and TF seeds (keras.utils.set_random_seed); initialisers and
+    # shuffling are then repeatable
+    keras.utils.set_random_seed(seed)
+    return tf, keras, secs
+
+
+def _callbacks(keras, spec, out: Path, channel: _Channel, cancel: _Cancel, steps: int,
+               history: dict[str, list[float]]):
+    """The callbacks of a job (built after Keras is imported)."""
+    from retrain.protocol import message, plain_logs
+
+    class LearningRateLogger(keras.callbacks.Callback):
+        """Adds the optimizer's learning rate to the epoch logs (Keras 3 key ``learning_rate``)."""
+
+        def on_epoch_end(self, epoch, logs=None):
+            if logs is not None:
+                lr = self.model.optimizer.learning_rate
+                logs["learning_rate"] = float(keras.ops.convert_to_numpy(lr))
+
+    class Progress(keras.callbacks.Callback):
+        """Protocol messages, cancel checks and the history (as plain floats)."""
+
+        def __init__(self):
+            super().__init__()
+            self.t_train = self.t_epoch = self.t_last = time.monotonic()
+            self.epoch = 0
+            self.step = 0
+            self.epochs_run = 0
+            self.partial = False
+
+        def on_train_begin(self, logs=None):
+            self.t_train = time.monotonic()
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch, self.step, self.t_epoch = epoch, 0, time.monotonic()
+            if cancel.event.is_set():
+                self.model.stop_training = True
+
+        def on_train_batch_begin(self, batch, logs=None):
+            # `batch` batches of this epoch are done; no logs needed here, so this
+            # costs no device sync (unlike on_train_batch_end)
+            self.step = batch
+            if cancel.event.is_set() and not self.model.stop_training:
+                self.model.stop_training = True  # Keras breaks after this batch
+                self.partial = True
+            now = time.monotonic()
+            if now - self.t_last >= BATCH_INTERVAL:
+                self.t_last = now
+                channel.send(message("batch", epoch=self.epoch, step=batch, steps=steps))
+
+        def on_epoch_end(self, epoch, logs=None):
+            now = time.monotonic()
+            vals = plain_logs(logs)
+            n = self.epochs_run
+            for k, v in vals.items():
+                history.setdefault(k, [math.nan] * n).append(v)
+            self.epochs_run = n + 1
+            channel.send(message("epoch", epoch=epoch, epochs=spec.epochs, logs=vals,
+                                 seconds=round(now - self.t_epoch, 4),
+                                 elapsed=round(now - self.t_train, 4),
+                                 partial=self.partial))
+
+    class EarlyStopping(keras.callbacks.EarlyStopping):
+        """EarlyStopping that always restores the best weights at the end of training.
+
+        Keras 3 restores in ``on_train_end``; Keras 2.2-2.5 restored only when it
+        stopped training itself (keras-team/keras #12511, CASES 23). Restoring here
+        explicitly makes the saved model the best epoch's in every version, and
+        records which epoch that is.
+        """
+
+        restored_epoch: int | None = None
+
+        def on_train_end(self, logs=None):
+            if self.restore_best_weights and self.best_weights is not None:
+                self.model.set_weights(self.best_weights)
+                self.restored_epoch = int(self.best_epoch)
+
+    r = spec.remedies
+    cbs: list = [LearningRateLogger()]
+    es = None
+    if r.reduce_lr_on_plateau is not None:
+        p = r.reduce_lr_on_plateau
+        cbs.append(keras.callbacks.ReduceLROnPlateau(
+            monitor=p.monitor, factor=p.factor, patience=p.patience, mode=p.mode,
+            min_delta=p.min_delta, min_lr=p.min_lr, cooldown=p.cooldown, verbose=0))
+    if r.early_stopping is not None:
+        e = r.early_stopping
+        es = EarlyStopping(monitor=e.monitor, patience=e.patience, mode=e.mode,
+                           min_delta=e.min_delta, restore_best_weights=e.restore_best_weights,
+                           verbose=0)
+        cbs.append(es)
+    cbs.append(keras.callbacks.CSVLogger(str(out / "training.log")))
+    progress = Progress()
+    cbs.append(progress)
+    return cbs, progress, es
+
+
+def _compile(keras, model, spec, plan: dict):
+    opt_cls = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD,
+               "rmsprop": keras.optimizers.RMSprop}[spec.train.optimizer]
+    kwargs = {"learning_rate": spec.learning_rate}
+    if spec.remedies.gradient_clipping is not None:
+        kwargs["clipnorm"] = spec.remedies.gradient_clipping
+    logits = plan["from_logits"]
+    if plan["loss"] == "binary_crossentropy":
+        loss = keras.losses.BinaryCrossentropy(from_logits=logits)
+        metrics = [keras.metrics.BinaryAccuracy(name="accuracy",
+                                                threshold=0.0 if logits else 0.5)]
+        ce = keras.metrics.BinaryCrossentropy
+    else:
+        loss = keras.losses.SparseCategoricalCrossentropy(from_logits=logits)
+        metrics = [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
+        ce = keras.metrics.SparseCategoricalCrossentropy
+    if spec.remedies.l2 is not None:
+        # the loss without the L2 penalty (retrain.spec.L2_KEYS)
+        metrics.append(ce(name="crossentropy", from_logits=logits))
+    model.compile(optimizer=opt_cls(**kwargs), loss=loss, metrics=metrics)
+
+
+def _write_json(path: Path, obj) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(obj, indent=1, default=float) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def run(spec_path: str, output: str | None, channel: _Channel, cancel: _Cancel) -> int:
+    """Run one job; returns the exit status. Every outcome is reported on ``channel``."""
+    from retrain import outdir
+    from retrain.data import load_dataset
+    from retrain.errors import RetrainError
+    from retrain.models import (
+        build_model,
+        check_model,
+        input_shape,
+        loss_plan,
+        mlp_config,
+        output_head,
+    )
+    from retrain.protocol import message
+    from retrain.remedies import add_dropout, apply_l2, prepare
+    from retrain.spec import dumps_spec, read_spec
+
+    t0 = time.monotonic()
+    out: Path | None = None
+    history: dict[str, list[float]] = {}
+    progress = None
+    timing: dict[str, float] = {}
+
+    def fail(reason: str, kind: str, code: int) -> int:
+        channel.send(message("error", message=reason, kind=kind,
+                             output=None if out is None else str(out)))
+        if out is not None:
+            epochs_run = progress.epochs_run if progress is not None else 0
+            _write_json(out / "history.json", history)
+            _write_json(out / "metrics.json", {
+                "status": "failed", "reason": reason, "epochs_run": epochs_run,
+                "seconds": round(time.monotonic() - t0, 3), "val": None})
+            outdir.set_state(out, "failed")
+        return code
+
+    try:
+        spec = read_spec(spec_path, output=output)
+        out = outdir.claim_output_dir(spec.output_dir, protected=[spec.data.path,
+                                                                  spec.model.path])
+        outdir.set_state(out, "running", pid=os.getpid())
+        spec.output_dir = out
+        (out / "spec.toml").write_text(
+            dumps_spec(spec, header="Resolved retrain spec of this job (written by FitLens)."),
+            encoding="utf-8")
+        ds = load_dataset(spec.data, seed=spec.train.seed)
+        prep = prepare(ds, spec.remedies, seed=spec.train.seed)
+        notes = list(prep.notes)
+        sample_shape = tuple(prep.x_train.shape[1:])
+        if spec.model.path is not None:
+            cfg = check_model(spec.model.path, allow_unsafe=spec.model.allow_unsafe)
+            want = input_shape(cfg)
+            if want is not None and (len(want) != len(sample_shape) or any(
+                    w is not None and w != s for w, s in zip(want, sample_shape, strict=True))):
+                raise RetrainError(spec.model.path, f"the model expects samples of shape "
+                                   f"{tuple(want)} but the data gives {sample_shape}"
+                                   + (" after one-hot encoding" if ds.categorical else ""),
+                                   kind="model")
+        else:
+            cfg = mlp_config(sample_shape, prep.n_classes, spec.model.hidden,
+                             spec.model.activation)
+        units, act = output_head(cfg)
+        plan = loss_plan(units, act, prep.n_classes,
+                         source=str(spec.model.path or "built-in MLP"))
+        if spec.remedies.l2 is not None:
+            cfg, names = apply_l2(cfg, spec.remedies.l2)
+            notes.append(f"l2={spec.remedies.l2:g} on the kernels of {', '.join(names)}"
+                         if names else "l2: no Dense/Conv layer to regularize")
+        if spec.remedies.dropout is not None:
+            cfg, names = add_dropout(cfg, spec.remedies.dropout)
+            notes.append(f"dropout={spec.remedies.dropout:g} after {', '.join(names)}"
+                         if names else "dropout: the model has no hidden Dense layer; not added")
+        timing["prepare"] = round(time.monotonic() - t0, 3)
+        if cancel.event.is_set():
+            raise _Cancelled
+        tf, keras, timing["import_tensorflow"] = _configure_tensorflow(spec.train.seed)
+        t_build = time.monotonic()
+        model = build_model(cfg, allow_unsafe=spec.model.allow_unsafe)
+        _compile(keras, model, spec, plan)
+        n_train = len(prep.y_train)
+        steps = max(1, math.ceil(n_train / spec.batch_size))
+        callbacks, progress, es = _callbacks(keras, spec, out, channel, cancel, steps, history)
+        # one sigmoid unit: labels as an (n, 1) float column, the output's shape
+        y_fit = prep.y_train.astype("float32")[:, None] if plan["units"] == 1 else prep.y_train
+        y_val = prep.y_val.astype("float32")[:, None] if plan["units"] == 1 else prep.y_val
+        channel.send(message(
+            "started", pid=os.getpid(), output=str(out), spec=str(out / "spec.toml"),
+            epochs=spec.epochs, steps_per_epoch=steps, batch_size=spec.batch_size,
+            n_train=n_train, n_val=int(len(prep.y_val)), classes=prep.classes,
+            class_counts={str(prep.classes[int(k)]): int(v) for k, v in
+                          zip(*_bincount(prep.y_train), strict=True)},
+            class_weight=None if prep.class_weight is None else
+            {str(prep.classes[k]): round(w, 6) for k, w in prep.class_weight.items()},
+            remedies=list(spec.remedies.active()), learning_rate=spec.learning_rate,
+            optimizer=spec.train.optimizer, loss=plan["loss"], from_logits=plan["from_logits"],
+            params=int(model.count_params()), resampling=prep.resampling, notes=notes,
+            model=str(spec.model.path) if spec.model.path else "built-in MLP"))
+        timing["build"] = round(time.monotonic() - t_build, 3)
+        # everything loaded so far (TF, pandas, scikit-learn...) lives until the end: move it
+        # out of the garbage collector's scans, which otherwise walk it again and again
+        # while Keras allocates Python objects every batch (gc.freeze, CPython >= 3.7)
+        gc.collect()
+        gc.freeze()
+        t_fit = time.monotonic()
+        fit_error = None
+        try:
+            model.fit(prep.x_train, y_fit, batch_size=spec.batch_size, epochs=spec.epochs,
+                      validation_data=(prep.x_val, y_val), class_weight=prep.class_weight,
+                      callbacks=callbacks, verbose=0, shuffle=True)
+        except Exception as exc:  # keep what was logged; report below
+            fit_error = exc
+            traceback.print_exc(file=sys.stderr)
+        timing["fit"] = round(time.monotonic() - t_fit, 3)
+        _write_json(out / "history.json", history)
+        if fit_error is not None:
+            return fail(f"training stopped with {type(fit_error).__name__}: "
+                        + " ".join(str(fit_error).split())[:300], "internal", EXIT_FAILED)
+        t_save = time.monotonic()
+        cancelled = cancel.event.is_set()
+        restored = None if es is None else es.restored_epoch
+        weights_epoch = restored if restored is not None else (progress.epochs_run - 1 if progress.epochs_run else None)
+        model.save(out / "model.keras")
+        val = _score(keras, model, prep.x_val, prep.y_val, prep.classes, plan)
+        before = None
+        if spec.model.path is not None:
+            before = _score_original(keras, spec, ds, plan)
+        timing["save_and_score"] = round(time.monotonic() - t_save, 3)
+        status = "cancelled" if cancelled else "completed"
+        metrics = {
+            "status": status,
+            "epochs_run": progress.epochs_run,
+            "epochs_planned": spec.epochs,
+            "seconds": round(time.monotonic() - t0, 3),
+            "weights_epoch": weights_epoch,
+            "weights_note": _weights_note(es, weights_epoch, progress.epochs_run, history),
+            "partial_epoch": progress.partial,
+            "val": val,
+            "timing": timing,
+        }
+        if before is not None:
+            metrics["before"] = before
+        if cancelled:
+            metrics["reason"] = cancel.reason
+        _write_json(out / "metrics.json", metrics)
+        outdir.set_state(out, status)
+        channel.send(message("finished", status=status, epochs_run=progress.epochs_run,
+                             seconds=metrics["seconds"], output=str(out), metrics=metrics))
+        return EXIT_CANCELLED if cancelled else EXIT_COMPLETED
+    except _Cancelled:
+        reason = cancel.reason or "cancelled"
+        channel.send(message("finished", status="cancelled", epochs_run=0,
+                             seconds=round(time.monotonic() - t0, 3),
+                             output=None if out is None else str(out),
+                             metrics={"status": "cancelled", "reason": reason}))
+        if out is not None:
+            _write_json(out / "metrics.json", {"status": "cancelled", "reason": reason,
+                                               "epochs_run": 0, "val": None,
+                                               "seconds": round(time.monotonic() - t0, 3)})
+            outdir.set_state(out, "cancelled")
+        return EXIT_CANCELLED
+    except RetrainError as exc:
+        return fail(exc.line(), exc.kind, EXIT_INPUT)
+    except MemoryError:
+        return fail("out of memory", "internal", EXIT_FAILED)
+    except Exception as exc:
+        traceback.print_exc(file=sys.stderr)
+        return fail(f"{type(exc).__name__}: " + " ".join(str(exc).split())[:300], "internal",
+                    EXIT_FAILED)
+
+
+def _forward(keras, model, x, chunk: int = 4096):
+    """Model outputs for ``x`` by direct calls (no ``predict``/``evaluate`` tracing: for
+    the small validation sets of a retrain that costs more than the computation)."""
+    import numpy as np
+
+    outs = [keras.ops.convert_to_numpy(model(x[i:i + chunk], training=False))
+            for i in range(0, len(x), chunk)]
+    return np.concatenate(outs) if outs else np.zeros((0, 1))
+
+
+def _score(keras, model, x_val, y_val, classes, plan) -> dict:
+    """The ``val`` block of metrics.json for the model's current weights.
+
+    ``loss`` is what ``model.evaluate`` reports: the cross-entropy plus the
+    regularization penalties (``model.losses``, as Keras' ``compute_loss`` adds them);
+    ``crossentropy`` is without them.
+    """
+    from retrain.scores import classification_scores, cross_entropy, predictions, probabilities
+
+    out = _forward(keras, model, x_val)
+    ce = cross_entropy(y_val, probabilities(out, plan["from_logits"]), len(classes))
+    penalty = float(sum(float(keras.ops.convert_to_numpy(v)) for v in model.losses))
+    return classification_scores(y_val, predictions(out, plan["from_logits"]), classes,
+                                 loss=ce + penalty, crossentropy=ce)
+
+
+def _score_original(keras, spec, ds, plan) -> dict:
+    """Scores of the user's model file *as saved* on the same validation rows.
+
+    The features get no remedy (no scaling), only the encoding needed to feed
+    the model, i.e. the model is judged as it was trained. This is the "before"
+    of the before/after summary; a failure to load is reported, not raised.
+    """
+    from retrain.remedies import encode
+
+    try:
+        _, x_val, _ = encode(ds.x_train, ds.x_val, ds.categorical)
+        model = keras.saving.load_model(spec.model.path, compile=False,
+                                        safe_mode=not spec.model.allow_unsafe)
+        val = _score(keras, model, x_val, ds.y_val, ds.classes, plan)
+    except Exception as exc:  # an old or odd file: the comparison just lacks "before"
+        return {"error": f"{type(exc).__name__}: " + " ".join(str(exc).split())[:200]}
+    return {"what": "the model file as saved, on the same validation rows, features without "
+                    "remedies", "val": val}
+
+
+class _Cancelled(Exception):
+    pass
+
+
+def _bincount(y):
+    import numpy as np
+
+    vals, counts = np.unique(y, return_counts=True)
+    return vals.tolist(), counts.tolist()
+
+
+def _weights_note(es, weights_epoch: int, epochs_run: int, history: dict) -> str:
+    """Which epoch's weights ``model.keras`` holds, in words (CASES 23)."""
+    if es is None or es.restored_epoch is None:
+        return f"weights of the last epoch ({epochs_run})"
+    best = history.get(es.monitor, [])
+    val = best[weights_epoch] if weights_epoch < len(best) else float("nan")
+    trig = ("EarlyStopping stopped training" if es.stopped_epoch > 0
+            else "EarlyStopping did not trigger")
+    return (f"weights of epoch {weights_epoch + 1} (best {es.monitor} {val:.4g}); "
+            f"{trig}; last epoch {epochs_run}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``python -m retrain.worker``."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    ap = argparse.ArgumentParser(prog="python -m retrain.worker",
+                                 description="Run one FitLens retrain job; progress as JSON "
+                                 "Lines on stdout.")
+    ap.add_argument("spec", help="the retrain spec (TOML, or JSON with the same structure)")
+    ap.add_argument("--output", metavar="DIR", help="output folder (overrides [output] dir)")
+    ap.add_argument("--cancel-on-eof", action="store_true",
+                    help="cancel when stdin closes (the controlling program went away)")
+    args = ap.parse_args(argv)
+    channel = _Channel()
+    cancel = _Cancel(on_eof=args.cancel_on_eof)
+    try:
+        return run(args.spec, args.output, channel, cancel)
+    except KeyboardInterrupt:
+        channel.send({"type": "error", "version": 1, "message": "interrupted twice; stopped "
+                      "without saving", "kind": "internal"})
+        return 130
+
+
+if __name__ == "__main__":
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # skip interpreter teardown of TensorFlow's threads (can hang or abort at exit)
+    os._exit(code)

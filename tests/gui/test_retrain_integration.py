@@ -1,0 +1,79 @@
+"""The product's story end to end in the window: demo -> finding -> Retrain... -> job ->
+live curves of the new run -> before/after summary. The worker is the recorded fake
+(tests/retrain/fake_worker.py, a real worker's output on the demo); the real worker is
+tested in tests/retrain/test_worker_tf.py."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from pathlib import Path
+
+from gui_helpers import wait_loaded
+
+from retrain.job import worker_env
+
+ROOT = Path(__file__).resolve().parents[2]
+FAKE = ROOT / "tests" / "retrain" / "fake_worker.py"
+
+
+def _hashes(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def _use_fake_worker(window, delay: float = 0.02) -> None:
+    env = worker_env()
+    env.update(FAKE_MODE="normal", FAKE_DELAY=str(delay))
+    window.job_runner.use_command(
+        lambda spec: [sys.executable, str(FAKE), str(spec), "--cancel-on-eof"], env=env)
+
+
+def test_demo_finding_to_retrain_to_before_after(qtbot, window, demo_dir, tmp_path):
+    before_files = _hashes(demo_dir)
+    window.retrain_output_root = str(tmp_path / "jobs")
+    _use_fake_worker(window)
+    window.open_demo()
+    wait_loaded(qtbot, window, 1)
+    # the retrain.toml beside the demo log names its dataset: the dataset checks run too
+    qtbot.waitUntil(lambda: bool(window.store.dataset_findings), timeout=15000)
+    kinds = {f.kind for fs in window.store.dataset_findings.values() for f in fs}
+    assert {"unscaled_features", "class_imbalance"} <= kinds
+
+    entry = window.store.entries_in_order()[0]
+    stuck = [f for f in entry.findings if f.kind == "stuck_at_chance"]
+    assert stuck, [f.kind for f in entry.findings]
+    window.request_retrain(entry.run, stuck)
+    dlg = window.retrain_dialog
+    assert dlg is not None and dlg.isVisible()
+    # pre-filled from resources/demo/retrain.toml
+    assert Path(dlg.data_path.text()) == (demo_dir / "data.csv").resolve()
+    assert dlg.label_combo.currentText() == "target"
+    assert Path(dlg.model_path.text()) == (demo_dir / "model.keras").resolve()
+    assert {"standardize", "class_weight", "learning_rate"} <= set(dlg.ticked())
+    # the job folder is proposed under the app's folder, never beside the user's files
+    assert Path(dlg.output_dir.text()).parent == tmp_path / "jobs"
+
+    dlg._start()  # the Start button's slot
+    assert len(window.job_runner.jobs) == 1
+    job = window.job_runner.jobs[0]
+    assert window.jobs_dock.isVisible()
+
+    with qtbot.waitSignal(window.jobs_panel.comparisonReady, timeout=60000) as blocker:
+        pass
+    assert job.state == "completed"
+    comparison = blocker.args[1]
+    assert comparison.balanced_accuracy_before == 0.5
+    assert comparison.balanced_accuracy_after >= 0.85
+    assert any(f.kind == "stuck_at_chance" for f in comparison.disappeared)
+
+    # the new run's log was opened and followed in the window
+    log = str(job.log_path.resolve())
+    qtbot.waitUntil(lambda: bool(log in window.store.files and window.store.files[log].run_keys),
+                    timeout=15000)
+    wait_loaded(qtbot, window)
+    names = [e.run.source for e in window.store.entries_in_order()]
+    assert log in names and len(names) == 2
+    summary = window.jobs_panel.row(job).summary.text()
+    assert "balanced accuracy" in summary.lower() and "stuck" in summary.lower()
+    assert _hashes(demo_dir) == before_files

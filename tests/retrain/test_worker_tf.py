@@ -1,0 +1,367 @@
+"""The real worker with TensorFlow: tiny data, few epochs, the issue's done-when bars.
+
+Each test runs ``python -m retrain.worker`` in its own process (as the GUI and
+CLI do), with TensorFlow's C++ logging fully on (``TF_CPP_MIN_LOG_LEVEL=0``) so
+that a clean stdout proves the stream is protected.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from retrain_testutil import ROOT, run_worker, sha256_files
+
+from retrain.models import read_model_config
+
+pytestmark = pytest.mark.tf
+
+HERE = Path(__file__).resolve().parent
+
+
+def _metrics(out: Path) -> dict:
+    return json.loads((out / "metrics.json").read_text())
+
+
+def _history(out: Path) -> dict:
+    return json.loads((out / "history.json").read_text())
+
+
+def _log_rows(out: Path) -> list[str]:
+    return (out / "training.log").read_text().splitlines()[1:]
+
+
+@pytest.fixture
+def demo_spec(demo_dir):
+    p = demo_dir / "retrain.toml"
+    if not p.exists():
+        pytest.skip("demo assets not generated yet")
+    return p
+
+
+@pytest.mark.parametrize("resampling", [None, "class_weight", "random_oversample"])
+def test_demo_stuck_run_is_fixed(demo_spec, demo_dir, tmp_path, write_spec_file, resampling):
+    """Demo: its spec as written (standardize + class_weight + learning_rate 0.001), and at
+    the stuck run's own learning rate (0.3) standardize + class_weight or + oversampling."""
+    user_files = sha256_files([demo_dir])
+    spec = demo_spec
+    if resampling:
+        import tomllib
+
+        d = tomllib.loads(demo_spec.read_text())
+        assert d["train"]["learning_rate"] == 0.3
+        d["data"]["path"] = str(demo_dir / d["data"]["path"])
+        d["model"]["path"] = str(demo_dir / d["model"]["path"])
+        d["remedies"] = {"standardize": True, resampling: True}
+        if resampling == "class_weight":
+            d["remedies"]["class_weight"] = "balanced"
+        d.pop("output")
+        spec = write_spec_file(d)
+    out = tmp_path / "job"
+    code, msgs, err, _ = run_worker(spec, out)
+    assert code == 0, err[-2000:]
+    m = _metrics(out)
+    assert m["status"] == "completed" and m["epochs_run"] == 30
+    before = m["before"]["val"]["balanced_accuracy"]
+    after = m["val"]["balanced_accuracy"]
+    print(f"demo ({resampling or 'spec as written'}): validation balanced accuracy "
+          f"{before:.3f} -> {after:.3f}")
+    # the model file as saved predicts the majority class for everyone
+    assert before <= 0.55
+    assert m["before"]["val"]["predicted_counts"]["1"] == 0
+    assert after >= 0.85
+    # the protocol: started, 30 epochs, finished; every stdout line was JSON
+    types = [x["type"] for x in msgs]
+    assert types[0] == "started" and types[-1] == "finished" and types.count("epoch") == 30
+    assert msgs[0]["n_val"] == m["val"]["n"] == 126  # 30 % of the demo's 417 rows
+    # output folder: the job's files, training.log with one row per epoch
+    assert {p.name for p in out.iterdir()} >= {"spec.toml", "training.log", "history.json",
+                                                "model.keras", "metrics.json"}
+    assert len(_log_rows(out)) == 30
+    assert sha256_files([demo_dir]) == user_files
+
+
+def test_imbalanced_unscaled_data_before_and_after(breast_cancer_imbalanced_csv, tmp_path,
+                                                   write_spec_file):
+    """The demo's recipe without its files: the stuck run, then the same run with remedies."""
+    user_files = sha256_files([breast_cancer_imbalanced_csv])
+    base = {"data": {"path": str(breast_cancer_imbalanced_csv), "label": "target",
+                     "validation_split": 0.3},
+            "model": {"hidden": [64]},
+            "train": {"epochs": 20, "batch_size": 32, "learning_rate": 0.3, "seed": 0}}
+    scores = {}
+    for name, remedies in (("stuck", {}),
+                           ("fixed", {"standardize": True, "class_weight": "balanced"})):
+        spec = write_spec_file({**base, "remedies": remedies}, name=f"{name}.toml")
+        code, _, err, _ = run_worker(spec, tmp_path / name)
+        assert code == 0, err[-2000:]
+        scores[name] = _metrics(tmp_path / name)["val"]["balanced_accuracy"]
+    print(f"breast cancer 14 % minority, unscaled, Adam lr 0.3: balanced accuracy "
+          f"{scores['stuck']:.3f} -> {scores['fixed']:.3f}")
+    assert scores["stuck"] <= 0.6
+    assert scores["fixed"] >= 0.85
+    assert sha256_files([breast_cancer_imbalanced_csv]) == user_files
+
+
+def test_learning_rate_too_high_is_fixed_by_the_learning_rate_remedy(synth_balanced_csv,
+                                                                     tmp_path, write_spec_file):
+    """Like the zoo's stuck_at_50_adam_lr_2: Adam lr=2.0 on balanced data sits at 50 %."""
+    base = {"data": {"path": str(synth_balanced_csv), "label": "target",
+                     "validation_split": 0.3},
+            "model": {"hidden": [64, 64]},
+            "train": {"epochs": 10, "batch_size": 32, "optimizer": "adam",
+                      "learning_rate": 2.0, "seed": 0}}
+    res = {}
+    for name, remedies in (("lr2", {}), ("fixed", {"learning_rate": 0.001})):
+        spec = write_spec_file({**base, "remedies": remedies}, name=f"{name}.toml")
+        code, msgs, err, _ = run_worker(spec, tmp_path / name)
+        assert code == 0, err[-2000:]
+        res[name] = (_history(tmp_path / name), _metrics(tmp_path / name), msgs[0])
+    h, m, started = res["lr2"]
+    assert started["learning_rate"] == 2.0
+    assert max(h["val_accuracy"]) <= 0.6  # chance level for two balanced classes
+    h2, m2, started2 = res["fixed"]
+    assert started2["learning_rate"] == 0.001
+    assert h2["learning_rate"][0] == pytest.approx(0.001)
+    print(f"lr 2.0: val accuracy {h['val_accuracy'][-1]:.3f}; learning_rate remedy 0.001: "
+          f"{h2['val_accuracy'][-1]:.3f} (balanced {m2['val']['balanced_accuracy']:.3f})")
+    assert m2["val"]["balanced_accuracy"] >= 0.85
+
+
+def test_overfitting_run_gets_a_lower_best_validation_loss(digits_small, tmp_path,
+                                                          write_spec_file):
+    """digits, 150 training rows, a 512-512 MLP (the zoo's overfit_digits_small)."""
+    base = {"data": {"path": str(digits_small)}, "model": {"hidden": [512, 512]},
+            "train": {"epochs": 40, "batch_size": 16, "learning_rate": 0.001, "seed": 0}}
+    runs = {}
+    for name, remedies in (("plain", {}),
+                           ("fixed", {"l2": 0.001, "dropout": 0.5,
+                                      "early_stopping": {"patience": 10}})):
+        spec = write_spec_file({**base, "remedies": remedies}, name=f"{name}.toml")
+        code, _, err, _ = run_worker(spec, tmp_path / name)
+        assert code == 0, err[-2000:]
+        runs[name] = (_history(tmp_path / name), _metrics(tmp_path / name))
+    h0, m0 = runs["plain"]
+    h1, m1 = runs["fixed"]
+    # the plain run overfits: its val_loss ends above its minimum
+    assert h0["val_loss"][-1] > min(h0["val_loss"]) * 1.05
+    # with L2, Keras' val_loss includes the penalty; val_crossentropy is the same loss
+    # without it, i.e. what the plain run's val_loss measures
+    best_plain = min(h0["val_loss"])
+    best_fixed = min(h1["val_crossentropy"])
+    print(f"digits overfit: best val_loss {best_plain:.4f} (epoch "
+          f"{h0['val_loss'].index(best_plain) + 1}) -> best val_crossentropy {best_fixed:.4f} "
+          f"with l2+dropout+early_stopping (val_loss incl. L2 penalty: "
+          f"{min(h1['val_loss']):.4f}); stopped after {m1['epochs_run']} epochs")
+    assert best_fixed < best_plain
+    assert m1["val"]["crossentropy"] < m0["val"]["crossentropy"]
+    assert m1["val"]["accuracy"] >= m0["val"]["accuracy"]
+    # the saved model holds the best epoch's weights
+    assert m1["weights_epoch"] == int(np.argmin(h1["val_crossentropy"]))
+    assert m1["val"]["crossentropy"] == pytest.approx(best_fixed, abs=2e-3)
+
+
+def test_early_stopping_restores_best_weights_even_without_triggering_case_23(
+        digits_small, tmp_path, write_spec_file):
+    spec = write_spec_file({
+        "data": {"path": str(digits_small)}, "model": {"hidden": [256]},
+        "train": {"epochs": 12, "batch_size": 16, "learning_rate": 0.01, "seed": 0},
+        "remedies": {"early_stopping": {"patience": 100}}})
+    out = tmp_path / "job"
+    code, _, err, _ = run_worker(spec, out)
+    assert code == 0, err[-2000:]
+    h, m = _history(out), _metrics(out)
+    best = int(np.argmin(h["val_loss"]))
+    assert m["epochs_run"] == 12  # EarlyStopping never stopped the run
+    assert m["weights_epoch"] == best
+    assert "EarlyStopping did not trigger" in m["weights_note"]
+    assert f"weights of epoch {best + 1}" in m["weights_note"]
+    # the saved model is the best epoch's: its validation loss is that epoch's logged value
+    assert m["val"]["loss"] == pytest.approx(h["val_loss"][best], rel=1e-4)
+    if best != 11:
+        assert m["val"]["loss"] != pytest.approx(h["val_loss"][-1], rel=1e-4)
+
+
+def _start(spec: Path, out: Path) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="0")
+    return subprocess.Popen([sys.executable, "-m", "retrain.worker", str(spec), "--output",
+                             str(out)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, env=env, cwd=ROOT)
+
+
+def test_cancel_mid_epoch_keeps_the_partial_log(digits_small, tmp_path, write_spec_file):
+    spec = write_spec_file({
+        "data": {"path": str(digits_small)}, "model": {"hidden": [512, 512]},
+        "train": {"epochs": 50, "batch_size": 1, "seed": 0}})
+    out = tmp_path / "job"
+    proc = _start(spec, out)
+    msgs = []
+    try:
+        for line in proc.stdout:
+            m = json.loads(line)
+            msgs.append(m)
+            if (m["type"] == "batch" and m["epoch"] >= 1 and 0 < m["step"] < m["steps"] // 2):
+                proc.stdin.write(b"cancel\n")
+                proc.stdin.flush()
+                break
+        rest = proc.communicate(timeout=60)[0]
+    finally:
+        proc.kill()
+    msgs += [json.loads(x) for x in rest.decode().splitlines()]
+    assert proc.returncode == 3
+    fin = msgs[-1]
+    assert fin["type"] == "finished" and fin["status"] == "cancelled"
+    m = _metrics(out)
+    assert m["status"] == "cancelled" and m["reason"] == "cancelled by the user"
+    assert m["partial_epoch"] is True
+    assert 2 <= m["epochs_run"] < 50
+    # the log keeps every epoch that ran, the cut one included, and nothing else
+    rows = _log_rows(out)
+    assert len(rows) == m["epochs_run"] == sum(x["type"] == "epoch" for x in msgs)
+    assert msgs[-2]["type"] == "epoch" and msgs[-2]["partial"] is True
+    assert (out / "model.keras").exists()
+
+
+def test_user_model_with_lambda_is_refused(tmp_path, breast_cancer_imbalanced_csv,
+                                           write_spec_file):
+    model = tmp_path / "lambda.keras"
+    subprocess.run([sys.executable, str(HERE / "keras_models.py"), "lambda", str(model), "30"],
+                   check=True, capture_output=True)
+    spec = write_spec_file({"data": {"path": str(breast_cancer_imbalanced_csv),
+                                     "label": "target"},
+                            "model": {"path": str(model)}})
+    before = sha256_files([model])
+    out = tmp_path / "job"
+    code, msgs, _, _ = run_worker(spec, out)
+    assert code == 2
+    assert msgs[-1]["type"] == "error" and msgs[-1]["kind"] == "model"
+    assert "Lambda layer(s)" in msgs[-1]["message"]
+    assert "allow_unsafe = true" in msgs[-1]["message"]
+    assert _metrics(out)["status"] == "failed"
+    assert sha256_files([model]) == before
+
+
+def test_functional_user_model_gets_l2_and_dropout(tmp_path, digits_small, write_spec_file):
+    model = tmp_path / "fn.keras"
+    subprocess.run([sys.executable, str(HERE / "keras_models.py"), "functional", str(model),
+                    "64"], check=True, capture_output=True)
+    before = sha256_files([model, digits_small])
+    spec = write_spec_file({"data": {"path": str(digits_small)},
+                            "model": {"path": str(model)},
+                            "train": {"epochs": 3, "batch_size": 32, "seed": 0},
+                            "remedies": {"l2": 0.0001, "dropout": 0.25}})
+    out = tmp_path / "job"
+    code, msgs, err, _ = run_worker(spec, out)
+    assert code == 0, err[-2000:]
+    notes = msgs[0]["notes"]
+    assert "l2=0.0001 on the kernels of h1, h2, digit" in notes
+    assert "dropout=0.25 after h1, h2" in notes
+    assert msgs[0]["loss"] == "sparse_categorical_crossentropy"
+    cfg = read_model_config(out / "model.keras")
+    order = [(ly["class_name"], ly["name"]) for ly in cfg["config"]["layers"]]
+    assert order == [("InputLayer", "pixels"), ("Dense", "h1"), ("Dropout", "h1_dropout"),
+                     ("Dense", "h2"), ("Activation", "act"), ("Dropout", "h2_dropout"),
+                     ("Dense", "digit")]
+    assert sha256_files([model, digits_small]) == before
+
+
+def test_output_folder_over_user_files_is_refused(breast_cancer_imbalanced_csv,
+                                                  write_spec_file):
+    folder = breast_cancer_imbalanced_csv.parent
+    before = sha256_files([folder])
+    spec = write_spec_file({"data": {"path": str(breast_cancer_imbalanced_csv),
+                                     "label": "target"}, "output": {"dir": str(folder)}},
+                           folder=folder.parent / "specs")
+    code, msgs, _, _ = run_worker(spec)
+    assert code == 2
+    assert msgs == [{"type": "error", "version": 1, "kind": "output", "output": None,
+                     "message": f"{folder}: the output folder contains your file "
+                                f"{breast_cancer_imbalanced_csv.name}; choose a new folder "
+                                "for the job's files"}]
+    assert sha256_files([folder]) == before
+
+
+# -- the CLI -----------------------------------------------------------------------------
+
+
+def _cli(args, **kw) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.Popen([sys.executable, str(ROOT / "main.py"), "retrain", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT,
+                            **kw)
+
+
+def test_cli_json_and_exit_codes(demo_spec, tmp_path):
+    proc = _cli([str(demo_spec), "--output", str(tmp_path / "job"), "--json"])
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err.decode()[-2000:]
+    msgs = [json.loads(x) for x in out.decode().splitlines()]
+    assert msgs[0]["type"] == "started" and msgs[-1]["type"] == "finished"
+    assert msgs[-1]["metrics"]["val"]["balanced_accuracy"] >= 0.85
+    # a bad spec: exit 2, one line
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[data]\npath = 'x.csv'\nlabel = 'y'\n[train]\nepochs = -1\n")
+    proc = _cli([str(bad)])
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2
+    assert err.decode().strip().splitlines() == [
+        f"fitlens retrain: {bad}: [train] epochs: must be in [1, inf], got -1"]
+
+
+def test_cli_ctrl_c_cancels_cleanly(digits_small, tmp_path, write_spec_file):
+    spec = write_spec_file({"data": {"path": str(digits_small)},
+                            "model": {"hidden": [512, 512]},
+                            "train": {"epochs": 50, "batch_size": 2, "seed": 0}})
+    out = tmp_path / "job"
+    proc = _cli([str(spec), "--output", str(out), "--json"], start_new_session=True)
+    try:
+        for line in proc.stdout:
+            if json.loads(line)["type"] == "epoch":
+                os.killpg(proc.pid, signal.SIGINT)  # Ctrl+C reaches the whole process group
+                break
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err.decode()[-3000:]
+    m = _metrics(out)
+    # the worker sees Ctrl+C as SIGINT and as the CLI's cancel line, whichever comes first
+    assert m["status"] == "cancelled"
+    assert m["reason"] in ("interrupted (Ctrl+C)", "cancelled by the user")
+    assert len(_log_rows(out)) == m["epochs_run"] >= 1
+    assert err.decode().strip().splitlines()[-1].startswith("fitlens retrain: cancelled: ")
+
+
+def test_cli_worker_killed_gives_failed_with_reason(digits_small, tmp_path, write_spec_file):
+    spec = write_spec_file({"data": {"path": str(digits_small)},
+                            "model": {"hidden": [512, 512]},
+                            "train": {"epochs": 50, "batch_size": 2, "seed": 0}})
+    out = tmp_path / "job"
+    proc = _cli([str(spec), "--output", str(out), "--json"])
+    try:
+        pid = None
+        for line in proc.stdout:
+            m = json.loads(line)
+            if m["type"] == "started":
+                pid = m["pid"]
+            if m["type"] == "epoch" and m["epoch"] >= 1:
+                os.kill(pid, signal.SIGKILL)
+                break
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 1
+    m = _metrics(out)
+    assert m["status"] == "failed"
+    assert m["reason"].startswith("the worker was killed by signal 9 (SIGKILL)")
+    assert len(_log_rows(out)) >= 2  # the partial log is kept
+    assert "killed by signal 9" in err.decode().strip().splitlines()[-1]
+    time.sleep(0)  # nothing left running: the worker is gone
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
