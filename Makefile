@@ -42,7 +42,9 @@ test: setup
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
 bench: setup
-	@for b in bench/bench_*.py; do echo "== $$b"; QT_QPA_PLATFORM=offscreen $(PY) $$b || exit 1; done
+	@missed=""; for b in bench/bench_*.py; do echo "== $$b"; \
+	  QT_QPA_PLATFORM=offscreen $(PY) $$b || missed="$$missed $$b"; echo; done; \
+	if [ -n "$$missed" ]; then echo "targets missed in:$$missed"; exit 1; fi
 
 lint: setup
 	$(PY) -m ruff check .

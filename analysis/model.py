@@ -62,6 +62,11 @@ class Series:
     wall_time: np.ndarray | None = None
     epoch: np.ndarray | None = None
     segments: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
+    #: What ``step`` counts for this series when it differs from its run's
+    #: :attr:`Run.step_kind` (the Keras TensorBoard callback writes ``epoch_*``
+    #: tags per epoch and ``evaluation_*_vs_iterations`` per training step in the
+    #: same run); None = the run's. Use :meth:`Run.step_kind_of`.
+    step_kind: StepKind | None = None
 
     def __post_init__(self) -> None:
         self.step = np.asarray(self.step, dtype=np.float64)
@@ -186,6 +191,7 @@ class Series:
             wall_time=None if self.wall_time is None else self.wall_time[start:stop],
             epoch=None if self.epoch is None else self.epoch[start:stop],
             segments=segs,
+            step_kind=self.step_kind,
         )
 
 
@@ -272,6 +278,11 @@ class Run:
     def metrics(self) -> list[str]:
         """Metric names in log order."""
         return list(self.series)
+
+    def step_kind_of(self, name: str) -> StepKind:
+        """What the steps of series ``name`` count: its own kind, else the run's."""
+        s = self.series.get(name)
+        return (s.step_kind if s is not None and s.step_kind else None) or self.step_kind
 
     def has_wall_time(self) -> bool:
         return any(s.wall_time is not None for s in self.series.values())
