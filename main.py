@@ -35,13 +35,19 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=COMMANDS,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("paths", nargs="*", metavar="PATH",
-                   help="log files or folders to open (CSVLogger, history JSON/pickle/.npy, "
-                   "TensorBoard, Lightning, Hugging Face, W&B and plain CSV)")
+    p.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="log files or folders to open (CSVLogger, history JSON/pickle/.npy, "
+        "TensorBoard, Lightning, Hugging Face, W&B and plain CSV)",
+    )
     p.add_argument("--demo", action="store_true", help="open the bundled demo run and dataset")
-    p.add_argument("--screenshot", metavar="FILE.png",
-                   help="render the main window offscreen once everything is loaded, "
-                   "write the PNG and exit")
+    p.add_argument(
+        "--screenshot",
+        metavar="FILE.png",
+        help="render the main window offscreen once everything is loaded, write the PNG and exit",
+    )
     p.add_argument("--version", action="version", version=f"FitLens {__version__}")
     return p
 

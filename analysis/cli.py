@@ -2,7 +2,14 @@
 
 Exit codes: 0 everything read (and no finding at/above ``--fail-on``);
 1 a finding at or above ``--fail-on``; 2 usage error or an input that could not
-be read (the other inputs are still reported). Never a traceback.
+be read, also a log file inside a folder (the other inputs are still reported).
+Never a traceback.
+
+Folders (:func:`analysis.readers.load_many`): every readable log is a run; each log
+file that could not be read is one line on stderr and one ``errors`` entry; files
+that are not training logs (datasets, settings JSON, text...) are listed as
+``skipped`` (JSON key ``skipped``, stderr lines starting ``skipped:``) without
+failing the command.
 """
 
 from __future__ import annotations
@@ -26,16 +33,28 @@ def build_parser() -> argparse.ArgumentParser:
         description="Read training logs and say what went wrong, with evidence.",
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="log files or folders")
-    p.add_argument("--json", action="store_true",
-                   help="print one JSON document on stdout (version 1 schema)")
-    p.add_argument("--fail-on", choices=("warning", "critical"), default=None,
-                   help="exit 1 when a finding at or above this severity exists")
-    p.add_argument("--config", metavar="FILE.toml", default=None,
-                   help="detector thresholds (see resources/detectors.toml)")
-    p.add_argument("--data", metavar="PATH", default=None,
-                   help="dataset (CSV with a label column, or .npz) for the dataset checks")
-    p.add_argument("--label", metavar="COLUMN", default=None,
-                   help="label column of --data (CSV)")
+    p.add_argument(
+        "--json", action="store_true", help="print one JSON document on stdout (version 1 schema)"
+    )
+    p.add_argument(
+        "--fail-on",
+        choices=("warning", "critical"),
+        default=None,
+        help="exit 1 when a finding at or above this severity exists",
+    )
+    p.add_argument(
+        "--config",
+        metavar="FILE.toml",
+        default=None,
+        help="detector thresholds (see resources/detectors.toml)",
+    )
+    p.add_argument(
+        "--data",
+        metavar="PATH",
+        default=None,
+        help="dataset (CSV with a label column, or .npz) for the dataset checks",
+    )
+    p.add_argument("--label", metavar="COLUMN", default=None, help="label column of --data (CSV)")
     p.add_argument("--no-color", action="store_true", help="no ANSI colours in the text report")
     return p
 
@@ -101,8 +120,16 @@ def main(argv: list[str] | None = None) -> int:
 
         try:
             ds = load_dataset(args.data, args.label)
-            dataset_findings = check_arrays(ds.x_train, ds.y_train, ds.x_val, ds.y_val,
-                                            ds.feature_names, config, source=ds.source)
+            dataset_findings = check_arrays(
+                ds.x_train,
+                ds.y_train,
+                ds.x_val,
+                ds.y_val,
+                ds.feature_names,
+                config,
+                source=ds.source,
+                label=ds.label,
+            )
             config = with_class_info(config, *dataset_class_info(ds))
         except LogReadError as exc:
             errors.append({"source": exc.source, "message": exc.line()})
@@ -110,39 +137,59 @@ def main(argv: list[str] | None = None) -> int:
             errors.append({"source": args.data, "message": f"{args.data}: {exc}"})
         all_findings.extend(dataset_findings)
 
-    from analysis import load
+    from analysis import load_many
 
+    skipped: list[dict] = []
     for path in args.paths:
         try:
-            runs = load(path)
+            outcome = load_many(path)
         except LogReadError as exc:
             errors.append({"source": exc.source, "message": exc.line()})
             continue
         except Exception as exc:  # a reader bug must not become a traceback
-            errors.append({"source": path,
-                           "message": f"{path}: could not be read ({type(exc).__name__}: {exc})"})
+            errors.append(
+                {
+                    "source": path,
+                    "message": f"{path}: could not be read ({type(exc).__name__}: {exc})",
+                }
+            )
             continue
+        runs, file_errors = outcome
+        # files of a folder that could not be read: one error each (exit 2)
+        errors.extend({"source": e.source, "message": e.line()} for e in file_errors)
+        # files of a folder that are not training logs: listed, not failures
+        skipped.extend(
+            {"source": e.source, "message": e.line()} for e in getattr(outcome, "skipped", ())
+        )
         for run in runs:
             try:
                 found = diagnose(run, config)
             except Exception as exc:
                 found = []
-                errors.append({"source": run.source, "message":
-                               f"{run.source}: diagnosis failed ({type(exc).__name__}: {exc})"})
+                errors.append(
+                    {
+                        "source": run.source,
+                        "message": f"{run.source}: diagnosis failed ({type(exc).__name__}: {exc})",
+                    }
+                )
             loaded.append((run, found))
             all_findings.extend(found)
             runs_out.append(run_to_dict(run, found))
 
     if args.json:
-        doc = {"version": JSON_VERSION, "runs": runs_out, "errors": errors}
+        doc = {"version": JSON_VERSION, "runs": runs_out, "errors": errors, "skipped": skipped}
         if args.data:
-            doc["dataset"] = {"source": os.fspath(args.data),
-                              "findings": [f.to_dict() for f in dataset_findings]}
+            doc["dataset"] = {
+                "source": os.fspath(args.data),
+                "findings": [f.to_dict() for f in dataset_findings],
+            }
         sys.stdout.write(json.dumps(_clean(doc), allow_nan=False) + "\n")
     else:
         color = sys.stdout.isatty() and not args.no_color and "NO_COLOR" not in os.environ
         sys.stdout.write(report.render_text(loaded, dataset_findings, color=color))
 
+    for e in skipped:
+        print(f"skipped: {e['message']}", file=sys.stderr)
     for e in errors:
         print(e["message"], file=sys.stderr)
     if errors:

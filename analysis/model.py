@@ -119,8 +119,14 @@ class Series:
         """
         v = self.value[self.finite]
         if len(v) == 0:
-            return {"n": 0, "n_nonfinite": self.n_nonfinite, "first": None, "last": None,
-                    "min": None, "max": None}
+            return {
+                "n": 0,
+                "n_nonfinite": self.n_nonfinite,
+                "first": None,
+                "last": None,
+                "min": None,
+                "max": None,
+            }
         return {
             "n": int(len(v)),
             "n_nonfinite": self.n_nonfinite,
@@ -304,9 +310,11 @@ class Finding:
     kind : str
         Code from the finding vocabulary (``overfitting``, ``plateau``,
         ``slow_convergence``, ``divergence``, ``non_finite``, ``oscillation``,
-        ``stuck_at_chance``, and the dataset checks ``class_imbalance``,
+        ``stuck_at_chance``, ``suspicious_zero_loss``, ``lr_cut_while_improving``,
+        ``not_judged``, and the dataset checks ``class_imbalance``,
         ``unscaled_features``, ``missing_values``, ``constant_features``,
-        ``train_val_overlap``). Part of the JSON interface.
+        ``train_val_overlap``, ``label_not_categorical``). Part of the JSON
+        interface.
     severity : {"info", "warning", "critical"}
     run : str
         Name of the run (empty for dataset findings).

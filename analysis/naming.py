@@ -30,8 +30,22 @@ Role = Literal["train", "val", "test"]
 Family = Literal["loss", "score", "lr", "other"]
 
 # prefixes/suffixes that mark the validation / test / train side; order matters (longest first)
-_VAL_PREFIXES = ("validation/", "validation_", "validation ", "valid/", "valid_", "valid ",
-                 "val/", "val_", "val ", "eval/", "eval_", "eval ", "dev_", "dev/")
+_VAL_PREFIXES = (
+    "validation/",
+    "validation_",
+    "validation ",
+    "valid/",
+    "valid_",
+    "valid ",
+    "val/",
+    "val_",
+    "val ",
+    "eval/",
+    "eval_",
+    "eval ",
+    "dev_",
+    "dev/",
+)
 _TEST_PREFIXES = ("test/", "test_", "test ", "avg_test_")
 _TRAIN_PREFIXES = ("train/", "train_", "train ", "training_", "training ", "training/")
 _SUFFIXES = ("_epoch", "_step")
@@ -47,18 +61,56 @@ _SCORE_RE = re.compile(
     r"sensitivity|specificity|top_?\d|matthews|mcc|score|reward|margin",
     re.IGNORECASE,
 )
-_ACCURACY_RE = re.compile(r"(^|[_/\s])(acc|accuracy|binary_accuracy|categorical_accuracy|"
-                          r"sparse_categorical_accuracy)($|[_/\s])|accuracy", re.IGNORECASE)
+_ACCURACY_RE = re.compile(
+    r"(^|[_/\s])(acc|accuracy|binary_accuracy|categorical_accuracy|"
+    r"sparse_categorical_accuracy)($|[_/\s])|accuracy",
+    re.IGNORECASE,
+)
 # bookkeeping counters that are x axes or throughput, never curves to judge. Whole names
 # only: Lightning's ``train_loss_step`` / ``acc_epoch`` are metrics, not counters.
-_COUNTER_NAMES = frozenset({
-    "epoch", "epochs", "step", "steps", "global_step", "batch", "iteration", "iter",
-    "nb_steps", "num_steps", "num_tokens", "total_flos", "runtime", "samples_per_second",
-    "steps_per_second", "time", "timestamp", "wall_time", "walltime", "wall time",
-    "_timestamp", "_runtime", "_step", "num_input_tokens_seen", "tokens_seen",
-})
-_COUNTER_PREFIXES = ("trainer/", "train/", "eval/", "val/", "validation/", "test/", "epoch/",
-                     "eval_", "train_", "test_", "val_", "predict_")
+_COUNTER_NAMES = frozenset(
+    {
+        "epoch",
+        "epochs",
+        "step",
+        "steps",
+        "global_step",
+        "batch",
+        "iteration",
+        "iter",
+        "nb_steps",
+        "num_steps",
+        "num_tokens",
+        "total_flos",
+        "runtime",
+        "samples_per_second",
+        "steps_per_second",
+        "time",
+        "timestamp",
+        "wall_time",
+        "walltime",
+        "wall time",
+        "_timestamp",
+        "_runtime",
+        "_step",
+        "num_input_tokens_seen",
+        "tokens_seen",
+    }
+)
+_COUNTER_PREFIXES = (
+    "trainer/",
+    "train/",
+    "eval/",
+    "val/",
+    "validation/",
+    "test/",
+    "epoch/",
+    "eval_",
+    "train_",
+    "test_",
+    "val_",
+    "predict_",
+)
 # throughput / bookkeeping suffixes of Hugging Face Trainer keys (eval_g0_runtime, ...)
 _COUNTER_SUFFIX_RE = re.compile(
     r"(^|[_/])(runtime|samples_per_second|steps_per_second|num_tokens|total_flos|"
@@ -71,7 +123,7 @@ def _strip_prefix(name: str, prefixes: Iterable[str]) -> tuple[str, bool]:
     low = name.lower()
     for p in prefixes:
         if low.startswith(p) and len(name) > len(p):
-            return name[len(p):], True
+            return name[len(p) :], True
     return name, False
 
 
@@ -117,7 +169,7 @@ def base_name(name: str) -> str:
     for marker in ("epoch/",):
         if tail.lower().startswith(marker):
             prefix += tail[: len(marker)]
-            tail = tail[len(marker):]
+            tail = tail[len(marker) :]
     tail, _ = _strip_prefix(tail, _VAL_PREFIXES + _TEST_PREFIXES + _TRAIN_PREFIXES)
     tail = re.sub(r"(^|_)(val|valid|validation|eval)_", r"\1", tail, count=1, flags=re.IGNORECASE)
     low = tail.lower()
@@ -146,7 +198,7 @@ def is_counter(name: str) -> bool:
     if low in _COUNTER_NAMES:
         return True
     for p in _COUNTER_PREFIXES:
-        if low.startswith(p) and low[len(p):] in _COUNTER_NAMES:
+        if low.startswith(p) and low[len(p) :] in _COUNTER_NAMES:
             return True
     return bool(_COUNTER_SUFFIX_RE.search(low))
 
@@ -210,8 +262,10 @@ def pairs(names: Iterable[str]) -> list[tuple[str, str]]:
         cands = train.get(base_name(v).lower())
         if not cands:
             continue
-        cands = sorted(cands, key=lambda c: (c.lower().endswith("_step"),
-                                             not c.lower().endswith("_epoch"), len(c)))
+        cands = sorted(
+            cands,
+            key=lambda c: (c.lower().endswith("_step"), not c.lower().endswith("_epoch"), len(c)),
+        )
         out.append((cands[0], v))
     return out
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from analysis.detectors.prep import fmt_x as format_x
 from analysis.model import Finding, Run
+
+__all__ = ["format_x", "render_finding", "render_run", "render_text"]
 
 _MARK = {"critical": "✖ CRITICAL", "warning": "▲ WARNING", "info": "● info"}
 _COLOR = {"critical": "\033[1;31m", "warning": "\033[33m", "info": "\033[36m"}
@@ -21,16 +24,18 @@ def _fmt(v) -> str:
 
 
 def _span(f: Finding, unit: str | None) -> str:
+    """``epochs 5-14`` / ``steps 1954500-1999500``: x positions via :func:`format_x`."""
     if f.start is None:
         return ""
     u = unit or "x"
     if f.end is None or f.end == f.start:
-        return f"{u} {_fmt(f.start)}"
-    return f"{u}s {_fmt(f.start)}-{_fmt(f.end)}"
+        return f"{u} {format_x(f.start)}"
+    return f"{u}s {format_x(f.start)}-{format_x(f.end)}"
 
 
-def render_finding(f: Finding, color: bool = False, unit: str | None = None,
-                   width: int = 100) -> str:
+def render_finding(
+    f: Finding, color: bool = False, unit: str | None = None, width: int = 100
+) -> str:
     """One finding as a few indented lines.
 
     Parameters
@@ -59,15 +64,32 @@ def render_finding(f: Finding, color: bool = False, unit: str | None = None,
     if f.kind != "not_judged" and f.confidence < 1.0:
         head += f"  (confidence {f.confidence:.2f})"
     lines = [head]
-    lines += textwrap.wrap(f.message, width=width, initial_indent="      ",
-                           subsequent_indent="      ", break_on_hyphens=False)
+    lines += textwrap.wrap(
+        f.message,
+        width=width,
+        initial_indent="      ",
+        subsequent_indent="      ",
+        break_on_hyphens=False,
+    )
     if f.causes:
         causes = "; ".join(f"{i}) {c}" for i, c in enumerate(f.causes, 1))
-        lines += textwrap.wrap("likely causes: " + causes, width=width, initial_indent="      ",
-                               subsequent_indent="        ", break_on_hyphens=False)
+        lines += textwrap.wrap(
+            "likely causes: " + causes,
+            width=width,
+            initial_indent="      ",
+            subsequent_indent="        ",
+            break_on_hyphens=False,
+        )
     if f.remedies:
         lines.append("      remedies: " + ", ".join(f.remedies))
     return "\n".join(lines)
+
+
+def _unit(run: Run, f: Finding) -> str:
+    """The x word of a finding's metric (series of one run may count epochs or steps)."""
+    if f.metric and f.metric in run.series and hasattr(run, "step_kind_of"):
+        return run.step_kind_of(f.metric)
+    return run.step_kind
 
 
 def render_run(run: Run, findings: list[Finding], color: bool = False) -> str:
@@ -80,7 +102,9 @@ def render_run(run: Run, findings: list[Finding], color: bool = False) -> str:
     out.append(f"  {len(run.series)} metrics, x = {run.step_kind}{seg}")
     if run.series:
         w = max(len(n) for n in run.series)
-        out.append(f"  {'metric':<{w}}  {'n':>6} {'first':>10} {'last':>10} {'min':>10} {'max':>10}")
+        out.append(
+            f"  {'metric':<{w}}  {'n':>6} {'first':>10} {'last':>10} {'min':>10} {'max':>10}"
+        )
         for name, s in run.series.items():
             st = s.stats()
             bad = f"  ({st['n_nonfinite']} NaN/inf)" if st["n_nonfinite"] else ""
@@ -92,7 +116,7 @@ def render_run(run: Run, findings: list[Finding], color: bool = False) -> str:
         out.append(f"  note: {note}")
     if findings:
         out.append("  findings:")
-        out.extend(render_finding(f, color, unit=run.step_kind) for f in findings)
+        out.extend(render_finding(f, color, unit=_unit(run, f)) for f in findings)
     else:
         out.append("  findings: none")
     return "\n".join(out)

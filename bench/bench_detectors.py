@@ -32,8 +32,18 @@ def _big_run(n: int = 1_000_000, n_series: int = 10, seed: int = 0) -> Run:
     t = step / n
     series: dict[str, Series] = {}
     base = 0.2 + 2.0 * np.exp(-5 * t)
-    names = ["loss", "val_loss", "accuracy", "val_accuracy", "learning_rate",
-             "aux_loss", "val_aux_loss", "kl_loss", "recon_loss", "val_recon_loss"][:n_series]
+    names = [
+        "loss",
+        "val_loss",
+        "accuracy",
+        "val_accuracy",
+        "learning_rate",
+        "aux_loss",
+        "val_aux_loss",
+        "kl_loss",
+        "recon_loss",
+        "val_recon_loss",
+    ][:n_series]
     for i, name in enumerate(names):
         if "accuracy" in name:
             v = 0.5 + 0.45 * (1 - np.exp(-4 * t)) + rng.normal(0, 0.02, n)
@@ -59,9 +69,16 @@ def _keras_run(epochs: int = 1000, seed: int = 1) -> Run:
     acc = np.clip(1 - loss / 2.2, 0, 1)
     vacc = np.clip(0.9 - val / 4, 0, 1)
     lr = np.where(t < 0.5, 1e-3, 1e-4)
-    s = {n: Series(n, e, v) for n, v in
-         [("loss", loss), ("val_loss", val), ("accuracy", acc), ("val_accuracy", vacc),
-          ("lr", lr)]}
+    s = {
+        n: Series(n, e, v)
+        for n, v in [
+            ("loss", loss),
+            ("val_loss", val),
+            ("accuracy", acc),
+            ("val_accuracy", vacc),
+            ("lr", lr),
+        ]
+    }
     return Run("keras", "<bench>", "keras-csvlogger", s, step_kind="epoch")
 
 
@@ -92,8 +109,15 @@ def main() -> int:
     kr = _keras_run()
     t_k = _best(lambda: diagnose(kr), 50)
     b_k = _best(lambda: _one_pass(kr), 50)
-    rows.append(("Keras run, 1,000 epochs x 5 series", sum(len(s) for s in kr.series.values()),
-                 t_k, b_k, 0.010))
+    rows.append(
+        (
+            "Keras run, 1,000 epochs x 5 series",
+            sum(len(s) for s in kr.series.values()),
+            t_k,
+            b_k,
+            0.010,
+        )
+    )
     # the real runs: the slowest of the labelled zoo (training.log), for reference
     zoo = ROOT.parent / "shared" / "zoo"
     if zoo.is_dir():
@@ -104,17 +128,25 @@ def main() -> int:
             run = load(d / "training.log")[0]
             t = _best(lambda run=run: diagnose(run), 20)
             if t > worst[0]:
-                worst = (t, _best(lambda run=run: _one_pass(run), 20), d.name,
-                         sum(len(s) for s in run.series.values()))
+                worst = (
+                    t,
+                    _best(lambda run=run: _one_pass(run), 20),
+                    d.name,
+                    sum(len(s) for s in run.series.values()),
+                )
         rows.append((f"slowest zoo run ({worst[2]})", worst[3], worst[0], worst[1], 0.010))
-    print(f"{'case':<44} {'points':>10} {'diagnose':>11} {'numpy 1 pass':>13} {'ratio':>8} "
-          f"{'target':>9}  ok")
+    print(
+        f"{'case':<44} {'points':>10} {'diagnose':>11} {'numpy 1 pass':>13} {'ratio':>8} "
+        f"{'target':>9}  ok"
+    )
     ok_all = True
     for name, pts, t, b, target in rows:
         ok = t <= target
         ok_all &= ok
-        print(f"{name:<44} {pts:>10,} {t * 1e3:>9.2f}ms {b * 1e3:>11.3f}ms {t / b:>7.0f}x "
-              f"{'<=' + format(target * 1e3, 'g') + 'ms':>9}  {'yes' if ok else 'NO'}")
+        print(
+            f"{name:<44} {pts:>10,} {t * 1e3:>9.2f}ms {b * 1e3:>11.3f}ms {t / b:>7.0f}x "
+            f"{'<=' + format(target * 1e3, 'g') + 'ms':>9}  {'yes' if ok else 'NO'}"
+        )
     return 0 if ok_all else 1
 
 

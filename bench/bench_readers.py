@@ -39,10 +39,26 @@ if str(ROOT) not in sys.path:
 REPEAT = 3
 N_ROWS = 1_000_000
 N_EVENTS = 100_000
-CSV_COLS = ["epoch", "accuracy", "learning_rate", "loss", "precision", "recall",
-            "val_accuracy", "val_loss"]
-JSON_KEYS = ["loss", "accuracy", "val_loss", "val_accuracy", "precision", "recall", "auc",
-             "learning_rate"]
+CSV_COLS = [
+    "epoch",
+    "accuracy",
+    "learning_rate",
+    "loss",
+    "precision",
+    "recall",
+    "val_accuracy",
+    "val_loss",
+]
+JSON_KEYS = [
+    "loss",
+    "accuracy",
+    "val_loss",
+    "val_accuracy",
+    "precision",
+    "recall",
+    "auc",
+    "learning_rate",
+]
 TAGS = ["loss", "accuracy", "val_loss", "val_accuracy"]
 
 
@@ -67,8 +83,7 @@ def make_inputs(d: Path) -> dict[str, Path]:
     csv = d / "training.log"
     df.to_csv(csv, index=False)
     # history.history as JSON
-    hist = {k: rng.random(N_ROWS).astype(np.float32).astype(np.float64).tolist()
-            for k in JSON_KEYS}
+    hist = {k: rng.random(N_ROWS).astype(np.float32).astype(np.float64).tolist() for k in JSON_KEYS}
     js = d / "history.json"
     js.write_bytes(orjson.dumps(hist))
     del hist
@@ -76,9 +91,13 @@ def make_inputs(d: Path) -> dict[str, Path]:
     tb = d / "tb"
     tb.mkdir()
     meta = summary_pb2.SummaryMetadata(
-        plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars"))
-    recs = [frame_record(event_pb2.Event(wall_time=1.7e9, file_version="brain.Event:2")
-                         .SerializeToString())]
+        plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars")
+    )
+    recs = [
+        frame_record(
+            event_pb2.Event(wall_time=1.7e9, file_version="brain.Event:2").SerializeToString()
+        )
+    ]
     v = rng.random(N_EVENTS).astype(np.float32)
     for i in range(N_EVENTS):
         tag = TAGS[i % 4]
@@ -86,10 +105,13 @@ def make_inputs(d: Path) -> dict[str, Path]:
             val = summary_pb2.Summary.Value(tag=tag, simple_value=float(v[i]))
         else:
             val = summary_pb2.Summary.Value(
-                tag=tag, metadata=meta,
-                tensor=tensor_pb2.TensorProto(dtype=1, tensor_content=struct.pack("<f", v[i])))
-        ev = event_pb2.Event(wall_time=1.7e9 + i * 0.01, step=i // 4,
-                             summary=summary_pb2.Summary(value=[val]))
+                tag=tag,
+                metadata=meta,
+                tensor=tensor_pb2.TensorProto(dtype=1, tensor_content=struct.pack("<f", v[i])),
+            )
+        ev = event_pb2.Event(
+            wall_time=1.7e9 + i * 0.01, step=i // 4, summary=summary_pb2.Summary(value=[val])
+        )
         recs.append(frame_record(ev.SerializeToString()))
     (tb / "events.out.tfevents.1700000000.bench.1.0").write_bytes(b"".join(recs))
     # smaller files of the same kind for the warm-up reads (big enough to take the same
@@ -97,8 +119,9 @@ def make_inputs(d: Path) -> dict[str, Path]:
     small = d / "small"
     small.mkdir()
     df.head(50_000).to_csv(small / "training.log", index=False)
-    (small / "history.json").write_bytes(orjson.dumps(
-        {k: rng.random(60_000).tolist() for k in JSON_KEYS}))
+    (small / "history.json").write_bytes(
+        orjson.dumps({k: rng.random(60_000).tolist() for k in JSON_KEYS})
+    )
     (small / "tb").mkdir()
     (small / "tb" / "events.out.tfevents.1.bench").write_bytes(b"".join(recs[:50]))
     return {"csv": csv, "json": js, "tfevents": tb}
@@ -216,8 +239,13 @@ def measure(kind: str, impl: str, path: str, small: str) -> dict:
 
 def _child(kind: str, impl: str, path: Path, small: Path) -> dict:
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT))
-    out = subprocess.run([sys.executable, __file__, "--measure", kind, impl, str(path),
-                          str(small)], capture_output=True, text=True, env=env, timeout=900)
+    out = subprocess.run(
+        [sys.executable, __file__, "--measure", kind, impl, str(path), str(small)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+    )
     if out.returncode != 0:
         raise RuntimeError(f"{kind}/{impl} failed: {out.stderr[-2000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -229,18 +257,31 @@ def main() -> int:
         d = Path(tmp)
         t = time.perf_counter()
         paths = make_inputs(d)
-        print(f"inputs generated in {time.perf_counter() - t:.1f} s in {d}: "
-              + ", ".join(f"{k} {_size(p) / 2**20:.0f} MB" for k, p in paths.items()))
-        small = {"csv": d / "small" / "training.log", "json": d / "small" / "history.json",
-                 "tfevents": d / "small" / "tb"}
+        print(
+            f"inputs generated in {time.perf_counter() - t:.1f} s in {d}: "
+            + ", ".join(f"{k} {_size(p) / 2**20:.0f} MB" for k, p in paths.items())
+        )
+        small = {
+            "csv": d / "small" / "training.log",
+            "json": d / "small" / "history.json",
+            "tfevents": d / "small" / "tb",
+        }
         # float64 size of what the product returns (values + x axes)
-        data_bytes = {"csv": N_ROWS * len(CSV_COLS) * 8, "json": N_ROWS * len(JSON_KEYS) * 8,
-                      "tfevents": N_EVENTS * 3 * 8}
-        names = {"csv": "CSVLogger 1,000,000 rows x 8 cols",
-                 "json": "history JSON 8 x 1,000,000 floats",
-                 "tfevents": "tfevents 100,000 events"}
-        baseline = {"csv": "pandas.read_csv (C engine)", "json": "orjson.loads",
-                    "tfevents": "EventAccumulator(size_guidance 0)"}
+        data_bytes = {
+            "csv": N_ROWS * len(CSV_COLS) * 8,
+            "json": N_ROWS * len(JSON_KEYS) * 8,
+            "tfevents": N_EVENTS * 3 * 8,
+        }
+        names = {
+            "csv": "CSVLogger 1,000,000 rows x 8 cols",
+            "json": "history JSON 8 x 1,000,000 floats",
+            "tfevents": "tfevents 100,000 events",
+        }
+        baseline = {
+            "csv": "pandas.read_csv (C engine)",
+            "json": "orjson.loads",
+            "tfevents": "EventAccumulator(size_guidance 0)",
+        }
         target = {"csv": 1.3, "json": 1.5, "tfevents": 0.2}
         for kind in ("csv", "json", "tfevents"):
             res: dict[str, list] = {"fitlens": [], "base": []}
@@ -251,11 +292,25 @@ def main() -> int:
                 peaks[impl] = max(peaks.get(impl, 0), r["peak"])
             ours, base = min(res["fitlens"]), min(res["base"])
             mem_ratio = peaks["fitlens"] / data_bytes[kind]
-            rows.append((names[kind], ours, baseline[kind], base, ours / base, target[kind],
-                         peaks["fitlens"], peaks["base"], data_bytes[kind], mem_ratio))
-    head = (f"{'input':36} {'FitLens s':>9}  {'baseline':36} {'base s':>7} {'ratio':>6} "
-            f"{'target':>7}  {'FitLens MB':>10} {'base MB':>8} {'data MB':>8} {'mem x':>6} "
-            f"{'target':>6}  verdict")
+            rows.append(
+                (
+                    names[kind],
+                    ours,
+                    baseline[kind],
+                    base,
+                    ours / base,
+                    target[kind],
+                    peaks["fitlens"],
+                    peaks["base"],
+                    data_bytes[kind],
+                    mem_ratio,
+                )
+            )
+    head = (
+        f"{'input':36} {'FitLens s':>9}  {'baseline':36} {'base s':>7} {'ratio':>6} "
+        f"{'target':>7}  {'FitLens MB':>10} {'base MB':>8} {'data MB':>8} {'mem x':>6} "
+        f"{'target':>6}  verdict"
+    )
     print(head)
     print("-" * len(head))
     missed = 0
@@ -263,14 +318,21 @@ def main() -> int:
         ok_t = ratio <= tgt
         ok_m = mem <= 2.0
         missed += (not ok_t) + (not ok_m)
-        verdict = "ok" if ok_t and ok_m else ("slow" if not ok_t else "") + (
-            " memory" if not ok_m else "")
-        print(f"{name:36} {ours:9.3f}  {bname:36} {base:7.3f} {ratio:6.2f} {'<= ' + str(tgt):>7}"
-              f"  {peak / 2**20:10.1f} {bpeak / 2**20:8.1f} {data / 2**20:8.1f} {mem:6.2f} "
-              f"{'<= 2':>6}  {verdict}")
+        verdict = (
+            "ok"
+            if ok_t and ok_m
+            else ("slow" if not ok_t else "") + (" memory" if not ok_m else "")
+        )
+        print(
+            f"{name:36} {ours:9.3f}  {bname:36} {base:7.3f} {ratio:6.2f} {'<= ' + str(tgt):>7}"
+            f"  {peak / 2**20:10.1f} {bpeak / 2**20:8.1f} {data / 2**20:8.1f} {mem:6.2f} "
+            f"{'<= 2':>6}  {verdict}"
+        )
     speed = rows[2][3] / rows[2][1]
-    print(f"(tfevents: FitLens is {speed:.1f}x faster than EventAccumulator; ratio = FitLens time "
-          "/ baseline time; memory = peak anonymous RSS of the read above its start)")
+    print(
+        f"(tfevents: FitLens is {speed:.1f}x faster than EventAccumulator; ratio = FitLens time "
+        "/ baseline time; memory = peak anonymous RSS of the read above its start)"
+    )
     return 1 if missed else 0
 
 

@@ -45,8 +45,16 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # -- the plain script (no FitLens code) ---------------------------------------------------
 
 
-def plain_fit(csv: str, label: str, epochs: int, batch_size: int, lr: float, seed: int,
-              val_split: float, out: str) -> dict:
+def plain_fit(
+    csv: str,
+    label: str,
+    epochs: int,
+    batch_size: int,
+    lr: float,
+    seed: int,
+    val_split: float,
+    out: str,
+) -> dict:
     """What a Keras user writes by hand; returns timings (seconds)."""
     t0 = time.monotonic()
     import numpy as np
@@ -58,8 +66,9 @@ def plain_fit(csv: str, label: str, epochs: int, batch_size: int, lr: float, see
     df = pd.read_csv(csv)
     x = df.drop(columns=label).to_numpy(dtype="float32")
     y = df[label].to_numpy()
-    x_tr, x_va, y_tr, y_va = train_test_split(x, y, test_size=val_split, stratify=y,
-                                              random_state=seed)
+    x_tr, x_va, y_tr, y_va = train_test_split(
+        x, y, test_size=val_split, stratify=y, random_state=seed
+    )
     sc = StandardScaler().fit(x_tr)
     x_tr, x_va = sc.transform(x_tr).astype("float32"), sc.transform(x_va).astype("float32")
     cw = dict(enumerate(compute_class_weight("balanced", classes=np.unique(y_tr), y=y_tr)))
@@ -68,18 +77,30 @@ def plain_fit(csv: str, label: str, epochs: int, batch_size: int, lr: float, see
 
     import_s = time.monotonic() - t_imp
     keras.utils.set_random_seed(seed)
-    model = keras.Sequential([keras.Input((x.shape[1],)), keras.layers.Dense(64, activation="relu"),
-                              keras.layers.Dense(1, activation="sigmoid")])
+    model = keras.Sequential(
+        [
+            keras.Input((x.shape[1],)),
+            keras.layers.Dense(64, activation="relu"),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
     model.compile(keras.optimizers.Adam(lr), "binary_crossentropy", metrics=["accuracy"])
     t_fit = time.monotonic()
-    hist = model.fit(x_tr, y_tr, validation_data=(x_va, y_va), epochs=epochs,
-                     batch_size=batch_size, class_weight=cw, verbose=0)
+    hist = model.fit(
+        x_tr,
+        y_tr,
+        validation_data=(x_va, y_va),
+        epochs=epochs,
+        batch_size=batch_size,
+        class_weight=cw,
+        verbose=0,
+    )
     fit_s = time.monotonic() - t_fit
     model.save(Path(out) / "model.keras")
-    (Path(out) / "history.json").write_text(json.dumps(
-        {k: [float(v) for v in vs] for k, vs in hist.history.items()}))
-    return {"import_tensorflow": import_s, "fit": fit_s,
-            "total_in_process": time.monotonic() - t0}
+    (Path(out) / "history.json").write_text(
+        json.dumps({k: [float(v) for v in vs] for k, vs in hist.history.items()})
+    )
+    return {"import_tensorflow": import_s, "fit": fit_s, "total_in_process": time.monotonic() - t0}
 
 
 # -- part 1: wall time -------------------------------------------------------------------
@@ -88,9 +109,11 @@ def plain_fit(csv: str, label: str, epochs: int, batch_size: int, lr: float, see
 def _spec(data: Path, label: str, model: Path | None, epochs: int, folder: Path) -> Path:
     from retrain.spec import spec_from_dict, write_spec
 
-    d = {"data": {"path": str(data), "label": label, "validation_split": 0.3},
-         "train": {"epochs": epochs, "batch_size": 32, "learning_rate": 0.001, "seed": 0},
-         "remedies": {"standardize": True, "class_weight": "balanced"}}
+    d = {
+        "data": {"path": str(data), "label": label, "validation_split": 0.3},
+        "train": {"epochs": epochs, "batch_size": 32, "learning_rate": 0.001, "seed": 0},
+        "remedies": {"standardize": True, "class_weight": "balanced"},
+    }
     if model is not None:
         d["model"] = {"path": str(model)}
     else:
@@ -100,8 +123,11 @@ def _spec(data: Path, label: str, model: Path | None, epochs: int, folder: Path)
 
 def run_fitlens(spec: Path, out: Path) -> tuple[float, dict]:
     t = time.monotonic()
-    res = subprocess.run([sys.executable, str(ROOT / "main.py"), "retrain", str(spec),
-                          "--output", str(out)], capture_output=True, cwd=ROOT)
+    res = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "retrain", str(spec), "--output", str(out)],
+        capture_output=True,
+        cwd=ROOT,
+    )
     wall = time.monotonic() - t
     if res.returncode != 0:
         raise SystemExit(f"retrain failed: {res.stderr.decode()[-500:]}")
@@ -112,8 +138,11 @@ def run_fitlens(spec: Path, out: Path) -> tuple[float, dict]:
 def run_plain(data: Path, label: str, epochs: int, out: Path) -> tuple[float, dict]:
     out.mkdir(parents=True)
     t = time.monotonic()
-    res = subprocess.run([sys.executable, __file__, "--plain", str(data), label, str(epochs),
-                          str(out)], capture_output=True, cwd=ROOT)
+    res = subprocess.run(
+        [sys.executable, __file__, "--plain", str(data), label, str(epochs), str(out)],
+        capture_output=True,
+        cwd=ROOT,
+    )
     wall = time.monotonic() - t
     if res.returncode != 0:
         raise SystemExit(f"plain script failed: {res.stderr.decode()[-500:]}")
@@ -204,14 +233,24 @@ def stalls(spec: Path, folder: Path, data: Path, label: str, epochs: int) -> dic
     x = df.drop(columns=label).to_numpy(dtype="float32")
     x = (x - x.mean(0)) / (x.std(0) + 1e-9)
     y = df[label].to_numpy()
-    model = keras.Sequential([keras.Input((x.shape[1],)), keras.layers.Dense(64, activation="relu"),
-                              keras.layers.Dense(1, activation="sigmoid")])
+    model = keras.Sequential(
+        [
+            keras.Input((x.shape[1],)),
+            keras.layers.Dense(64, activation="relu"),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
     model.compile("adam", "binary_crossentropy")
     hb = Heartbeat()
     loop = QEventLoop()
     hb.start()
-    QTimer.singleShot(50, lambda: (model.fit(x, y, epochs=epochs, batch_size=32, verbose=0),
-                                   QTimer.singleShot(50, loop.quit)))
+    QTimer.singleShot(
+        50,
+        lambda: (
+            model.fit(x, y, epochs=epochs, batch_size=32, verbose=0),
+            QTimer.singleShot(50, loop.quit),
+        ),
+    )
     loop.exec()
     hb.stop()
     res["fit_on_gui_thread"] = (hb.worst_ms(), hb.p99_ms(), len(hb.gaps))
@@ -234,8 +273,11 @@ def _data(folder: Path) -> tuple[Path, str, Path | None, str]:
     df["target"] = (b.target == 0).astype(int)
     rng = np.random.default_rng(0)
     mal = np.flatnonzero(df["target"].to_numpy() == 1)
-    keep = np.sort(np.concatenate([np.flatnonzero(df["target"].to_numpy() == 0),
-                                   rng.choice(mal, 60, replace=False)]))
+    keep = np.sort(
+        np.concatenate(
+            [np.flatnonzero(df["target"].to_numpy() == 0), rng.choice(mal, 60, replace=False)]
+        )
+    )
     p = folder / "breast_cancer_imbalanced.csv"
     df.iloc[keep].to_csv(p, index=False)
     return p, "target", None, "breast cancer (imbalanced, unscaled)"
@@ -270,27 +312,35 @@ def main() -> int:
         ff, pf = statistics.median(fl_fit), statistics.median(pl_fit)
         st = stalls(spec, folder, data, label, args.epochs)
 
-    print(f"retrain benchmark: {name}, {args.epochs} epochs, batch 32, standardize + "
-          f"class_weight, median of {args.repeats} alternating runs, TF import excluded")
+    print(
+        f"retrain benchmark: {name}, {args.epochs} epochs, batch 32, standardize + "
+        f"class_weight, median of {args.repeats} alternating runs, TF import excluded"
+    )
     print()
     head = f"{'measure':<44}{'FitLens':>12}{'baseline':>12}{'ratio':>8}  target"
     print(head)
     print("-" * len(head))
-    print(f"{'wall time, s (CLI + worker vs plain script)':<44}{f:>12.3f}{p:>12.3f}"
-          f"{f / p:>8.3f}  <= 1.10x  {'OK' if f / p <= 1.10 else 'MISSED'}")
-    print(f"{'  best of the runs, s':<44}{min(fl):>12.3f}{min(pl):>12.3f}"
-          f"{min(fl) / min(pl):>8.3f}")
-    print(f"{'work in the process, s (start to saved)':<44}{fi:>12.3f}{pi:>12.3f}"
-          f"{fi / pi:>8.3f}  <= 1.10x  {'OK' if fi / pi <= 1.10 else 'MISSED'}")
+    print(
+        f"{'wall time, s (CLI + worker vs plain script)':<44}{f:>12.3f}{p:>12.3f}"
+        f"{f / p:>8.3f}  <= 1.10x  {'OK' if f / p <= 1.10 else 'MISSED'}"
+    )
+    print(f"{'  best of the runs, s':<44}{min(fl):>12.3f}{min(pl):>12.3f}{min(fl) / min(pl):>8.3f}")
+    print(
+        f"{'work in the process, s (start to saved)':<44}{fi:>12.3f}{pi:>12.3f}"
+        f"{fi / pi:>8.3f}  <= 1.10x  {'OK' if fi / pi <= 1.10 else 'MISSED'}"
+    )
     print(f"{'  of which model.fit, s':<44}{ff:>12.3f}{pf:>12.3f}{ff / pf:>8.3f}")
     jw, jp, jn = st["job"]
     iw, ip, _ = st["idle"]
     gw, gp, _ = st["fit_on_gui_thread"]
-    print(f"{'longest event-loop stall, ms (vs idle loop)':<44}{jw:>12.1f}{iw:>12.1f}"
-          f"{jw / iw:>8.2f}  <= 100 ms  {'OK' if jw <= 100 else 'MISSED'}")
+    print(
+        f"{'longest event-loop stall, ms (vs idle loop)':<44}{jw:>12.1f}{iw:>12.1f}"
+        f"{jw / iw:>8.2f}  <= 100 ms  {'OK' if jw <= 100 else 'MISSED'}"
+    )
     print(f"{'  99th percentile tick gap, ms':<44}{jp:>12.1f}{ip:>12.1f}{jp / ip:>8.2f}")
-    print(f"{'  vs fit() on the GUI thread (CASES 19), ms':<44}{jw:>12.1f}{gw:>12.1f}"
-          f"{jw / gw:>8.3f}")
+    print(
+        f"{'  vs fit() on the GUI thread (CASES 19), ms':<44}{jw:>12.1f}{gw:>12.1f}{jw / gw:>8.3f}"
+    )
     print(f"\n({jn} heartbeat ticks during the GUI job)")
     return 0
 

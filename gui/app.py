@@ -14,6 +14,38 @@ import tempfile
 #: Give up waiting for loads in ``--screenshot`` mode after this many seconds.
 SCREENSHOT_TIMEOUT_S = 120
 
+#: Qt messages dropped by :func:`install_message_filter`: the offscreen platform plugin
+#: prints this for every top-level window it shows (qtbase
+#: src/plugins/platforms/offscreen/qoffscreenwindow.cpp); it says nothing to a user.
+DROPPED_QT_MESSAGES = frozenset({"This plugin does not support propagateSizeHints()"})
+
+_filter_installed = False
+
+
+def install_message_filter() -> None:
+    """Route Qt's messages through a handler that drops :data:`DROPPED_QT_MESSAGES` only.
+
+    Every other message goes to the previous handler, or to stderr as Qt would
+    print it. Installed once per process.
+    """
+    global _filter_installed
+    if _filter_installed:
+        return
+    from PySide6.QtCore import qInstallMessageHandler
+
+    previous = None
+
+    def handler(mode, context, message):
+        if message.strip() in DROPPED_QT_MESSAGES:
+            return
+        if previous is not None:
+            previous(mode, context, message)
+        else:
+            print(message, file=sys.stderr)
+
+    previous = qInstallMessageHandler(handler)
+    _filter_installed = True
+
 
 def make_app():
     """The QApplication (created once), light theme and pyqtgraph defaults applied."""
@@ -22,6 +54,7 @@ def make_app():
     from gui.icons import app_icon
     from gui.theme import apply_light_theme, configure_pyqtgraph
 
+    install_message_filter()
     app = QApplication.instance()
     if app is None:
         app = QApplication([sys.argv[0] if sys.argv else "fitlens"])
@@ -112,6 +145,13 @@ def run_app(paths: list[str], demo: bool = False, screenshot: str | None = None)
     else:
         settings = Settings()
     window = MainWindow(settings, persist=not screenshot)
+    if screenshot:
+        # nobody reads the window before it is saved: unreadable inputs go to stderr too
+        def to_stderr(level: str, text: str) -> None:
+            if level in ("error", "warning"):
+                print(f"fitlens: {level}: {text}", file=sys.stderr)
+
+        window.messages_panel.messageAdded.connect(to_stderr)
     window.show()
     if demo:
         window.open_demo()

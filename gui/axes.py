@@ -6,7 +6,8 @@ import math
 
 import pyqtgraph as pg
 
-AXIS_TITLES = {"epoch": "epoch", "step": "step", "wall_time": "elapsed time"}
+#: Bottom-axis titles: what x is (every plot of a view uses one kind, see gui.curves.choose_axis).
+AXIS_TITLES = {"epoch": "epoch", "step": "step", "wall_time": "elapsed time (h:mm:ss)"}
 
 
 def format_elapsed(seconds: float) -> str:

@@ -141,11 +141,93 @@ def run_t0(run: Run) -> float | None:
 def available_modes(run: Run) -> set[str]:
     """x modes this run can be drawn in without falling back."""
     modes = {"auto", run.step_kind}
+    modes.update(run.step_kind_of(m) for m in run.series)
     if run.has_epoch():
         modes.add("epoch")
     if run.has_wall_time():
         modes.add("wall_time")
     return modes
+
+
+#: Axis kinds a view can use, in the order ties are broken ("As logged" prefers epochs).
+AXIS_KINDS: tuple[str, ...] = ("epoch", "step", "wall_time")
+#: Why a series cannot be placed on an axis kind (notices name it).
+MISSING_TEXT: dict[str, str] = {
+    "epoch": "logged per step, no epoch in the log",
+    "step": "logged per epoch, no step in the log",
+    "wall_time": "no wall time in the log",
+}
+
+
+def placeable(run: Run, name: str, kind: str) -> bool:
+    """Whether series ``name`` of ``run`` has x values of this axis kind.
+
+    Parameters
+    ----------
+    run : Run
+    name : str
+        Key of ``run.series``.
+    kind : {"epoch", "step", "wall_time"}
+
+    Returns
+    -------
+    bool
+        ``epoch``: the series counts epochs (:meth:`Run.step_kind_of`) or carries
+        :attr:`Series.epoch` (Lightning, Hugging Face). ``step``: it counts global
+        steps. ``wall_time``: it has at least one finite wall time.
+    """
+    s = run.series[name]
+    natural = run.step_kind_of(name)
+    if kind == "epoch":
+        return natural == "epoch" or s.epoch is not None
+    if kind == "step":
+        return natural == "step"
+    if kind == "wall_time":
+        return s.wall_time is not None and bool(np.isfinite(s.wall_time).any())
+    raise ValueError(f"unknown axis kind {kind!r}; expected one of {AXIS_KINDS}")
+
+
+def choose_axis(curves: list[tuple[Run, str]], mode: str) -> tuple[str, bool]:
+    """The one x-axis kind of a view (all plots share their x axis).
+
+    Parameters
+    ----------
+    curves : list of (Run, series name)
+        Every curve the view would draw.
+    mode : {"auto", "epoch", "step", "wall_time"}
+        The user's choice.
+
+    Returns
+    -------
+    kind : {"epoch", "step", "wall_time"}
+    fell_back : bool
+        True when ``mode`` asked for a kind no curve has (the view then uses
+        the ``auto`` choice and says so).
+
+    Notes
+    -----
+    ``auto`` ("As logged"): when every curve counts the same thing, that is the
+    axis. When they differ (the Keras TensorBoard callback writes ``epoch_*``
+    tags per epoch and ``evaluation_*_vs_iterations`` per step in one run; or a
+    Keras CSVLogger run is compared with a Lightning run), the kind that can
+    place the most curves wins, epochs on a tie. Lightning and Hugging Face
+    series carry their epoch, so they join an epoch axis. Curves that cannot be
+    placed are left out with a notice rather than drawn against the wrong unit
+    (a 25-epoch run squashed at x≈0 of a 10,000-step axis).
+    """
+    if mode not in X_MODES:
+        raise ValueError(f"unknown x mode {mode!r}; expected one of {X_MODES}")
+    if not curves:
+        return ("epoch" if mode == "auto" else mode), False
+    if mode != "auto":
+        if any(placeable(r, m, mode) for r, m in curves):
+            return mode, False
+        return choose_axis(curves, "auto")[0], True
+    natural = {r.step_kind_of(m) for r, m in curves}
+    if len(natural) == 1:
+        return natural.pop(), False
+    counts = {k: sum(placeable(r, m, k) for r, m in curves) for k in ("epoch", "step")}
+    return max(("epoch", "step"), key=lambda k: (counts[k], k == "epoch")), False
 
 
 def x_for(
@@ -174,7 +256,7 @@ def x_for(
     if mode not in X_MODES:
         raise ValueError(f"unknown x mode {mode!r}; expected one of {X_MODES}")
     c = s.continuous_step() if cstep is None else cstep
-    natural = run.step_kind
+    natural = run.step_kind_of(s.name) if s.name in run.series else run.step_kind
     if mode == "auto":
         return c, natural, False
     if mode == "epoch":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import math
 import os
+import textwrap
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
@@ -71,8 +72,55 @@ def kind_title(kind: str) -> str:
     return KIND_TITLES.get(kind, kind.replace("_", " ").capitalize())
 
 
-def remedy_title(name: str) -> str:
-    return REMEDY_TEXT.get(name, (name.replace("_", " ").capitalize(), ""))[0]
+#: ``stuck_at_chance`` titles when the finding's evidence has no ``title`` of its own, by
+#: ``evidence["level"]`` and then by the rule (``evidence["rule"]`` or
+#: ``evidence["lead"]["rule"]``; see :mod:`analysis.detectors.chance`): a frozen accuracy
+#: is the majority-class rate, an accuracy at 1/K with the loss at ln K is chance, a
+#: macro-F1 equal to always predicting one class is the majority-class rate too.
+STUCK_LEVEL_TITLES: dict[str, str] = {
+    "majority_rate": "Stuck at the majority-class rate",
+    "chance": "Stuck at chance",
+    "below_chance": "Accuracy frozen below chance",
+}
+STUCK_RULE_LEVELS: dict[str, str] = {
+    "frozen": "majority_rate",
+    "one_class_f1": "majority_rate",
+    "chance": "chance",
+    "below_chance": "below_chance",
+}
+
+
+def finding_title(f: Finding) -> str:
+    """The title of a finding: its kind in words, made specific by its evidence."""
+    ev = f.evidence if isinstance(f.evidence, dict) else {}
+    if f.kind == "stuck_at_chance":
+        title = ev.get("title")
+        if isinstance(title, str) and title.strip():
+            return title.strip()
+        lead = ev.get("lead") if isinstance(ev.get("lead"), dict) else {}
+        level = ev.get("level") or STUCK_RULE_LEVELS.get(ev.get("rule") or lead.get("rule"))
+        if level in STUCK_LEVEL_TITLES:
+            return STUCK_LEVEL_TITLES[level]
+    return kind_title(f.kind)
+
+
+def short_metric(name: str, n: int = 28) -> str:
+    """A metric name cut in the middle, keeping more of its end, where names differ:
+    ``validation/evaluation_accuracy_vs_iterations`` -> ``validatio…racy_vs_iterations``."""
+    if len(name) <= n:
+        return name
+    head = n // 3
+    return name[:head] + "…" + name[len(name) - (n - 1 - head) :]
+
+
+def _unit(e: RunEntry | None, f: Finding) -> str:
+    """What the finding's span counts: its metric's own x kind (a run can mix epochs and
+    steps, :meth:`analysis.model.Run.step_kind_of`)."""
+    if e is None:
+        return "epoch"
+    if f.metric and f.metric in e.run.series:
+        return e.run.step_kind_of(f.metric)
+    return e.run.step_kind
 
 
 def _dataset_name(f: Finding) -> str:
@@ -85,7 +133,11 @@ def _span_text(f: Finding, unit: str) -> str:
         return ""
 
     def n(v):
-        return "…" if v is None else (str(int(v)) if float(v).is_integer() else f"{v:.2f}")
+        if v is None:
+            return "…"
+        v = float(v)
+        # whole epochs/steps as integers; large fractional steps (medians) rounded
+        return str(int(round(v))) if v.is_integer() or abs(v) >= 100 else f"{v:.2f}"
 
     if f.start is not None and f.end is not None and f.start == f.end:
         return f"{unit} {n(f.start)}"
@@ -115,7 +167,7 @@ def details_html(f: Finding, run_name: str | None, unit: str = "epoch") -> str:
     where = ", ".join(x for x in (html.escape(f.metric or ""), _span_text(f, unit)) if x)
     out = [
         f"<div style='color:{TEXT}'>",
-        f"<div style='font-size:12pt; font-weight:600'>{html.escape(kind_title(f.kind))}</div>",
+        f"<div style='font-size:12pt; font-weight:600'>{html.escape(finding_title(f))}</div>",
         f"<div style='color:{color}; font-weight:600'>{f.severity.capitalize()}"
         + (
             f"<span style='color:{MUTED}; font-weight:400'> · {html.escape(run_name)}"
@@ -189,9 +241,13 @@ class FindingsPanel(QWidget):
         self.tree.setSelectionMode(QAbstractItemView.SingleSelection)
         h = self.tree.header()
         h.setStretchLastSection(False)
-        h.setSectionResizeMode(0, QHeaderView.ResizeToContents)
+        # the title column takes what it needs up to half the width: "Where" (metric,
+        # run) must stay readable next to long titles
+        h.setSectionResizeMode(0, QHeaderView.Interactive)
         h.setSectionResizeMode(1, QHeaderView.Stretch)
         self.tree.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        # "metric · run": a cut at the right keeps the metric (itself shortened by
+        # short_metric so names that differ at their end stay apart)
         self.tree.setTextElideMode(Qt.ElideRight)
         self.tree.currentItemChanged.connect(self._on_current)
         split.addWidget(self.tree)
@@ -243,18 +299,29 @@ class FindingsPanel(QWidget):
         reselect = None
         multi = len({e.key for e, _ in pairs if e is not None}) > 1
         for e, f in pairs:
-            unit = "epoch" if e is None or e.run.step_kind == "epoch" else "step"
-            where = ", ".join(x for x in (f.metric or "", _span_text(f, unit)) if x)
+            unit = _unit(e, f)
+            metric = short_metric(f.metric or "")
+            where = ", ".join(x for x in (metric, _span_text(f, unit)) if x)
             run_name = e.name if e else _dataset_name(f)
-            if (multi and e is not None) or e is None:
+            if e is None:
                 where = f"{run_name} · {where}" if where else run_name
-            it = QTreeWidgetItem([kind_title(f.kind), where or run_name])
+            elif multi:
+                # the metric first (six findings of one run must not look identical), the
+                # run after it; the span is in the tooltip and the details
+                where = f"{metric} · {run_name}" if metric else run_name
+            it = QTreeWidgetItem([finding_title(f), where or run_name])
             it.setIcon(0, severity_icon(f.severity))
             if e is not None:
                 it.setIcon(1, color_icon(e.color))
             it.setData(0, _ROLE_FINDING, f)
             it.setData(0, _ROLE_KEY, e.key if e else None)
-            tip = f"{f.severity.capitalize()} — {run_name}\n{f.message}"
+            full = ", ".join(x for x in (f.metric or "", _span_text(f, unit)) if x)
+            tip = (
+                f"{finding_title(f)} ({f.severity}) — {run_name}"
+                + (f"\n{full}" if full else "")
+                + "\n"
+                + textwrap.fill(f.message, 100)
+            )
             it.setToolTip(0, tip)
             it.setToolTip(1, tip)
             it.setForeground(1, QBrush(QColor(MUTED)))
@@ -262,6 +329,7 @@ class FindingsPanel(QWidget):
             if cur is not None and cur[1] == f and cur[0] == (e.key if e else None):
                 reselect = it
         self.tree.blockSignals(False)
+        self._fit_columns()
         n = len(pairs)
         counts = {s: sum(1 for _, f in pairs if f.severity == s) for s in SEVERITY_RANK}
         if not self.store.entries and not self.store.dataset_findings:
@@ -282,6 +350,14 @@ class FindingsPanel(QWidget):
                 self.findingSelected.emit(None, None)
             else:
                 self._show_placeholder("Select a finding to see its evidence, causes and remedies.")
+
+    def _fit_columns(self) -> None:
+        want = self.tree.sizeHintForColumn(0) + 12
+        self.tree.setColumnWidth(0, max(60, min(want, int(self.tree.viewport().width() * 0.5))))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().resizeEvent(event)
+        self._fit_columns()
 
     def _show_placeholder(self, text: str) -> None:
         self.details.setHtml(f"<p style='color:{MUTED}'>{html.escape(text)}</p>")
@@ -310,7 +386,7 @@ class FindingsPanel(QWidget):
         key = cur.data(0, _ROLE_KEY)
         f: Finding = cur.data(0, _ROLE_FINDING)
         e = self._entry(key)
-        unit = "epoch" if e is None or e.run.step_kind == "epoch" else "step"
+        unit = _unit(e, f)
         self.details.setHtml(details_html(f, e.name if e else _dataset_name(f), unit))
         self.retrain_button.setEnabled(bool(f.remedies))
         self.findingSelected.emit(key, f)

@@ -73,8 +73,13 @@ class Job(QObject):
     logLine = Signal(str)
     finished = Signal(dict)
 
-    def __init__(self, runner: JobRunner, prepared: PreparedJob, name: str | None = None,
-                 context: dict | None = None) -> None:
+    def __init__(
+        self,
+        runner: JobRunner,
+        prepared: PreparedJob,
+        name: str | None = None,
+        context: dict | None = None,
+    ) -> None:
         super().__init__(runner)
         self.id = next(_ids)
         self.runner = runner
@@ -168,9 +173,14 @@ class JobRunner(QObject):
     jobFinished = Signal(object)
     idle = Signal()
 
-    def __init__(self, parent: QObject | None = None,
-                 command: Callable[[Path], list[str]] | None = None, grace_ms: int = 10_000,
-                 kill_ms: int = 5_000, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        parent: QObject | None = None,
+        command: Callable[[Path], list[str]] | None = None,
+        grace_ms: int = 10_000,
+        kill_ms: int = 5_000,
+        env: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(parent)
         self._command = command or worker_command
         self.grace_ms = grace_ms
@@ -181,15 +191,21 @@ class JobRunner(QObject):
         self.current: Job | None = None
 
     # -- public API ---------------------------------------------------------------------------
-    def use_command(self, command: Callable[[Path], list[str]],
-                    env: dict[str, str] | None = None) -> None:
+    def use_command(
+        self, command: Callable[[Path], list[str]], env: dict[str, str] | None = None
+    ) -> None:
         """Start later jobs with ``command(spec_path)`` (and ``env``) instead of the real
         worker: a stand-in that replays recorded progress, in tests and demos."""
         self._command = command
         self._env = env
 
-    def submit(self, spec: Spec | str | os.PathLike, output: str | os.PathLike | None = None,
-               name: str | None = None, context: dict | None = None) -> Job:
+    def submit(
+        self,
+        spec: Spec | str | os.PathLike,
+        output: str | os.PathLike | None = None,
+        name: str | None = None,
+        context: dict | None = None,
+    ) -> Job:
         """Validate a spec, claim its folder and queue the job.
 
         Parameters
@@ -336,18 +352,25 @@ class JobRunner(QObject):
         p = job.progress
         crashed = status == QProcess.ExitStatus.CrashExit
         if p.finished is not None:
-            self._finish(job, str(p.finished.get("status") or "completed"),
-                         (p.finished.get("metrics") or {}).get("reason"))
+            self._finish(
+                job,
+                str(p.finished.get("status") or "completed"),
+                (p.finished.get("metrics") or {}).get("reason"),
+            )
         elif p.error is not None:
             self._finish(job, "failed", p.error)
         else:
             where = f"during {p.label()}" if p.epochs else "before training started"
             reason = describe_exit(None if crashed else code, code if crashed else None, where)
             if job.cancel_requested:
-                how = {"terminate": "terminated", "kill": "killed"}.get(job.escalation or "",
-                                                                        "stopped")
-                self._finish(job, "cancelled", f"cancelled; the worker did not stop by itself "
-                             f"and was {how} {where}")
+                how = {"terminate": "terminated", "kill": "killed"}.get(
+                    job.escalation or "", "stopped"
+                )
+                self._finish(
+                    job,
+                    "cancelled",
+                    f"cancelled; the worker did not stop by itself and was {how} {where}",
+                )
             else:
                 self._finish(job, "failed", reason)
 
@@ -361,8 +384,9 @@ class JobRunner(QObject):
         seconds = None if job.t_start is None else job.t_end - job.t_start
         outcome = read_metrics(job.output)
         if outcome is None or outcome.get("status") not in FINAL:
-            outcome = record_outcome(job.output, status, reason or status,
-                                     job.progress.epochs_done, seconds)
+            outcome = record_outcome(
+                job.output, status, reason or status, job.progress.epochs_done, seconds
+            )
         job.outcome = outcome
         job.reason = outcome.get("reason") or reason
         job._set_state(str(outcome.get("status") or status))

@@ -33,9 +33,13 @@ from gui.jobs import Job, JobRunner, eta_text
 from retrain.compare import Comparison, compare_runs
 
 _STATUS_TEXT = {
-    "queued": "queued", "starting": "starting (loading TensorFlow)...", "running": "running",
-    "cancelling": "cancelling (after the current batch)...", "completed": "completed",
-    "cancelled": "cancelled", "failed": "failed",
+    "queued": "queued",
+    "starting": "starting (loading TensorFlow)...",
+    "running": "running",
+    "cancelling": "cancelling (after the current batch)...",
+    "completed": "completed",
+    "cancelled": "cancelled",
+    "failed": "failed",
 }
 
 
@@ -48,8 +52,9 @@ def default_diagnose(run):
     return list(diagnose(run))
 
 
-def build_comparison(job_output, metrics: dict | None, context: dict, remedies,
-                     load=None, diagnose=None) -> Comparison:
+def build_comparison(
+    job_output, metrics: dict | None, context: dict, remedies, load=None, diagnose=None
+) -> Comparison:
     """Read the job's log, diagnose it and compare it with the original run.
 
     Pure (no Qt), run on a worker thread by the panel. ``load`` defaults to
@@ -73,8 +78,14 @@ def build_comparison(job_output, metrics: dict | None, context: dict, remedies,
         findings_after = list(diagnose(after)) if after.series else []
     except Exception:  # a detector bug must not hide the summary
         findings_after = []
-    return compare_runs(context.get("run"), after, context.get("findings") or (),
-                        findings_after, metrics_after=metrics or {}, remedies=tuple(remedies))
+    return compare_runs(
+        context.get("run"),
+        after,
+        context.get("findings") or (),
+        findings_after,
+        metrics_after=metrics or {},
+        remedies=tuple(remedies),
+    )
 
 
 class _CompareTask(QRunnable):
@@ -154,6 +165,9 @@ class JobRow(QFrame):
         self.status.setToolTip(job.reason or "")
         self.eta.setText(eta_text(job))
         self.cancel_button.setEnabled(not job.done and job.state != "cancelling")
+        self.cancel_button.setVisible(not job.done)  # nothing left to cancel
+        color = _STATUS_COLORS.get(job.state)
+        self.status.setStyleSheet(f"color: {color}; font-weight: 600;" if color else "")
         if job.done:
             self._clock.stop()
 
@@ -162,16 +176,16 @@ class JobRow(QFrame):
         self.summary.setText(f"<i>{html.escape(self._headline(outcome))}</i>")
         self.summary.show()
         job = self.job
-        task = _CompareTask(lambda: build_comparison(job.output, outcome, job.context,
-                                                     job.spec.remedies.active()))
+        task = _CompareTask(
+            lambda: build_comparison(job.output, outcome, job.context, job.spec.remedies.active())
+        )
         task.signals.done.connect(self._compared)
         self._task = task  # keep the signals object alive until it reports
         QThreadPool.globalInstance().start(task)
 
     def _headline(self, outcome: dict) -> str:
         val = outcome.get("val") or {}
-        parts = [f"{outcome.get('status', self.job.state)} after "
-                 f"{outcome.get('epochs_run', 0)} epoch(s)"]
+        parts = [_status_words(outcome, self.job.progress.epochs, self.job.state)]
         if val.get("balanced_accuracy") is not None:
             parts.append(f"balanced accuracy {val['balanced_accuracy']:.3f}")
         if outcome.get("reason") and outcome.get("status") != "completed":
@@ -182,34 +196,62 @@ class JobRow(QFrame):
     def _compared(self, comparison: Comparison | None, error: str | None) -> None:
         self._task = None
         if comparison is None:
-            self.summary.setText(self.summary.text() + f"<br>comparison unavailable: "
-                                 f"{html.escape(error or '')}")
+            self.summary.setText(
+                self.summary.text() + f"<br>comparison unavailable: {html.escape(error or '')}"
+            )
             return
         self.comparison = comparison
-        self.summary.setText(summary_html(comparison, self.job.outcome or {}))
+        self.summary.setText(
+            summary_html(comparison, self.job.outcome or {}, self.job.progress.epochs)
+        )
         self.comparisonReady.emit(self.job, comparison)
 
 
 def _fmt(v) -> str:
-    return "&ndash;" if v is None or (isinstance(v, float) and not math.isfinite(v)) \
-        else f"{v:.4g}"
+    return "&ndash;" if v is None or (isinstance(v, float) and not math.isfinite(v)) else f"{v:.4g}"
 
 
-def summary_html(c: Comparison, outcome: dict) -> str:
-    """The before/after summary as a small HTML table plus findings lists."""
-    rows = ["<tr><th align=left>validation</th><th>before final</th><th>before best</th>"
-            "<th>after final</th><th>after best</th></tr>"]
+_STATUS_COLORS = {"completed": "#188038", "cancelled": "#b06000", "failed": "#c5221f"}
+
+
+def _status_words(outcome: dict, planned: int | None = None, state: str = "") -> str:
+    """``completed after 30 epoch(s)``, ``CANCELLED after 16 of 500 epochs (partial run)``."""
+    status = str(outcome.get("status") or state)
+    done = outcome.get("epochs_run", 0)
+    if status == "completed":
+        return f"completed after {done} epoch(s)"
+    of = f" of {planned}" if planned else ""
+    return f"{status.upper()} after {done}{of} epoch(s) (partial run)"
+
+
+def summary_html(c: Comparison, outcome: dict, planned: int | None = None) -> str:
+    """The before/after summary as a small HTML table plus findings lists.
+
+    A cancelled or failed job says so first, in its colour, and that its numbers
+    come from a partial run (QA 15: a cancelled job's "0.500 -> 0.949" read as a
+    finished result).
+    """
+    after = "after" if outcome.get("status") in (None, "", "completed") else "partial"
+    rows = [
+        "<tr><th align=left>validation</th><th>before final</th><th>before best</th>"
+        f"<th>{after} final</th><th>{after} best</th></tr>"
+    ]
     if c.balanced_accuracy_after is not None:
-        rows.append(f"<tr><td>balanced accuracy</td><td colspan=2 align=center>"
-                    f"{_fmt(c.balanced_accuracy_before)}</td><td colspan=2 align=center>"
-                    f"<b>{_fmt(c.balanced_accuracy_after)}</b></td></tr>")
+        rows.append(
+            f"<tr><td>balanced accuracy</td><td colspan=2 align=center>"
+            f"{_fmt(c.balanced_accuracy_before)}</td><td colspan=2 align=center>"
+            f"<b>{_fmt(c.balanced_accuracy_after)}</b></td></tr>"
+        )
     for m in c.metrics:
         mark = {True: " &#10003;", False: " &#10007;"}.get(m.improved, "")
-        rows.append(f"<tr><td>{html.escape(m.name)}</td><td>{_fmt(m.before_final)}</td>"
-                    f"<td>{_fmt(m.before_best)}</td><td>{_fmt(m.after_final)}</td>"
-                    f"<td>{_fmt(m.after_best)}{mark}</td></tr>")
-    parts = [f"<b>{html.escape(str(outcome.get('status', '')))}</b> after "
-             f"{outcome.get('epochs_run', 0)} epoch(s)"]
+        rows.append(
+            f"<tr><td>{html.escape(m.name)}</td><td>{_fmt(m.before_final)}</td>"
+            f"<td>{_fmt(m.before_best)}</td><td>{_fmt(m.after_final)}</td>"
+            f"<td>{_fmt(m.after_best)}{mark}</td></tr>"
+        )
+    status = str(outcome.get("status", ""))
+    color = _STATUS_COLORS.get(status, "#202124")
+    parts = [f"<b style='color:{color}'>{html.escape(_status_words(outcome, planned))}</b>"]
     if outcome.get("reason") and outcome.get("status") != "completed":
         parts.append(html.escape(str(outcome["reason"])))
     parts.append("<table cellspacing=4>" + "".join(rows) + "</table>")

@@ -110,7 +110,21 @@ def load_path(path: str, generation: int = 0, live: bool = False) -> LoadResult:
     t = time.perf_counter()
     res = LoadResult(path=path, generation=generation, live=live)
     try:
-        runs = list(analysis.load(path))
+        # load_many: the runs of every readable log, one LogReadError per unreadable file
+        outcome = analysis.load_many(path)
+        runs, file_errors = list(outcome[0]), list(outcome[1])
+        if os.path.isdir(path):
+            for err in file_errors:  # each file of the folder with its one-line reason
+                res.messages.append(("error", one_line(path, err)))
+            for err in getattr(outcome, "skipped", ()):  # not training logs: said, not failed
+                res.messages.append(("info", f"skipped: {one_line(path, err)}"))
+        if not runs and file_errors:
+            res.error = (
+                one_line(path, file_errors[0])
+                if not os.path.isdir(path)
+                else f"{path}: no readable training log in this folder "
+                f"({len(file_errors)} log file(s) could not be read)"
+            )
     except Exception as exc:
         runs = []
         if os.path.isdir(path):

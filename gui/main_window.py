@@ -40,7 +40,7 @@ from gui.live import FileWatcher
 from gui.loader import Loader, LoadResult
 from gui.messages_panel import MessagesPanel
 from gui.plot_area import FAMILIES, PlotArea
-from gui.runs_panel import RunsPanel
+from gui.runs_panel import RunsPanel, file_label
 from gui.settings import Settings
 from gui.store import RunStore
 from gui.theme import SEVERITY_COLORS
@@ -74,6 +74,8 @@ class MainWindow(QMainWindow):
         self.persist = persist
         self._closed = False
         self._checked_datasets: set[str] = set()
+        #: training.log files of retrain jobs that have ended: never marked live again
+        self._ended_job_logs: set[str] = set()
         #: Where the retrain dialog proposes job folders (None: the app's data folder).
         self.retrain_output_root: str | None = None
         self.retrain_dialog = None
@@ -106,7 +108,7 @@ class MainWindow(QMainWindow):
         )
         self.jobs_dock.hide()
         self.jobs_panel.comparisonReady.connect(self._on_comparison)
-        self.resizeDocks([self.runs_dock, self.findings_dock], [300, 390], Qt.Horizontal)
+        self.resizeDocks([self.runs_dock, self.findings_dock], [290, 420], Qt.Horizontal)
 
         self._build_status_bar()
         self._build_actions()
@@ -491,19 +493,22 @@ class MainWindow(QMainWindow):
                 self.report("error", res.error)
             return
         was_open = bool(res.path in self.store.files and self.store.files[res.path].run_keys)
-        self.store.set_file_runs(res.path, res.runs, res.findings, live=res.live)
+        live = res.live and res.path not in self._ended_job_logs
+        self.store.set_file_runs(res.path, res.runs, res.findings, live=live)
         self.watcher.watch(res.path)
         if not res.live:
             self._check_companion_dataset(res.path)
-        if not res.live:
+        if res.path in self._ended_job_logs:
+            pass  # reads of an ended job's log: the status bar keeps the job's outcome
+        elif not res.live:
             self.settings.add_recent(res.path)
             nm = sum(len(r.series) for r in res.runs)
-            nf = sum(len(f) for f in res.findings)
             verb = "Reloaded" if was_open else "Opened"
+            # findings are counted once, on the right (with the dataset checks' findings,
+            # as in the findings panel)
             self.status(
                 f"{verb} {name}: {len(res.runs)} run{'s' if len(res.runs) != 1 else ''}, "
-                f"{nm} metrics, {nf} finding{'s' if nf != 1 else ''} "
-                f"({res.seconds:.2f} s)"
+                f"{nm} metric{'s' if nm != 1 else ''} ({res.seconds:.2f} s)"
             )
         else:
             self.status(f"{name} updated (live)")
@@ -548,22 +553,50 @@ class MainWindow(QMainWindow):
         self.status_label.setToolTip(text)
 
     def _show_messages(self) -> None:
+        """An error or warning arrived: show the dock, tall enough for the errors and
+        warnings (they are listed first, see :class:`MessagesPanel`)."""
         if not self.messages_dock.isVisible():
             self.messages_dock.show()
-            self.resizeDocks([self.messages_dock], [130], Qt.Vertical)
+            self._balance_bottom_docks()
+        # after the dock is laid out (a resize right after show() is lost)
+        QTimer.singleShot(0, self._fit_messages_dock)
+
+    def _fit_messages_dock(self) -> None:
+        if self._closed or not self.messages_dock.isVisible() or self.messages_dock.isFloating():
+            return
+        want = self.messages_panel.rows_hint()
+        if self.messages_dock.height() < want:
+            self.resizeDocks([self.messages_dock], [want], Qt.Vertical)
+
+    def _balance_bottom_docks(self) -> None:
+        """Messages and retrain jobs side by side, each with a fair share of the width."""
+        if not (self.messages_dock.isVisible() and self.jobs_dock.isVisible()):
+            return
+        if self.dockWidgetArea(self.messages_dock) != self.dockWidgetArea(self.jobs_dock):
+            return
+        if self.messages_dock.isFloating() or self.jobs_dock.isFloating():
+            return
+        w = max(600, self.width())
+        self.resizeDocks(
+            [self.messages_dock, self.jobs_dock], [int(w * 0.45), int(w * 0.55)], Qt.Horizontal
+        )
 
     def _update_summary(self) -> None:
         n = len(self.store.entries)
         fs = self.store.all_findings()
-        crit = sum(1 for _, f in fs if f.severity == "critical")
         parts = [f"{n} run{'s' if n != 1 else ''}"]
         if n or fs:
+            counts = [
+                f"{k} {sev}"
+                for sev in ("critical", "warning", "info")
+                if (k := sum(1 for _, f in fs if f.severity == sev))
+            ]
             parts.append(
                 f"{len(fs)} finding{'s' if len(fs) != 1 else ''}"
-                + (f" ({crit} critical)" if crit else "")
+                + (f" ({', '.join(counts)})" if counts else "")
             )
         self.summary_label.setText("  ·  ".join(parts) + "  ")
-        live = [os.path.basename(f.path) for f in self.store.files.values() if f.live]
+        live = [file_label(f.path) for f in self.store.files.values() if f.live]
         self.live_label.setText(("● live: " + ", ".join(live[:3]) + "  ") if live else "")
         self._update_title()
 
@@ -590,6 +623,12 @@ class MainWindow(QMainWindow):
                 self.plot_area.highlight(key, finding.metric)
         self.plot_area.rebuild()
         self.plot_area.set_selected_finding(key, finding)
+        if key is not None and finding.metric and self.plot_area.is_excluded(key, finding.metric):
+            kind = self.plot_area.axis_kind.replace("_", " ")
+            self.status(
+                f"{finding.metric} is not drawn on the {kind} axis (it has no {kind}); "
+                "choose another X axis to see its span"
+            )
 
     def _on_retrain_requested(self, key, findings: list[Finding]) -> None:
         e = self.store.entries.get(key) if key is not None else None
@@ -641,8 +680,13 @@ class MainWindow(QMainWindow):
         if dataset is None and self.store.dataset_findings:
             dataset = next(iter(self.store.dataset_findings))
         dlg = RetrainDialog(
-            self, run=run, findings=findings, dataset=dataset,
-            model=c.model if c is not None else None, label=label, spec=spec,
+            self,
+            run=run,
+            findings=findings,
+            dataset=dataset,
+            model=c.model if c is not None else None,
+            label=label,
+            spec=spec,
             output_root=self.retrain_output_root,
         )
         entry = next((e for e in self.store.entries.values() if e.run is run), None)
@@ -656,8 +700,9 @@ class MainWindow(QMainWindow):
         dlg.open()
         self.retrain_dialog = dlg
 
-    def start_retrain(self, spec, run: Run | None = None,
-                      findings: list[Finding] | None = None) -> Job | None:
+    def start_retrain(
+        self, spec, run: Run | None = None, findings: list[Finding] | None = None
+    ) -> Job | None:
         """Queue a retrain job and follow it: progress in the jobs panel, its log as a live run.
 
         Parameters
@@ -685,6 +730,7 @@ class MainWindow(QMainWindow):
         if not self.jobs_dock.isVisible():
             self.jobs_dock.show()
             self.resizeDocks([self.jobs_dock], [max(230, self.height() // 4)], Qt.Vertical)
+            self._balance_bottom_docks()
         self.jobs_dock.raise_()
         job.epochEnded.connect(lambda _msg, j=job: self._follow_job_log(j))
         job.finished.connect(lambda outcome, j=job: self._job_finished(j, outcome))
@@ -700,6 +746,9 @@ class MainWindow(QMainWindow):
 
     def _job_finished(self, job: Job, outcome: dict) -> None:
         path = os.path.abspath(str(job.log_path))
+        # the worker has stopped writing: the log is no longer live
+        self._ended_job_logs.add(path)
+        self.store.end_live(path)
         if os.path.exists(path):
             if path in self.store.files:
                 self.reload(path)
@@ -712,9 +761,20 @@ class MainWindow(QMainWindow):
 
     def _on_comparison(self, job: Job, comparison) -> None:
         b, a = comparison.balanced_accuracy_before, comparison.balanced_accuracy_after
+        outcome = job.outcome or {}
+        status = str(outcome.get("status") or job.state)
+        head = f"Retrain job {job.name}"
+        if status != "completed":
+            # a stopped job's numbers are those of a partial run: say so first
+            planned = job.progress.epochs or None
+            done = outcome.get("epochs_run", job.progress.epochs_done)
+            head += f" {status.upper()} after {done}" + (f" of {planned}" if planned else "")
+            head += " epochs (partial run)"
         if a is not None:
             before = f"{b:.3f} → " if b is not None else ""
-            self.status(f"Retrain job {job.name}: validation balanced accuracy {before}{a:.3f}")
+            self.status(f"{head}: validation balanced accuracy {before}{a:.3f}")
+        elif status != "completed":
+            self.status(head)
 
     # -- export ---------------------------------------------------------------------------
     def _export_dialog(self, family: str, fmt: str) -> None:

@@ -27,7 +27,17 @@ from analysis import naming
 from analysis.model import Finding
 from analysis.smoothing import DEFAULT_WEIGHT
 from gui.axes import format_value, format_x
-from gui.curves import X_MODES, CurveData, make_curve, run_t0
+from gui.curves import (
+    MISSING_TEXT,
+    X_MODE_LABELS,
+    X_MODES,
+    CurveData,
+    choose_axis,
+    make_curve,
+    placeable,
+    run_t0,
+)
+from gui.findings_panel import finding_title
 from gui.plot_panel import CurveSpec, FamilyPlot, PointSpec, SpanSpec, VLineSpec
 from gui.store import RunEntry, RunStore
 from gui.theme import SEVERITY_COLORS
@@ -38,6 +48,81 @@ NONFINITE_COLOR = "#c62828"
 RESTART_COLOR = "#5f6368"
 #: max/min of a loss plot's values from which log y is chosen automatically (2 decades)
 AUTO_LOG_RATIO = 100.0
+
+
+_KIND_WORDS = {"epoch": "epoch", "step": "step", "wall_time": "wall time"}
+
+
+def _names(items: list[str], keep: int) -> str:
+    """``a, b, c +2 more`` (at most ``keep`` names)."""
+    items = list(dict.fromkeys(items))
+    if len(items) <= keep:
+        return ", ".join(items)
+    return ", ".join(items[:keep]) + f" +{len(items) - keep} more"
+
+
+def axis_notice(
+    kind: str,
+    requested: str,
+    fell_back: bool,
+    left_out: list[tuple[str, str]],
+    n_runs: int,
+) -> tuple[str, str]:
+    """The view's x-axis notice: which curves are not drawn and why.
+
+    Parameters
+    ----------
+    kind : {"epoch", "step", "wall_time"}
+        Axis kind in use (:func:`gui.curves.choose_axis`).
+    requested : str
+        The user's x mode (``auto`` = As logged).
+    fell_back : bool
+        ``requested`` was not available in any curve.
+    left_out : list of (run name, metric)
+        Curves without x values of ``kind``.
+    n_runs : int
+        Visible runs (for "this log" / "these logs").
+
+    Returns
+    -------
+    text, tooltip : str
+        Empty text when there is nothing to say; the tooltip lists every curve.
+    """
+    parts: list[str] = []
+    if fell_back:
+        where = "this log" if n_runs <= 1 else "these logs"
+        parts.append(
+            f"No {_KIND_WORDS.get(requested, requested)} in {where}: drawn by {_KIND_WORDS[kind]}"
+        )
+    tip = ""
+    if left_out:
+        runs: dict[str, list[str]] = {}
+        for run, m in left_out:
+            runs.setdefault(run, []).append(m)
+        if len(runs) == 1:
+            run, ms = next(iter(runs.items()))
+            who = _names(ms, 3) if n_runs <= 1 else f"{run} · {_names(ms, 3)}"
+        else:
+            who = _names(
+                [f"{r} ({len(ms)} curve{'s' if len(ms) != 1 else ''})" for r, ms in runs.items()],
+                3,
+            ).replace(" more", " more runs")
+        n = len(left_out)
+        text = (
+            f"{n} curve{'s' if n != 1 else ''} not drawn on the {_KIND_WORDS[kind]} axis "
+            f"({MISSING_TEXT[kind]}): {who}"
+        )
+        other = {"epoch": "step", "step": "epoch"}.get(kind)
+        if other is not None:
+            text += f". Choose X axis ▸ {X_MODE_LABELS[other]} to see them"
+        parts.append(text)
+        tip = (
+            f"Not drawn on the {_KIND_WORDS[kind]} axis:\n"
+            + "\n".join(f"{r} · {m}" for r, m in left_out[:60])
+            + (f"\n… and {len(left_out) - 60} more" if len(left_out) > 60 else "")
+        )
+    text = ". ".join(parts)
+    return text, tip or text
 
 
 class PlotArea(QWidget):
@@ -64,6 +149,10 @@ class PlotArea(QWidget):
         self.store = store
         self.weight = DEFAULT_WEIGHT
         self.x_mode = "auto"
+        #: The x-axis kind every plot uses now (``epoch``, ``step`` or ``wall_time``).
+        self.axis_kind = "epoch"
+        #: (run key, metric) of curves left out because they have no x of that kind.
+        self.excluded: list[tuple[int, str]] = []
         self._x_auto = True
         self._selected: tuple[int | None, Finding | None] = (None, None)
         self._highlight: tuple[int, str] | None = None
@@ -110,11 +199,22 @@ class PlotArea(QWidget):
         el.addStretch(3)
         self.stack.addWidget(empty)
 
-        # page 1: plots
+        # page 1: plots, under a notice naming curves the shared x axis cannot place
         page = QWidget()
-        self.grid = QGridLayout(page)
+        pl = QVBoxLayout(page)
+        pl.setContentsMargins(0, 0, 0, 0)
+        pl.setSpacing(4)
+        self.axis_notice = QLabel()
+        self.axis_notice.setObjectName("Notice")
+        self.axis_notice.setWordWrap(True)
+        self.axis_notice.setTextFormat(Qt.PlainText)
+        self.axis_notice.hide()
+        pl.addWidget(self.axis_notice)
+        grid_host = QWidget()
+        self.grid = QGridLayout(grid_host)
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.grid.setSpacing(6)
+        pl.addWidget(grid_host, 1)
         self.plots: dict[str, FamilyPlot] = {}
         for fam in FAMILIES:
             p = FamilyPlot(fam)
@@ -205,12 +305,18 @@ class PlotArea(QWidget):
     # -- building curves ----------------------------------------------------------
     def _curve(self, e: RunEntry, metric: str, t0: float | None) -> CurveData:
         log_y = self.plots[naming.family(metric)].log_y
-        sig = (e.version, id(e.run), self.x_mode, round(self.weight, 4), log_y)
+        kind = self.axis_kind
+        sig = (e.version, id(e.run), kind, round(self.weight, 4), log_y)
         hit = self._curve_cache.get((e.key, metric))
         if hit is not None and hit[0] == sig:
             return hit[1]
         data = make_curve(
-            e.run, metric, self.x_mode, self.weight, t0=t0, smoothed_cache=self._smooth_cache,
+            e.run,
+            metric,
+            kind,
+            self.weight,
+            t0=t0,
+            smoothed_cache=self._smooth_cache,
             log_y=log_y,
         )
         self._curve_cache[(e.key, metric)] = (sig, data)
@@ -222,13 +328,28 @@ class PlotArea(QWidget):
         entries = self.store.visible_entries()
         specs: dict[str, list[CurveSpec]] = {f: [] for f in FAMILIES}
         live_keys = set()
-        for e in entries:
-            t0 = run_t0(e.run) if self.x_mode == "wall_time" else None
-            metrics = sorted(
-                (m for m in e.run.series if e.metric_visible(m) and len(e.run.series[m])),
-                key=lambda m: (naming.base_name(m).lower(), _ROLE_ORDER.get(naming.role(m), 3)),
+        wanted = [
+            (
+                e,
+                sorted(
+                    (m for m in e.run.series if e.metric_visible(m) and len(e.run.series[m])),
+                    key=lambda m: (
+                        naming.base_name(m).lower(),
+                        _ROLE_ORDER.get(naming.role(m), 3),
+                    ),
+                ),
             )
+            for e in entries
+        ]
+        kind, fell_back = choose_axis([(e.run, m) for e, ms in wanted for m in ms], self.x_mode)
+        self.axis_kind = kind
+        self.excluded = []
+        for e, metrics in wanted:
+            t0 = run_t0(e.run) if kind == "wall_time" else None
             for m in metrics:
+                if not placeable(e.run, m, kind):
+                    self.excluded.append((e.key, m))
+                    continue
                 data = self._curve(e, m, t0)
                 live_keys.add((e.key, m))
                 if len(data) == 0:
@@ -251,11 +372,11 @@ class PlotArea(QWidget):
                 # smoothing follows the axis (log space on a log axis): rebuild this family
                 for spec in specs[fam]:
                     e = self.store.entries[spec.key]
-                    t0 = run_t0(e.run) if self.x_mode == "wall_time" else None
+                    t0 = run_t0(e.run) if kind == "wall_time" else None
                     spec.data = self._curve(e, spec.data.metric, t0)
+            p.set_x_mode(kind)
             p.set_curves(specs[fam])
-            if specs[fam]:
-                p.set_x_mode(specs[fam][0].data.x_mode)
+        self._update_axis_notice(fell_back)
         self._relayout()
         self._update_decorations()
         self._update_spans()
@@ -263,6 +384,24 @@ class PlotArea(QWidget):
             self.fit_view()
         if not math.isnan(self._hover_x):
             self._apply_hover()
+
+    def _update_axis_notice(self, fell_back: bool) -> None:
+        names = {e.key: e.name for e in self.store.entries.values()}
+        left_out = [(names.get(k, "?"), m) for k, m in self.excluded]
+        text, tip = axis_notice(
+            self.axis_kind, self.x_mode, fell_back, left_out, len(self.store.visible_entries())
+        )
+        self.axis_notice.setText(text)
+        self.axis_notice.setToolTip(tip)
+        self.axis_notice.setVisible(bool(text))
+
+    def is_excluded(self, key: int, metric: str) -> bool:
+        """True when the metric is not drawn because it has no x of the current axis kind."""
+        return (key, metric) in self.excluded
+
+    def notice_text(self) -> str:
+        """The view-wide x-axis notice (empty when every curve is drawn)."""
+        return self.axis_notice.text() if not self.axis_notice.isHidden() else ""
 
     def _relayout(self) -> None:
         vis = [f for f in FAMILIES if self.plots[f].has_curves()]
@@ -313,46 +452,85 @@ class PlotArea(QWidget):
         return out
 
     def _update_decorations(self) -> None:
+        """Best-epoch markers, restarts and first non-finite values.
+
+        Markers at the same x are merged into one labelled line (``loss, val_loss
+        NaN from 0``) so labels never print over each other; the plot then stacks
+        the remaining labels and hides those that still collide (their text stays
+        in the hover readout, see :meth:`FamilyPlot.set_decorations`).
+        """
         best = self.best_points()
-        colors = {e.key: e.color for e in self.store.entries.values()}
+        entries = self.store.entries
+        colors = {e.key: e.color for e in entries.values()}
+        names = {e.key: e.name for e in entries.values()}
         n_runs = len({s.key for p in self.plots.values() for s in p.specs()})
+        mode = self.axis_kind
         for fam, p in self.plots.items():
             vlines: list[VLineSpec] = []
             points: list[PointSpec] = []
             if p.has_curves():
-                mode = p.specs()[0].data.x_mode
                 for key, (metric, x, y) in best.items():
+                    detail = f"best {metric} {format_value(y)} @ {format_x(x, mode)}"
+                    if n_runs > 1:
+                        detail += f" ({names.get(key, '')})"
                     if fam == "loss":
                         points.append(PointSpec(x, y, colors.get(key, "#000")))
                     if n_runs > 2:
                         continue  # stars only: a dotted line per run would bury the curves
-                    label = ""
-                    if fam == "loss" and n_runs == 1:
-                        label = f"best {metric} {format_value(y)} @ {format_x(x, mode)}"
-                    vlines.append(VLineSpec(x, colors.get(key, "#000"), label, Qt.DotLine, 170))
-                seen = set()
+                    label = detail if fam == "loss" and n_runs == 1 else ""
+                    vlines.append(
+                        VLineSpec(
+                            x,
+                            colors.get(key, "#000"),
+                            label,
+                            Qt.DotLine,
+                            170,
+                            detail=detail,
+                            priority=0,
+                        )
+                    )
+                restarts: dict[float, list[str]] = {}
+                bad_at: dict[tuple[str, float], list[tuple[str, str]]] = {}
                 for s in p.specs():
                     for rx in s.data.restarts:
-                        if (s.key, float(rx)) not in seen:
-                            seen.add((s.key, float(rx)))
-                            vlines.append(
-                                VLineSpec(float(rx), RESTART_COLOR, "resumed", Qt.DashDotLine, 150)
-                            )
+                        who = restarts.setdefault(float(rx), [])
+                        if s.run_name not in who:
+                            who.append(s.run_name)
                     bad = ~np.isfinite(s.data.y)
                     if bad.any():
                         i = int(np.argmax(bad))
                         v = s.data.y[i]
                         what = "NaN" if np.isnan(v) else ("inf" if v > 0 else "-inf")
-                        vlines.append(
-                            VLineSpec(
-                                float(s.data.x[i]),
-                                NONFINITE_COLOR,
-                                f"{s.data.metric} {what} from "
-                                f"{format_x(float(s.data.x[i]), s.data.x_mode)}",
-                                Qt.DashLine,
-                                200,
-                            )
+                        bad_at.setdefault((what, float(s.data.x[i])), []).append(
+                            (s.run_name, s.data.metric)
                         )
+                for rx, who in restarts.items():
+                    vlines.append(
+                        VLineSpec(
+                            rx,
+                            RESTART_COLOR,
+                            "resumed",
+                            Qt.DashDotLine,
+                            150,
+                            detail=f"resumed @ {format_x(rx, mode)}: {', '.join(who)}",
+                            priority=2,
+                        )
+                    )
+                for (what, x), items in bad_at.items():
+                    where = f"{what} from {format_x(x, mode)}"
+                    label = f"{_names([m for _, m in items], 2)} {where}"
+                    full = ", ".join(f"{r} · {m}" if n_runs > 1 else m for r, m in items)
+                    vlines.append(
+                        VLineSpec(
+                            x,
+                            NONFINITE_COLOR,
+                            label,
+                            Qt.DashLine,
+                            200,
+                            detail=f"{where}: {full}",
+                            priority=1,
+                        )
+                    )
             p.set_decorations(vlines, points)
 
     # -- findings ---------------------------------------------------------------------
@@ -396,7 +574,7 @@ class PlotArea(QWidget):
                     continue
                 selected = f is sel and e.key == sel_key
                 color = SEVERITY_COLORS.get(f.severity, "#888888")
-                label = f.kind.replace("_", " ")
+                label = finding_title(f)
                 per_family[naming.family(f.metric)].append(
                     SpanSpec(span[0], span[1], color, label, selected)
                 )

@@ -36,8 +36,9 @@ from PySide6.QtWidgets import (
 )
 
 from analysis.smoothing import MIN_POINTS
-from gui.axes import XAxis, format_value, format_x
+from gui.axes import AXIS_TITLES, XAxis, format_value, format_x
 from gui.curves import CurveData, visible_rows
+from gui.legend import LegendBar, LegendEntry, elide_middle
 from gui.lod import LOD_MIN_POINTS, PeakPyramid
 from gui.theme import (
     BORDER,
@@ -45,6 +46,7 @@ from gui.theme import (
     GRID_ALPHA,
     MUTED,
     RAW_ALPHA,
+    RAW_ALPHA_SHORT,
     SPAN_ALPHA_SELECTED,
     SPAN_ALPHA_STRIP,
     SPAN_STRIP,
@@ -55,6 +57,17 @@ from gui.theme import (
 SMALL_SERIES = 5000
 #: Up to this many points the raw curve carries point symbols.
 SYMBOL_MAX = 60
+#: Up to this many points a smoothed curve's raw values are drawn clearly (stronger line,
+#: small point markers): on a 30-epoch log the EMA lags the real values by several
+#: epochs, and the raw points are what happened (QA 12: a jump at epoch 1 must be obvious).
+SHORT_SERIES = 200
+#: ... while a plot overlays at most this many runs (beyond, points on every run's raw
+#: curve bury the comparison; the hover readout still gives the raw values).
+SHORT_SERIES_MAX_RUNS = 4
+#: Entries of the legend drawn into exported images before "+N more".
+EXPORT_LEGEND_MAX = 12
+#: Marker label rows stacked below the top of a plot before labels are hidden.
+MAX_LABEL_ROWS = 4
 #: Lines in the hover readout before "... and N more".
 READOUT_MAX_LINES = 14
 
@@ -93,6 +106,10 @@ class VLineSpec:
     label: str = ""
     style: Qt.PenStyle = Qt.DotLine
     alpha: int = 160
+    #: Full text for the hover readout (the label may be shortened or hidden).
+    detail: str = ""
+    #: Label placement order: lower first (best epoch 0, non-finite 1, restarts 2).
+    priority: int = 3
 
 
 @dataclass(eq=False)
@@ -113,6 +130,27 @@ class _Items:
     extra: list = field(default_factory=list)
     level: int = -1  # LOD level drawn (-1: full data, no pyramid)
     drawn: tuple = ()  # (CurveData, level, has smoothed item) last handed to pyqtgraph
+
+
+class _ViewBox(pg.ViewBox):
+    """A view box whose x link copies the linked view's range.
+
+    pyqtgraph lines linked views up on screen (same units per pixel, same x at the
+    same screen column) when they overlap by a third or more; a half-width plot
+    under a full-width one then showed only part of the range (QA: grad_norm out of
+    view in the "Other metrics" plot). Every plot here shows the same x range.
+    """
+
+    def linkedViewChanged(self, view, axis):  # noqa: N802 (Qt naming)
+        if axis != pg.ViewBox.XAxis or self.linksBlocked or view is None:
+            return super().linkedViewChanged(view, axis)
+        x1, x2 = view.viewRange()[0]
+        view.blockLink(True)
+        try:
+            self.enableAutoRange(pg.ViewBox.XAxis, False)
+            self.setXRange(x1, x2, padding=0)
+        finally:
+            view.blockLink(False)
 
 
 class _QuietSample(pg.ItemSample):
@@ -176,7 +214,11 @@ class FamilyPlot(QFrame):
         self._decor: list = []
         self._legend_proxies: list = []
         self._span_items: list = []
+        self._labels: list[tuple] = []  # (InfLineLabel, x, priority) of marker labels
+        self._span_label: tuple | None = None  # (InfLineLabel, x) of the selected span
+        self._markers: list[tuple[float, str, str]] = []  # (x, detail, colour) for the readout
         self._x_mode = "epoch"
+        self._n_runs = 0
         self._log_y = False
         self.auto_reason = ""  # why log y was switched on automatically (empty: user's choice)
 
@@ -215,11 +257,18 @@ class FamilyPlot(QFrame):
         head.addWidget(self.log_box)
         head.addWidget(self.menu_button)
         lay.addLayout(head)
+        # the legend sits above the plot, never over the data (QA 11)
+        self.legend_bar = LegendBar()
+        self.legend_bar.hide()
+        legend_row = QHBoxLayout()
+        legend_row.setContentsMargins(62, 0, 0, 0)  # aligned with the plot, past the y axis
+        legend_row.addWidget(self.legend_bar, 1)
+        lay.addLayout(legend_row)
 
         self.axis = XAxis("bottom")
-        self.pw = pg.PlotWidget(axisItems={"bottom": self.axis})
+        self.pw = pg.PlotWidget(axisItems={"bottom": self.axis}, viewBox=_ViewBox())
         self.pw.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
-        self.pw.setMinimumHeight(140)
+        self.pw.setMinimumHeight(120)
         self.pw.setFrameShape(QFrame.NoFrame)
         pi = self.pi = self.pw.getPlotItem()
         # CASES.md 15/17/18: on the PlotItem, never as item kwargs
@@ -238,22 +287,27 @@ class FamilyPlot(QFrame):
         pi.getAxis("left").setWidth(62)
         pi.setLabel("left", Y_LABELS.get(family, family), color=MUTED)
         self.axis.set_mode("epoch")
-        self.axis.setLabel("epoch", color=MUTED)
+        self.axis.setLabel(AXIS_TITLES["epoch"], color=MUTED)
         pi.vb.setAutoVisible(y=True)
         # before the items' own range handlers (connected later): swap LOD levels first
         pi.vb.sigXRangeChanged.connect(self._update_lod)
         pi.vb.sigResized.connect(self._update_lod)
         pi.vb.sigRangeChangedManually.connect(lambda *_: self.userRangeChanged.emit())
-        # scores rise to the top right, losses fall away from it
+        pi.vb.sigXRangeChanged.connect(self._place_labels)
+        pi.vb.sigYRangeChanged.connect(self._place_labels)
+        pi.vb.sigResized.connect(self._place_labels)
+        # drawn into exported images only (on screen: the legend bar), in the corner
+        # with the least data (:meth:`_export_legend`)
         self.legend = pi.addLegend(
-            offset=(-8, -8) if family == "score" else (-8, 8),
-            brush=pg.mkBrush(255, 255, 255, 225),
+            offset=(-8, 8),
+            brush=pg.mkBrush(255, 255, 255, 200),
             pen=pg.mkPen(BORDER),
             labelTextColor=TEXT,
             labelTextSize="8.5pt",
             sampleType=_QuietSample,
             verSpacing=-6,
         )
+        self.legend.hide()
         self.vline = pg.InfiniteLine(
             angle=90,
             movable=False,
@@ -283,6 +337,7 @@ class FamilyPlot(QFrame):
     def set_curves(self, specs: list[CurveSpec]) -> None:
         """Show exactly these curves (items are reused where possible)."""
         want = {(s.key, s.data.metric): s for s in specs}
+        self._n_runs = len({s.key for s in specs})
         for k in list(self._items):
             if k not in want:
                 self._remove(self._items.pop(k))
@@ -297,38 +352,27 @@ class FamilyPlot(QFrame):
         self._fill_legend(specs)
         self._update_notice()
 
-    def _fill_legend(self, specs: list[CurveSpec]) -> None:
-        """One entry per metric for a single run; for several runs one entry per run
-        (its colour) plus the line-style key (solid training, dashed validation)."""
-        self.legend.clear()
-        self._legend_proxies = []
+    def legend_entries(self, specs: list[CurveSpec] | None = None) -> list[LegendEntry]:
+        """One entry per metric for a single run; for several runs the line-style key
+        (training solid, validation dashed) first, then one entry per run (its colour:
+        the runs panel shows the same colours)."""
+        specs = self.specs() if specs is None else specs
         runs: dict[int, CurveSpec] = {}
         for s in specs:
             runs.setdefault(s.key, s)
         if len(runs) <= 1:
-            for s in specs:
-                it = self._items[(s.key, s.data.metric)]
-                self.legend.addItem(it.main or it.raw, html.escape(s.data.metric))
-        else:
+            return [LegendEntry(s.color, s.data.role, s.data.metric) for s in specs]
+        out: list[LegendEntry] = []
+        roles = {s.data.role for s in specs}
+        if len(roles) > 1:
+            for role, text in (("train", "training"), ("val", "validation"), ("test", "test")):
+                if role in roles:
+                    out.append(LegendEntry(MUTED, role, text))
+        out += [LegendEntry(s.color, "train", s.run_name) for s in runs.values()]
+        return out
 
-            def proxy(color: str, role: str, text: str) -> None:
-                item = pg.PlotDataItem(pen=make_pen(color, role, 255, 2.0))
-                self._legend_proxies.append(item)
-                self.legend.addItem(item, html.escape(text))
-
-            for s in runs.values():
-                name = (
-                    s.run_name
-                    if len(s.run_name) <= 34
-                    else s.run_name[:15] + "…" + s.run_name[-16:]
-                )
-                proxy(s.color, "train", name)
-            roles = {s.data.role for s in specs}
-            if len(roles) > 1:
-                for role, text in (("train", "training"), ("val", "validation"), ("test", "test")):
-                    if role in roles:
-                        proxy(MUTED, role, text)
-        self.legend.setVisible(bool(specs))
+    def _fill_legend(self, specs: list[CurveSpec]) -> None:
+        self.legend_bar.set_entries(self.legend_entries(specs))
 
     def _remove(self, it: _Items) -> None:
         for item in [it.raw, it.main, *it.extra]:
@@ -389,8 +433,10 @@ class FamilyPlot(QFrame):
         width = 2.0 if small else 1.0
         z = 20 if s.highlighted else 10
         smoothed = d.smoothed is not None
+        short = n <= SHORT_SERIES and self._n_runs <= SHORT_SERIES_MAX_RUNS
+        raw_alpha = (RAW_ALPHA_SHORT if short else RAW_ALPHA) if smoothed else 255
         raw_pen = make_pen(
-            s.color, d.role, RAW_ALPHA if smoothed else 255, 1.0 if smoothed else width
+            s.color, d.role, raw_alpha, (1.4 if short else 1.0) if smoothed else width
         )
         if smoothed and it.main is None:
             it.main = pg.PlotDataItem()
@@ -408,6 +454,18 @@ class FamilyPlot(QFrame):
             it.raw.setSymbolSize(5 if d.role == "train" else 6)
             it.raw.setSymbolPen(pg.mkPen(s.color) if d.role == "val" else None)
             it.raw.setSymbolBrush(pg.mkBrush("#ffffff" if d.role == "val" else s.color))
+        elif smoothed and short:
+            # the logged values as small points on the raw line, the EMA stays the bold line
+            c = QColor(s.color)
+            c.setAlpha(raw_alpha)
+            it.raw.setSymbol("o")
+            it.raw.setSymbolSize(4 if n > SYMBOL_MAX else 5)
+            if d.role == "val":
+                it.raw.setSymbolPen(pg.mkPen(c, width=1))
+                it.raw.setSymbolBrush(pg.mkBrush(255, 255, 255, raw_alpha))
+            else:
+                it.raw.setSymbolPen(None)
+                it.raw.setSymbolBrush(pg.mkBrush(c))
         else:
             it.raw.setSymbol(None)
         it.raw.setClipToView(bool(d.increasing))
@@ -419,9 +477,12 @@ class FamilyPlot(QFrame):
 
     # -- options ----------------------------------------------------------------
     def set_x_mode(self, mode: str) -> None:
+        """The x-axis kind (``epoch``, ``step``, ``wall_time``): ticks and the axis title."""
+        if mode == self._x_mode and self.axis.labelText == AXIS_TITLES.get(mode, mode):
+            return
         self._x_mode = mode
         self.axis.set_mode(mode)
-        self.axis.setLabel({"wall_time": "elapsed time"}.get(mode, mode), color=MUTED)
+        self.axis.setLabel(AXIS_TITLES.get(mode, mode), color=MUTED)
 
     def set_log_y(self, on: bool, auto_reason: str = "") -> None:
         """Log y on or off; ``auto_reason`` says why the view chose it (shown as a notice)."""
@@ -471,33 +532,43 @@ class FamilyPlot(QFrame):
 
     # -- decorations ------------------------------------------------------------
     def set_decorations(self, vlines: list[VLineSpec], points: list[PointSpec]) -> None:
-        """Replace marker lines and points (best epoch, restarts, non-finite values)."""
+        """Replace marker lines and points (best epoch, restarts, non-finite values).
+
+        Labels are stacked in rows below the top edge so they never print over each
+        other (:meth:`_place_labels`, again after every pan or zoom); a label that
+        finds no free row is hidden and its text stays in the hover readout.
+        """
         for item in self._decor:
             self.pi.removeItem(item)
         self._decor = []
-        labelled = sorted((v for v in vlines if v.label), key=lambda v: v.x)
-        slot = {id(v): i for i, v in enumerate(labelled)}
+        self._labels = []
+        self._markers = []
         for v in vlines:
             c = QColor(v.color)
             c.setAlpha(v.alpha)
             opts = {}
             if v.label:
-                tc = QColor(v.color)
                 opts = {
-                    "label": v.label,
+                    "label": v.label.replace("{", "{{").replace("}", "}}"),
                     "labelOpts": {
-                        "position": 0.97 - 0.09 * (slot[id(v)] % 4),
-                        "anchor": (-0.02, 0.0),
-                        "color": tc.darker(130),
-                        "fill": pg.mkBrush(255, 255, 255, 210),
+                        "position": 0.97,
+                        "anchors": [(0, 0), (0, 0)],
+                        "color": QColor(v.color).darker(130),
+                        "fill": pg.mkBrush(255, 255, 255, 195),
                     },
                 }
             line = pg.InfiniteLine(
                 pos=v.x, angle=90, movable=False, pen=pg.mkPen(c, width=1, style=v.style), **opts
             )
-            line.setZValue(5)
+            # a labelled line (and so its label, a child item) above the curves: readable
+            line.setZValue(25 if v.label else 5)
             self.pi.addItem(line, ignoreBounds=True)
             self._decor.append(line)
+            if v.label:
+                line.label.setZValue(40)
+                self._labels.append((line.label, float(v.x), v.priority))
+            if v.detail or v.label:
+                self._markers.append((float(v.x), v.detail or v.label, v.color))
         for p in points:
             item = pg.PlotDataItem(
                 [p.x],
@@ -511,12 +582,93 @@ class FamilyPlot(QFrame):
             self.pi.addItem(item, ignoreBounds=True)
             item.setZValue(30)
             self._decor.append(item)
+        self._place_labels()
+
+    def marker_labels(self) -> list[tuple[str, bool]]:
+        """(text, shown) of every marker label, for tests and screenshots."""
+        return [(lab.toPlainText(), lab.isVisible()) for lab, _x, _p in self._labels]
+
+    def _place_labels(self, *_args) -> None:
+        """Put the marker and span labels in rows along the top or bottom edge, where
+        they cover the least data and never each other.
+
+        Greedy by priority (the selected finding's span, then the best epoch, then
+        non-finite values, then restarts) and x: each label takes the free row whose
+        box crosses the fewest curves (top rows first on a tie); a label reads to the
+        right of its line unless that runs off the plot. No free row: hidden (its
+        text stays in the hover readout).
+        """
+        labels = list(self._labels)
+        if self._span_label is not None:
+            labels.append((self._span_label[0], self._span_label[1], -1))
+        if not labels:
+            return
+        vb = self.pi.vb
+        w_px, h_px = float(vb.width()), float(vb.height())
+        (x0, x1), (y0, y1) = vb.viewRange()
+        if w_px <= 1 or h_px <= 1 or x1 <= x0 or y1 <= y0:
+            return
+        row_h = max(lab.boundingRect().height() for lab, _x, _p in labels) + 2
+        n_rows = max(1, min(MAX_LABEL_ROWS, int(h_px * 0.45 // row_h)))
+        bottom0 = h_px * 4 * SPAN_STRIP + 3  # above the finding strips along the bottom
+        # slot -> top pixel of its box (pixels from the top of the view)
+        slots = [3 + r * row_h for r in range(n_rows)]
+        slots += [h_px - bottom0 - (r + 1) * row_h for r in range(n_rows)]
+        slots = [t for t in slots if 0 <= t <= h_px - row_h]
+        used: dict[int, list[tuple[float, float]]] = {k: [] for k in range(len(slots))}
+        scale = w_px / (x1 - x0)
+        curves = self._label_curves()
+
+        def crossings(a: float, b: float, top: float) -> int:
+            if not curves:
+                return 0
+            xq = x0 + np.linspace(max(a, 0.0), min(b, w_px), 9) / scale
+            n = 0
+            for cx, cy in curves:
+                yv = np.interp(xq, cx, cy, left=np.nan, right=np.nan)
+                if self._log_y:
+                    with np.errstate(divide="ignore", invalid="ignore"):
+                        yv = np.log10(np.where(yv > 0, yv, np.nan))
+                py = (y1 - yv) / (y1 - y0) * h_px
+                n += int(np.count_nonzero((py >= top - 2) & (py <= top + row_h + 2)))
+            return n
+
+        for lab, x, _prio in sorted(labels, key=lambda t: (t[2], t[1])):
+            if not (x0 <= x <= x1):
+                lab.setVisible(False)
+                continue
+            px = (x - x0) * scale
+            width = lab.boundingRect().width()
+            right = px + 3 + width <= w_px
+            a, b = (px + 1, px + 3 + width) if right else (px - 3 - width, px - 1)
+            free = [k for k in range(len(slots)) if all(b + 4 < u or a > v + 4 for u, v in used[k])]
+            if not free:
+                lab.setVisible(False)
+                continue
+            k = min(free, key=lambda k: (crossings(a, b, slots[k]), k))
+            used[k].append((a, b))
+            anchor = (0, 0) if right else (1, 0)
+            lab.anchors = [anchor, anchor]
+            lab.setVisible(True)
+            lab.setPosition(min(1.0, max(0.0, (h_px - slots[k]) / h_px)))
+
+    def _label_curves(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Drawn curves as (x, y as logged) for label placement (increasing x only)."""
+        out = []
+        for it in self._items.values():
+            d = it.spec.data
+            if not d.increasing or len(d) < 2:
+                continue
+            for y in (d.y,) if d.smoothed is None else (d.y, d.smoothed):
+                out.append((d.x, y))
+        return out
 
     def set_spans(self, spans: list[SpanSpec]) -> None:
         """Replace the shaded finding spans."""
         for item in self._span_items:
             self.pi.removeItem(item)
         self._span_items = []
+        self._span_label = None
         lane = 0
         for sp in spans:
             c = QColor(sp.color)
@@ -563,15 +715,18 @@ class FamilyPlot(QFrame):
                 tc = QColor(sp.color).darker(125)
                 item.span_label = pg.InfLineLabel(
                     line,
-                    text=sp.label,
+                    text=sp.label.replace("{", "{{").replace("}", "}}"),
                     position=0.97,
-                    anchor=(0, 0),
+                    anchors=[(0, 0), (0, 0)],
                     color=tc,
                     fill=pg.mkBrush(255, 255, 255, 200),
                 )
+                item.span_label.setZValue(40)
+                self._span_label = (item.span_label, x0)
             item.setZValue(-20 if not sp.selected else -10)
             self.pi.addItem(item, ignoreBounds=True)
             self._span_items.append(item)
+        self._place_labels()
 
     def spans(self) -> list:
         """The shaded span items currently shown (LinearRegionItem / InfiniteLine)."""
@@ -653,6 +808,15 @@ class FamilyPlot(QFrame):
         more = ""
         if len(rows) > max_lines:
             more = f"<div style='color:{MUTED}'>… and {len(rows) - max_lines} more</div>"
+        # markers at the crosshair (their labels may be hidden where they collide)
+        (vx0, vx1), _ = self.pi.vb.viewRange()
+        tol = 6 * (vx1 - vx0) / max(1.0, float(self.pi.vb.width()))
+        for mx, text, color in self._markers:
+            if abs(mx - snap) <= tol:
+                more += (
+                    f"<div style='color:{QColor(color).darker(130).name()}'>"
+                    f"▏{html.escape(text)}</div>"
+                )
         self.readout.setText(
             f"<b>{html.escape(title)} {html.escape(format_x(snap, mode))}</b>"
             f"<table cellspacing='0' cellpadding='0'>{''.join(cells)}</table>{more}"
@@ -673,14 +837,91 @@ class FamilyPlot(QFrame):
 
     # -- export --------------------------------------------------------------------
     def export_image(self, path: str, width: int | None = None) -> None:
-        """Write the plot as PNG or SVG (by extension) with pyqtgraph's exporters."""
-        from gui.export import export_png, export_svg
+        """Write the plot as PNG (legend strip and plot, see
+        :func:`gui.export.export_widgets_png`) or SVG (pyqtgraph's exporter, the legend
+        drawn in the emptiest corner), by extension."""
+        from gui.export import export_svg, export_widgets_png
 
         self.readout.hide()
-        if str(path).lower().endswith(".svg"):
-            export_svg(self.pi, str(path))
-        else:
-            export_png(self.pi, str(path), int(width or max(1200, self.pw.width() * 2)))
+        cursor = self.vline.isVisible()
+        self.vline.hide()
+        try:
+            if str(path).lower().endswith(".svg"):
+                self._export_legend(True)
+                try:
+                    export_svg(self.pi, str(path))
+                finally:
+                    self._export_legend(False)
+            else:
+                # the legend strip and the plot, as on screen, at a higher resolution
+                export_widgets_png(
+                    [self.legend_bar, self.pw],
+                    str(path),
+                    int(width or max(1200, self.pw.width() * 2)),
+                )
+        finally:
+            self.vline.setVisible(cursor)
+
+    def _export_legend(self, on: bool) -> None:
+        """An SVG has no legend strip: draw the legend into the plot, in the corner
+        that covers the fewest data points, semi-transparent."""
+        self.legend.clear()
+        self._legend_proxies = []
+        if not on:
+            self.legend.hide()
+            return
+        entries = self.legend_entries()
+        if not entries:
+            return
+        # at most half the plot's height of entries, so a corner can stay clear of the data
+        rows = max(2, int(0.5 * float(self.pi.vb.height()) // 20) - 1)
+        shown = entries[: min(EXPORT_LEGEND_MAX, rows)] if len(entries) > rows + 1 else entries
+        for e in shown:
+            item = pg.PlotDataItem(pen=make_pen(e.color, e.role, 255, 2.0))
+            self._legend_proxies.append(item)
+            self.legend.addItem(item, html.escape(elide_middle(e.text)))
+        if len(entries) > len(shown):
+            item = pg.PlotDataItem(pen=None)
+            self._legend_proxies.append(item)
+            self.legend.addItem(item, f"+{len(entries) - len(shown)} more")
+        self.legend.show()
+        self.legend.updateSize()
+        corner = self.emptiest_corner(self.legend.width() + 16, self.legend.height() + 16)
+        off = (8 if corner[0] == 0 else -8, 8 if corner[1] == 0 else -8)
+        self.legend.anchor(itemPos=corner, parentPos=corner, offset=off)
+
+    def emptiest_corner(self, w_px: float, h_px: float) -> tuple[int, int]:
+        """Corner ((0|1, 0|1): left/right, top/bottom) of the view where a box of
+        ``w_px`` x ``h_px`` pixels covers the fewest drawn points (top right on a tie)."""
+        vb = self.pi.vb
+        (x0, x1), (y0, y1) = vb.viewRange()
+        W, H = max(1.0, float(vb.width())), max(1.0, float(vb.height()))
+        bw, bh = (x1 - x0) * min(1.0, w_px / W), (y1 - y0) * min(1.0, h_px / H)
+        xs, ys = [], []
+        for it in self._items.values():
+            d = it.spec.data
+            step = max(1, len(d) // 4000)
+            x = d.x[::step]
+            y = d.shown[::step]
+            if self._log_y:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    y = np.log10(y)
+            xs.append(x)
+            ys.append(y)
+        if not xs:
+            return (1, 0)
+        x = np.concatenate(xs)
+        y = np.concatenate(ys)
+        ok = np.isfinite(x) & np.isfinite(y)
+        x, y = x[ok], y[ok]
+        best, best_n = (1, 0), None
+        for corner in ((1, 0), (0, 0), (1, 1), (0, 1)):
+            cx = (x1 - bw, x1) if corner[0] else (x0, x0 + bw)
+            cy = (y1 - bh, y1) if corner[1] == 0 else (y0, y0 + bh)
+            n = int(np.count_nonzero((x >= cx[0]) & (x <= cx[1]) & (y >= cy[0]) & (y <= cy[1])))
+            if best_n is None or n < best_n:
+                best, best_n = corner, n
+        return best
 
     def export_csv(self, path: str) -> int:
         """Write the data inside the visible x range as CSV (long format). Returns the row count.
@@ -711,5 +952,6 @@ class FamilyPlot(QFrame):
         self._items.clear()
         self.set_decorations([], [])
         self.set_spans([])
+        self._span_label = None
         self.legend.clear()
         self.pi.clear()

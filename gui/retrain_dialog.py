@@ -23,7 +23,8 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, QStandardPaths, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -40,6 +42,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QRadioButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -80,12 +83,26 @@ REMEDY_TEXT = {
 }
 
 
+#: The dialog takes at most this fraction of the screen's height and width.
+MAX_SCREEN_FRACTION = 0.85
+
+
+def default_output_root() -> Path:
+    """Where job folders go unless the user picks another: FitLens' own runs folder
+    (:func:`retrain.outdir.user_runs_dir`, ``~/.local/share/FitLens/runs`` on Linux), the
+    same place the ``retrain`` command uses; never beside the user's files."""
+    from retrain.outdir import user_runs_dir
+
+    return user_runs_dir()
+
+
 #: Alternative remedies for class imbalance: the dialog pre-ticks only one of them.
 BALANCING = ("class_weight", *RESAMPLERS)
 
 
-def _dspin(lo: float, hi: float, value: float, decimals: int = 4, step: float = 0.01
-           ) -> QDoubleSpinBox:
+def _dspin(
+    lo: float, hi: float, value: float, decimals: int = 4, step: float = 0.01
+) -> QDoubleSpinBox:
     w = QDoubleSpinBox()
     w.setRange(lo, hi)
     w.setDecimals(decimals)
@@ -147,7 +164,7 @@ class RetrainDialog(QDialog):
         Prefill everything from a spec (e.g. the demo's ``retrain.toml``).
     output_root : path-like, optional
         Folder new jobs' folders are proposed in (default: the application's
-        data folder, ``QStandardPaths.AppLocalDataLocation``/runs).
+        data folder, :func:`default_output_root`).
     check_dataset : callable, optional
         ``check(path, label) -> list[Finding]``; default
         :func:`default_dataset_check`.
@@ -160,10 +177,18 @@ class RetrainDialog(QDialog):
 
     startRequested = Signal(object)
 
-    def __init__(self, parent: QWidget | None = None, run: Run | None = None,
-                 findings: Iterable[Finding] = (), dataset=None, model=None,
-                 label: str | None = None, spec: Spec | None = None, output_root=None,
-                 check_dataset: Callable[[str, str | None], list] | None = None) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        run: Run | None = None,
+        findings: Iterable[Finding] = (),
+        dataset=None,
+        model=None,
+        label: str | None = None,
+        spec: Spec | None = None,
+        output_root=None,
+        check_dataset: Callable[[str, str | None], list] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Retrain with remedies")
         self.run = run
@@ -173,10 +198,7 @@ class RetrainDialog(QDialog):
         self._tasks: dict[int, _CheckTask] = {}
         self.dataset_findings: list[Finding] | None = None
         self.dataset_check_error: str | None = None
-        root = output_root or Path(QStandardPaths.writableLocation(
-            QStandardPaths.StandardLocation.AppLocalDataLocation) or Path.home() / ".fitlens"
-        ) / "runs"
-        self.output_root = Path(root)
+        self.output_root = Path(output_root) if output_root else default_output_root()
         self._build()
         self._prefill_from_run(run)
         if spec is not None:
@@ -192,10 +214,24 @@ class RetrainDialog(QDialog):
             self.tick_remedies(self.suggested_remedies())
             self.propose_output()
         self._dataset_changed()
+        self._fit_screen()
 
     # -- layout -------------------------------------------------------------------------------
     def _build(self) -> None:
-        lay = QVBoxLayout(self)
+        # two columns in a scroll area, so the dialog fits a 1366x768 screen (QA 13)
+        outer = QVBoxLayout(self)
+        content = QWidget()
+        cols = QHBoxLayout(content)
+        cols.setContentsMargins(0, 0, 4, 0)
+        left, right = QVBoxLayout(), QVBoxLayout()
+        cols.addLayout(left, 5)
+        cols.addLayout(right, 4)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.scroll.setWidget(content)
+        outer.addWidget(self.scroll, 1)
 
         # dataset
         g = QGroupBox("Dataset")
@@ -222,7 +258,7 @@ class RetrainDialog(QDialog):
         f.addRow(self.suggest_button)
         self.data_path.editingFinished.connect(self._dataset_changed)
         self.label_combo.currentTextChanged.connect(self._run_checks)
-        lay.addWidget(g)
+        left.addWidget(g)
 
         # model
         g = QGroupBox("Model")
@@ -250,11 +286,11 @@ class RetrainDialog(QDialog):
         grid.addWidget(mbrowse, 1, 3)
         grid.addWidget(self.allow_unsafe, 2, 0, 1, 4)
         self.model_path.textEdited.connect(lambda _: self.model_file.setChecked(True))
-        lay.addWidget(g)
+        left.addWidget(g)
 
         # training
         g = QGroupBox("Training")
-        f = QFormLayout(g)
+        f = QGridLayout(g)
         self.epochs = _ispin(1, 100_000, 30)
         self.batch_size = _ispin(1, 1_000_000, 32)
         self.optimizer = QComboBox()
@@ -262,12 +298,19 @@ class RetrainDialog(QDialog):
         self.learning_rate = _dspin(1e-7, 10.0, 0.001, 7, 0.0001)
         self.seed = _ispin(0, 2**31 - 1, 1)
         self.optimizer.currentTextChanged.connect(self._optimizer_changed)
-        f.addRow("Epochs", self.epochs)
-        f.addRow("Batch size", self.batch_size)
-        f.addRow("Optimizer", self.optimizer)
-        f.addRow("Learning rate", self.learning_rate)
-        f.addRow("Seed", self.seed)
-        lay.addWidget(g)
+        for r, pairs in enumerate(
+            (
+                (("Epochs", self.epochs), ("Batch size", self.batch_size)),
+                (("Optimizer", self.optimizer), ("Learning rate", self.learning_rate)),
+                (("Seed", self.seed),),
+            )
+        ):
+            for c, (text, w) in enumerate(pairs):
+                f.addWidget(QLabel(text), r, 2 * c)
+                f.addWidget(w, r, 2 * c + 1)
+        f.setColumnStretch(1, 1)
+        f.setColumnStretch(3, 1)
+        right.addWidget(g)
 
         # remedies
         g = QGroupBox("Remedies")
@@ -279,17 +322,22 @@ class RetrainDialog(QDialog):
             "dropout": [_dspin(0.01, 0.95, 0.3, 2, 0.05)],
             "learning_rate": [_dspin(1e-7, 10.0, 0.001, 7, 0.0001)],
             "gradient_clipping": [_dspin(1e-4, 1e4, 1.0, 4, 0.1)],
-            "reduce_lr_on_plateau": [_dspin(0.01, 0.99, PlateauSpec.factor, 2, 0.05),
-                                     _ispin(0, 10_000, PlateauSpec.patience)],
+            "reduce_lr_on_plateau": [
+                _dspin(0.01, 0.99, PlateauSpec.factor, 2, 0.05),
+                _ispin(0, 10_000, PlateauSpec.patience),
+            ],
             "early_stopping": [_ispin(0, 10_000, EarlyStoppingSpec.patience), QComboBox()],
             "more_epochs": [_ispin(1, 100_000, 30)],
             "batch_size": [_ispin(1, 1_000_000, 64)],
         }
         # "default": val_loss, or val_crossentropy with L2 (retrain.spec.L2_KEYS)
         values["early_stopping"][1].addItems(
-            ["default"] + [k for k in LOGGED_KEYS + L2_KEYS if naming.role(k) == "val"])
-        tips = {"reduce_lr_on_plateau": ("factor", "patience"),
-                "early_stopping": ("patience", "monitor")}
+            ["default"] + [k for k in LOGGED_KEYS + L2_KEYS if naming.role(k) == "val"]
+        )
+        tips = {
+            "reduce_lr_on_plateau": ("factor", "patience"),
+            "early_stopping": ("patience", "monitor"),
+        }
         for i, name in enumerate(REMEDIES):
             box = QCheckBox(REMEDY_TEXT.get(name, name))
             box.setObjectName(f"remedy_{name}")
@@ -299,11 +347,12 @@ class RetrainDialog(QDialog):
             for j, w in enumerate(ws):
                 if name in tips:
                     w.setToolTip(tips[name][j])
+                w.setMinimumWidth(84)  # whole values readable, never clipped
                 w.setEnabled(False)
                 grid.addWidget(w, i, 1 + j)
             self.remedy_values[name] = ws
             box.toggled.connect(lambda on, n=name: self._remedy_toggled(n, on))
-        lay.addWidget(g)
+        right.addWidget(g)
 
         # output
         g = QGroupBox("Output")
@@ -313,12 +362,14 @@ class RetrainDialog(QDialog):
         obrowse.clicked.connect(self._browse_output)
         row.addWidget(self.output_dir, 1)
         row.addWidget(obrowse)
-        lay.addWidget(g)
+        left.addWidget(g)
+        left.addStretch(1)
+        right.addStretch(1)
 
         self.error = QLabel()
         self.error.setStyleSheet("color: #b00020")
         self.error.setWordWrap(True)
-        lay.addWidget(self.error)
+        outer.addWidget(self.error)
 
         buttons = QDialogButtonBox()
         self.save_button = buttons.addButton("Save spec...", QDialogButtonBox.ButtonRole.ActionRole)
@@ -327,14 +378,38 @@ class RetrainDialog(QDialog):
         self.save_button.clicked.connect(lambda: self.save_spec())
         self.start_button.clicked.connect(self._start)
         buttons.rejected.connect(self.reject)
-        lay.addWidget(buttons)
+        outer.addWidget(buttons)
+
+    def _fit_screen(self, grow_only: bool = False) -> None:
+        """Size to the content, at most :data:`MAX_SCREEN_FRACTION` of the screen
+        (``grow_only``: never shrink, e.g. when the dataset checks' text arrives)."""
+        content = self.scroll.widget()
+        hint = content.sizeHint()
+        screen = self.screen() if self.screen() is not None else QGuiApplication.primaryScreen()
+        avail = screen.availableGeometry() if screen is not None else None
+        bar = self.scroll.verticalScrollBar().sizeHint().width()
+        w = hint.width() + 24 + bar
+        if avail is not None:
+            w = min(w, int(avail.width() * MAX_SCREEN_FRACTION))
+        lay = content.layout()
+        # wrapped texts (the dataset checks) need the height at the width they will get
+        body = lay.totalHeightForWidth(w - 24 - bar) if lay.hasHeightForWidth() else -1
+        h = max(body, hint.height()) + 110  # error line and buttons
+        if avail is not None:
+            w = min(w, int(avail.width() * MAX_SCREEN_FRACTION))
+            h = min(h, int(avail.height() * MAX_SCREEN_FRACTION))
+            self.setMaximumHeight(int(avail.height() * MAX_SCREEN_FRACTION))
+        if grow_only:
+            w, h = max(w, self.width()), max(h, self.height())
+        self.resize(w, h)
 
     # -- remedies -----------------------------------------------------------------------------
     def suggested_remedies(self, findings: Iterable[Finding] | None = None) -> list[str]:
         """Remedies of the findings, most severe findings first, without duplicates."""
         order = {"critical": 0, "warning": 1, "info": 2}
-        fs = sorted(self.findings if findings is None else findings,
-                    key=lambda f: order.get(f.severity, 3))
+        fs = sorted(
+            self.findings if findings is None else findings, key=lambda f: order.get(f.severity, 3)
+        )
         out: list[str] = []
         for f in fs:
             for r in f.remedies:
@@ -413,16 +488,20 @@ class RetrainDialog(QDialog):
             self.remedy_boxes[n].setChecked(False)
         for n in r.active():
             self.remedy_boxes[n].setChecked(True)
-        scalar = {"l2": r.l2, "dropout": r.dropout, "learning_rate": r.learning_rate,
-                  "gradient_clipping": r.gradient_clipping, "more_epochs": r.more_epochs,
-                  "batch_size": r.batch_size}
+        scalar = {
+            "l2": r.l2,
+            "dropout": r.dropout,
+            "learning_rate": r.learning_rate,
+            "gradient_clipping": r.gradient_clipping,
+            "more_epochs": r.more_epochs,
+            "batch_size": r.batch_size,
+        }
         for n, v in scalar.items():
             if v is not None:
                 self.remedy_values[n][0].setValue(v)
         if r.reduce_lr_on_plateau is not None:
             self.remedy_values["reduce_lr_on_plateau"][0].setValue(r.reduce_lr_on_plateau.factor)
-            self.remedy_values["reduce_lr_on_plateau"][1].setValue(
-                r.reduce_lr_on_plateau.patience)
+            self.remedy_values["reduce_lr_on_plateau"][1].setValue(r.reduce_lr_on_plateau.patience)
         if r.early_stopping is not None:
             self.remedy_values["early_stopping"][0].setValue(r.early_stopping.patience)
             self.remedy_values["early_stopping"][1].setCurrentText(r.early_stopping.monitor)
@@ -440,8 +519,11 @@ class RetrainDialog(QDialog):
 
         ``stem`` defaults to ``<run name>-retrain``, or the dataset's file name.
         """
-        stem = stem or (f"{self.run.name}-retrain" if self.run is not None and self.run.name
-                        else Path(self.data_path.text()).stem or "retrain")
+        stem = stem or (
+            f"{self.run.name}-retrain"
+            if self.run is not None and self.run.name
+            else Path(self.data_path.text()).stem or "retrain"
+        )
         stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in stem)
         self.output_dir.setText(str(self.output_root / f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}"))
 
@@ -461,9 +543,14 @@ class RetrainDialog(QDialog):
             self.label_combo.blockSignals(True)
             self.label_combo.clear()
             self.label_combo.addItems(cols)
-            guess = current if current in cols else next(
-                (c for c in ("target", "label", "class", "y") if c in cols), cols[-1] if cols
-                else "")
+            guess = (
+                current
+                if current in cols
+                else next(
+                    (c for c in ("target", "label", "class", "y") if c in cols),
+                    cols[-1] if cols else "",
+                )
+            )
             self.label_combo.setCurrentText(guess)
             self.label_combo.blockSignals(False)
             self.label_combo.setEnabled(True)
@@ -505,10 +592,13 @@ class RetrainDialog(QDialog):
         lines = []
         for f in findings:
             rem = (" &rarr; " + html.escape(", ".join(f.remedies))) if f.remedies else ""
-            lines.append(f"<b>{html.escape(f.severity)}</b> {html.escape(f.kind)}: "
-                         f"{html.escape(f.message)}{rem}")
+            lines.append(
+                f"<b>{html.escape(f.severity)}</b> {html.escape(f.kind)}: "
+                f"{html.escape(f.message)}{rem}"
+            )
         self.checks.setText("<br>".join(lines))
         self.suggest_button.setEnabled(any(f.remedies for f in findings))
+        self._fit_screen(grow_only=True)
 
     def _tick_dataset_suggestions(self) -> None:
         self.tick_remedies(self.suggested_remedies(self.dataset_findings or []))
@@ -520,8 +610,10 @@ class RetrainDialog(QDialog):
     # -- spec ---------------------------------------------------------------------------------
     def spec_dict(self) -> dict:
         """The spec as the TOML structure (absolute paths)."""
-        data = {"path": self.data_path.text().strip() or None,
-                "validation_split": round(self.val_split.value(), 4)}
+        data = {
+            "path": self.data_path.text().strip() or None,
+            "validation_split": round(self.val_split.value(), 4),
+        }
         label = self.label_combo.currentText().strip()
         if label and self.label_combo.isEnabled():
             data["label"] = label
@@ -532,14 +624,21 @@ class RetrainDialog(QDialog):
             try:
                 model["hidden"] = [int(x) for x in self.hidden.text().replace(",", " ").split()]
             except ValueError:
-                raise RetrainError("retrain dialog", f"hidden layers must be whole numbers, got "
-                                   f"{self.hidden.text()!r}", "model") from None
+                raise RetrainError(
+                    "retrain dialog",
+                    f"hidden layers must be whole numbers, got {self.hidden.text()!r}",
+                    "model",
+                ) from None
             model["activation"] = self.activation.currentText()
         if self.allow_unsafe.isChecked():
             model["allow_unsafe"] = True
-        train = {"epochs": self.epochs.value(), "batch_size": self.batch_size.value(),
-                 "optimizer": self.optimizer.currentText(),
-                 "learning_rate": self.learning_rate.value(), "seed": self.seed.value()}
+        train = {
+            "epochs": self.epochs.value(),
+            "batch_size": self.batch_size.value(),
+            "optimizer": self.optimizer.currentText(),
+            "learning_rate": self.learning_rate.value(),
+            "seed": self.seed.value(),
+        }
         rem: dict = {}
         v = self.remedy_values
         for n in self.ticked():
@@ -557,8 +656,13 @@ class RetrainDialog(QDialog):
                 w = v[n][0]
                 rem[n] = w.value()
         out = {"dir": self.output_dir.text().strip()} if self.output_dir.text().strip() else {}
-        return {"data": _clean(data), "model": _clean(model), "train": train, "remedies": rem,
-                "output": out}
+        return {
+            "data": _clean(data),
+            "model": _clean(model),
+            "train": train,
+            "remedies": rem,
+            "output": out,
+        }
 
     def spec(self) -> Spec:
         """The validated spec of the current settings.
@@ -581,14 +685,19 @@ class RetrainDialog(QDialog):
             self.error.setText(exc.line())
             return None
         if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Save retrain spec", "retrain.toml",
-                                                  "Retrain spec (*.toml)")
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Save retrain spec", "retrain.toml", "Retrain spec (*.toml)"
+            )
             if not path:
                 return None
         try:
-            written = write_spec(spec, path, header="Retrain spec written by FitLens. Paths "
-                                 "are relative to this file.\nRun: python main.py retrain "
-                                 f"{Path(path).name}")
+            written = write_spec(
+                spec,
+                path,
+                header="Retrain spec written by FitLens. Paths "
+                "are relative to this file.\nRun: python main.py retrain "
+                f"{Path(path).name}",
+            )
         except RetrainError as exc:
             self.error.setText(exc.line())
             return None
@@ -610,8 +719,9 @@ class RetrainDialog(QDialog):
 
     # -- file choosers ------------------------------------------------------------------------
     def _browse_data(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Dataset", self.data_path.text(),
-                                              "Datasets (*.csv *.tsv *.npz)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Dataset", self.data_path.text(), "Datasets (*.csv *.tsv *.npz)"
+        )
         if path:
             self.data_path.setText(path)
             self._dataset_changed()
@@ -619,8 +729,9 @@ class RetrainDialog(QDialog):
                 self.propose_output()
 
     def _browse_model(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Keras model", self.model_path.text(),
-                                              "Keras models (*.keras)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Keras model", self.model_path.text(), "Keras models (*.keras)"
+        )
         if path:
             self.model_path.setText(path)
             self.model_file.setChecked(True)

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from analysis import naming
 from gui.axes import format_value
 from gui.icons import color_icon, line_icon
-from gui.store import RunStore
+from gui.store import GENERIC_NAMES, RunStore
 from gui.theme import MUTED, SEVERITY_COLORS
 
 KIND_ROLE = Qt.UserRole + 1  # "file" / "run" / "metric"
@@ -105,6 +105,8 @@ class RunsPanel(QWidget):
         self.tree.itemChanged.connect(self._on_item_changed)
         self.tree.currentItemChanged.connect(self._on_current)
         self.tree.setIndentation(14)
+        # run and metric names often differ only at their end (…_training, …/epoch_loss)
+        self.tree.setTextElideMode(Qt.ElideMiddle)
         lay.addWidget(self.tree, 1)
 
         # rebuilt later, never inside a signal of one of the tree's own items
@@ -179,10 +181,8 @@ class RunsPanel(QWidget):
                     e = self.store.entries.get(key)
                     if e is None:
                         continue
-                    n = max((len(s) for s in e.run.series.values()), default=0)
-                    unit = "epochs" if e.run.step_kind == "epoch" else "steps"
                     worst = _worst(e.findings)
-                    ri = QTreeWidgetItem([e.name, f"{n:,} {unit}"])
+                    ri = QTreeWidgetItem([e.name, _length_text(e.run)])
                     ri.setData(0, KIND_ROLE, "run")
                     ri.setData(0, KEY_ROLE, e.key)
                     ri.setFlags(ri.flags() | Qt.ItemIsUserCheckable | Qt.ItemIsEditable)
@@ -387,9 +387,32 @@ class RunsPanel(QWidget):
 
 
 def file_label(path: str) -> str:
-    """The file or folder name (the run rows below say which experiment it is)."""
+    """The file or folder name; with its folder when the name says nothing.
+
+    ``runs/exp3/training.log`` -> ``exp3/training.log`` (names in
+    :data:`gui.store.GENERIC_NAMES`, TensorBoard event files), so several retrain
+    jobs' logs are told apart; ``001_speaker_training.log`` stays as it is.
+    """
     p = path.rstrip(os.sep)
-    return os.path.basename(p) or p
+    name = os.path.basename(p) or p
+    stem = name.split(".", 1)[0].lower()
+    parent = os.path.basename(os.path.dirname(p))
+    if parent and (stem in GENERIC_NAMES or name.startswith("events.out.tfevents")):
+        return f"{parent}/{name}"
+    return name
+
+
+def _length_text(run) -> str:
+    """Logged points of the longest series: ``30 epochs``, ``2,000,000 steps``; for a run
+    that logs both (the Keras TensorBoard callback: ``epoch_*`` per epoch,
+    ``evaluation_*`` per step) ``20 epochs, 20 steps``."""
+    longest: dict[str, int] = {}
+    for name, s in run.series.items():
+        kind = run.step_kind_of(name)
+        longest[kind] = max(longest.get(kind, 0), len(s))
+    if not longest:
+        longest[run.step_kind] = 0
+    return ", ".join(f"{longest[k]:,} {k}s" for k in ("epoch", "step") if k in longest)
 
 
 def _worst(findings) -> str | None:

@@ -342,6 +342,13 @@ class RunStore(QObject):
             e.hidden_metrics.add(metric)
         self.visibilityChanged.emit(key)
 
+    def end_live(self, path: str) -> None:
+        """The file stopped growing for good (its retrain job ended): not live any more."""
+        f = self.files.get(path)
+        if f is not None and f.last_change is not None:
+            f.last_change = None
+            self.liveChanged.emit(path)
+
     def expire_live(self) -> None:
         """Emit :attr:`liveChanged` for files whose live period just ended."""
         for f in self.files.values():

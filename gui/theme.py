@@ -40,6 +40,9 @@ ACCENT = "#1a73e8"
 
 #: Alpha (0-255) of the raw curve drawn under a smoothed one.
 RAW_ALPHA = 95
+#: Alpha of the raw curve (and its point markers) under a smoothed short series
+#: (<= gui.plot_panel.SHORT_SERIES points): the logged values must stay readable.
+RAW_ALPHA_SHORT = 165
 #: Alpha of the selected finding's span (shaded over the plot's height).
 SPAN_ALPHA_SELECTED = 48
 #: Other findings' spans: a strip this fraction of the plot high along its bottom edge.

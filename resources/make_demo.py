@@ -42,7 +42,8 @@ LEARNING_RATE = 0.3  # far too high for unscaled features: the run collapses to 
 
 RETRAIN_SPEC = """\
 # Retrain spec for the demo run (FitLens). Paths are relative to this file.
-# `python main.py retrain resources/demo/retrain.toml --output runs/demo-fixed`
+# `python main.py retrain resources/demo/retrain.toml` writes the job to
+# ./runs/retrain-<date>-<time> under the current folder (or: --output DIR).
 
 [data]
 path = "data.csv"
@@ -64,9 +65,6 @@ standardize = true         # unscaled_features: tumour area ~10^3 vs smoothness 
 class_weight = "balanced"  # class_imbalance: 14 % malignant
 learning_rate = 0.001      # 0.3 is far too high: with the two remedies above alone the
                            # model learns (balanced accuracy ~0.96) but val_loss diverges
-
-[output]
-dir = "runs/demo-fixed"
 """
 
 
@@ -126,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     if log_path.exists():
         log_path.unlink()
     history = model.fit(
-        x_tr, y_tr,
+        x_tr,
+        y_tr,
         validation_data=(x_va, y_va),
         epochs=EPOCHS,
         batch_size=BATCH_SIZE,
@@ -152,8 +151,11 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(summary))
     stuck = abs(hist["val_accuracy"][-1] - majority) < 1e-6 and abs(bal - 0.5) < 1e-9
     if not stuck:
-        print("make_demo: the run did not get stuck at the majority rate; "
-              "the demo would not tell its story", file=sys.stderr)
+        print(
+            "make_demo: the run did not get stuck at the majority rate; "
+            "the demo would not tell its story",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

@@ -1,9 +1,13 @@
 """``python main.py retrain SPEC.toml [--output DIR] [--json]``.
 
-Validates the spec, claims the output folder, runs the worker process
-(``python -m retrain.worker``) and relays its progress: a progress bar on a
-terminal, one line per epoch otherwise, or the worker's JSON Lines verbatim with
-``--json``. Ctrl+C cancels cleanly (the worker stops after the current batch and
+Validates the spec and its inputs (all spec problems at once; nothing is
+created for a bad spec or label), claims the output folder, runs the worker
+process (``python -m retrain.worker``) and relays its progress. Text mode first
+prints the job folder and what the data and remedies actually did, one line each
+(:func:`retrain.protocol.describe_started`), then a progress bar on a terminal or
+one line per epoch otherwise; ``--json`` relays the worker's JSON Lines verbatim.
+Without ``--output`` or ``[output] dir`` the job folder is
+``./runs/<spec stem>-<YYYYmmdd-HHMMSS>`` (:func:`retrain.outdir.default_output_dir`). Ctrl+C cancels cleanly (the worker stops after the current batch and
 saves what it has; a second Ctrl+C, or a worker that does not stop within the
 grace period, is terminated and then killed).
 
@@ -30,7 +34,7 @@ from retrain.job import (
     worker_command,
     worker_env,
 )
-from retrain.protocol import CANCEL, LineDecoder, Progress, format_seconds
+from retrain.protocol import CANCEL, LineDecoder, Progress, describe_started, format_seconds
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_CANCELLED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 #: Seconds a cancelled worker gets to stop by itself before SIGTERM, then before SIGKILL.
@@ -46,10 +50,18 @@ def build_parser() -> argparse.ArgumentParser:
         "130 interrupted (Ctrl+C)",
     )
     p.add_argument("spec", metavar="SPEC.toml", help="the retrain spec")
-    p.add_argument("--output", metavar="DIR", help="output folder (overrides [output] dir; a "
-                   "new or empty folder, or a numbered sibling of an earlier job's)")
-    p.add_argument("--json", action="store_true",
-                   help="print the worker's progress as JSON Lines (one object per line)")
+    p.add_argument(
+        "--output",
+        metavar="DIR",
+        help="output folder (overrides [output] dir; a "
+        "new or empty folder, or a numbered sibling of an earlier job's; default "
+        "./runs/<spec name>-<date>-<time>)",
+    )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print the worker's progress as JSON Lines (one object per line)",
+    )
     return p
 
 
@@ -71,8 +83,11 @@ class _Bar:
         f = prog.fraction
         n = 24
         bar = "#" * int(f * n) + "-" * (n - int(f * n))
-        logs = "  ".join(f"{k} {v:.4g}" for k, v in prog.last_logs.items()
-                         if k in ("loss", "val_loss", "val_accuracy"))
+        logs = "  ".join(
+            f"{k} {v:.4g}"
+            for k, v in prog.last_logs.items()
+            if k in ("loss", "val_loss", "val_accuracy")
+        )
         line = f"{prog.label():>12} [{bar}] {f:4.0%}  {logs}  left {format_seconds(prog.eta())}"
         pad = max(0, self._width - len(line))
         sys.stderr.write("\r" + line + " " * pad)
@@ -82,8 +97,9 @@ class _Bar:
     def epoch(self, msg: dict) -> None:
         if self.tty:
             return
-        logs = "  ".join(f"{k} {v:.4g}" for k, v in (msg.get("logs") or {}).items()
-                         if isinstance(v, int | float))
+        logs = "  ".join(
+            f"{k} {v:.4g}" for k, v in (msg.get("logs") or {}).items() if isinstance(v, int | float)
+        )
         print(f"epoch {int(msg.get('epoch', 0)) + 1}/{msg.get('epochs')}  {logs}", flush=True)
 
     def done(self) -> None:
@@ -100,10 +116,25 @@ def main(argv: list[str] | None = None) -> int:
     except RetrainError as exc:
         print(f"fitlens retrain: {exc.line()}", file=sys.stderr)
         return EXIT_INPUT
+    where = f"job folder: {job.output}"
+    if job.output_default:
+        where += (
+            " (no output folder given" + (f"; {job.output_note}" if job.output_note else "") + ")"
+        )
+    if args.json:
+        if job.output_default:
+            print(f"fitlens retrain: {where}", file=sys.stderr, flush=True)
+    else:
+        print(where, flush=True)
     log = open(job.output / "worker.log", "wb")  # noqa: SIM115 - closed below
     try:
-        proc = subprocess.Popen(worker_command(job.spec_path), stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=log, env=worker_env())
+        proc = subprocess.Popen(
+            worker_command(job.spec_path),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            env=worker_env(),
+        )
     except OSError as exc:
         log.close()
         reason = f"could not start the worker: {exc.strerror or exc}"
@@ -120,8 +151,11 @@ def _follow(proc: subprocess.Popen, job, as_json: bool) -> int:
     def pump() -> None:
         dec = LineDecoder()
         while True:
-            chunk = proc.stdout.read1(65536) if hasattr(proc.stdout, "read1") else \
-                proc.stdout.read(4096)
+            chunk = (
+                proc.stdout.read1(65536)
+                if hasattr(proc.stdout, "read1")
+                else proc.stdout.read(4096)
+            )
             if not chunk:
                 break
             for m in dec.feed(chunk):
@@ -152,6 +186,8 @@ def _follow(proc: subprocess.Popen, job, as_json: bool) -> int:
                     if m.get("type") != "log":
                         sys.stdout.write(json.dumps(m, separators=(",", ":")) + "\n")
                         sys.stdout.flush()
+                elif m.get("type") == "started":
+                    print("\n".join(describe_started(m)), flush=True)
                 elif m.get("type") == "epoch":
                     bar.epoch(m)
             bar.show(prog)
@@ -174,8 +210,11 @@ def _follow(proc: subprocess.Popen, job, as_json: bool) -> int:
             deadline[:] = [now + GRACE_SECONDS[0], now + sum(GRACE_SECONDS)]
             if not as_json:
                 bar.done()
-                print("fitlens retrain: cancelling after the current batch (Ctrl+C again to "
-                      "stop now)", file=sys.stderr)
+                print(
+                    "fitlens retrain: cancelling after the current batch (Ctrl+C again to "
+                    "stop now)",
+                    file=sys.stderr,
+                )
     code = _wait(proc)
     bar.show(prog, force=True)
     bar.done()
@@ -198,8 +237,9 @@ def _wait(proc: subprocess.Popen) -> int:
             proc.kill()
 
 
-def _report(job, prog: Progress, code: int, interrupted: bool, as_json: bool,
-            seconds: float) -> int:
+def _report(
+    job, prog: Progress, code: int, interrupted: bool, as_json: bool, seconds: float
+) -> int:
     out = job.output
     status = prog.status
     if prog.finished is None and prog.error is None:
@@ -213,8 +253,18 @@ def _report(job, prog: Progress, code: int, interrupted: bool, as_json: bool,
             reason = f"cancelled with Ctrl+C; {reason}"
         record_outcome(out, status, reason, prog.epochs_done, seconds)
         if as_json:
-            sys.stdout.write(json.dumps({"type": "error", "version": 1, "message": reason,
-                                         "kind": "internal", "output": str(out)}) + "\n")
+            sys.stdout.write(
+                json.dumps(
+                    {
+                        "type": "error",
+                        "version": 1,
+                        "message": reason,
+                        "kind": "internal",
+                        "output": str(out),
+                    }
+                )
+                + "\n"
+            )
         print(f"fitlens retrain: {status}: {reason} ({out})", file=sys.stderr)
         return EXIT_INTERRUPTED if interrupted else EXIT_FAILED
     if prog.error is not None:
@@ -223,12 +273,15 @@ def _report(job, prog: Progress, code: int, interrupted: bool, as_json: bool,
     metrics = read_metrics(out) or prog.finished.get("metrics") or {}
     val = metrics.get("val") or {}
     bal = val.get("balanced_accuracy")
-    summary = (f"{status}: {metrics.get('epochs_run', prog.epochs_done)} epochs in "
-               f"{metrics.get('seconds', seconds):.1f} s"
-               + (f"; validation balanced accuracy {bal:.3f}" if bal is not None else "")
-               + (f", accuracy {val['accuracy']:.3f}" if val.get("accuracy") is not None else "")
-               + f"; {metrics.get('weights_note', '')}".rstrip("; ")
-               + f" -> {out}")
+    why = f"{metrics['reason']}; " if status != "completed" and metrics.get("reason") else ""
+    summary = (
+        f"{status}: {why}{metrics.get('epochs_run', prog.epochs_done)} epochs in "
+        f"{metrics.get('seconds', seconds):.1f} s"
+        + (f"; validation balanced accuracy {bal:.3f}" if bal is not None else "")
+        + (f", accuracy {val['accuracy']:.3f}" if val.get("accuracy") is not None else "")
+        + f"; {metrics.get('weights_note', '')}".rstrip("; ")
+        + f" -> {out}"
+    )
     if status == "completed":
         if not as_json:
             print(summary, flush=True)

@@ -67,13 +67,18 @@ class Comparison:
             out.append(f"status: {self.status}")
         b, a = self.balanced_accuracy_before, self.balanced_accuracy_after
         if a is not None:
-            out.append(f"balanced accuracy: {_f(b)} -> {_f(a)}" if b is not None
-                       else f"balanced accuracy: {_f(a)}")
+            out.append(
+                f"balanced accuracy: {_f(b)} -> {_f(a)}"
+                if b is not None
+                else f"balanced accuracy: {_f(a)}"
+            )
         for m in self.metrics:
             arrow = {True: " (better)", False: " (worse)"}.get(m.improved, "")
-            out.append(f"{m.name}: final {_f(m.before_final)} -> {_f(m.after_final)}; best "
-                       f"{_f(m.before_best)}{_at(m.before_best_epoch)} -> "
-                       f"{_f(m.after_best)}{_at(m.after_best_epoch)}{arrow}")
+            out.append(
+                f"{m.name}: final {_f(m.before_final)} -> {_f(m.after_final)}; best "
+                f"{_f(m.before_best)}{_at(m.before_best_epoch)} -> "
+                f"{_f(m.after_best)}{_at(m.after_best_epoch)}{arrow}"
+            )
         if self.weights_note:
             out.append(f"saved model: {self.weights_note}")
         for f in self.disappeared:
@@ -98,8 +103,11 @@ def _at(epoch: int | None) -> str:
 def _val_metrics(run: Run | None) -> list[str]:
     if run is None:
         return []
-    return [n for n in run.metrics if naming.role(n) == "val" and not naming.is_counter(n)
-            and not naming.is_learning_rate(n)]
+    return [
+        n
+        for n in run.metrics
+        if naming.role(n) == "val" and not naming.is_counter(n) and not naming.is_learning_rate(n)
+    ]
 
 
 def _canonical(name: str) -> str:
@@ -133,10 +141,15 @@ def _key(f: Finding) -> tuple[str, str]:
     return f.kind, "" if f.metric is None else _canonical(f.metric)
 
 
-def compare_runs(before: Run | None, after: Run, findings_before: Iterable[Finding] = (),
-                 findings_after: Iterable[Finding] = (), metrics_after: Mapping | None = None,
-                 remedies: Sequence[str] = (), balanced_accuracy_before: float | None = None
-                 ) -> Comparison:
+def compare_runs(
+    before: Run | None,
+    after: Run,
+    findings_before: Iterable[Finding] = (),
+    findings_after: Iterable[Finding] = (),
+    metrics_after: Mapping | None = None,
+    remedies: Sequence[str] = (),
+    balanced_accuracy_before: float | None = None,
+) -> Comparison:
     """Compare the original run with the retrained one.
 
     Parameters
@@ -199,18 +212,31 @@ def compare_runs(before: Run | None, after: Run, findings_before: Iterable[Findi
             remained.append((f, g))
             used.add(id(g))
     before_kinds = {f.kind for f in run_fb}
-    new = [g for g in fa if id(g) not in used and g.metric is not None
-           and g.kind not in before_kinds]
+    new = [
+        g for g in fa if id(g) not in used and g.metric is not None and g.kind not in before_kinds
+    ]
     applied = set(remedies)
-    addressed = [(f, tuple(r for r in f.remedies if r in applied)) for f in data_fb
-                 if applied & set(f.remedies)]
+    addressed = [
+        (f, tuple(r for r in f.remedies if r in applied))
+        for f in data_fb
+        if applied & set(f.remedies)
+    ]
 
     m = metrics_after or {}
     val = m.get("val") or {}
     bal_after = val.get("balanced_accuracy")
     if balanced_accuracy_before is None:
         balanced_accuracy_before = ((m.get("before") or {}).get("val") or {}).get(
-            "balanced_accuracy")
-    return Comparison(tuple(changes), balanced_accuracy_before, bal_after, tuple(disappeared),
-                      tuple(remained), tuple(new), tuple(addressed), m.get("status"),
-                      m.get("weights_note"))
+            "balanced_accuracy"
+        )
+    return Comparison(
+        tuple(changes),
+        balanced_accuracy_before,
+        bal_after,
+        tuple(disappeared),
+        tuple(remained),
+        tuple(new),
+        tuple(addressed),
+        m.get("status"),
+        m.get("weights_note"),
+    )

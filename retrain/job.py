@@ -16,7 +16,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from retrain import outdir
-from retrain.errors import RetrainError
 from retrain.spec import Spec, check_inputs, dumps_spec, read_spec
 
 #: The project root (so ``python -m retrain.worker`` also works from a checkout).
@@ -25,27 +24,46 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @dataclass
 class PreparedJob:
-    """A job ready to start: its spec (absolute paths) and its claimed folder."""
+    """A job ready to start: its spec (absolute paths) and its claimed folder.
+
+    Attributes
+    ----------
+    output_default : bool
+        No output folder was given; :func:`retrain.outdir.default_output_dir` chose it.
+    output_note : str or None
+        Why the default is not under the current directory (it would have been
+        inside the dataset's or model's folder).
+    """
 
     spec: Spec
     output: Path
     spec_path: Path
+    output_default: bool = False
+    output_note: str | None = None
 
     @property
     def name(self) -> str:
         return self.output.name
 
 
-def prepare_job(spec: Spec | str | os.PathLike, output: str | os.PathLike | None = None
-                ) -> PreparedJob:
-    """Validate a spec, claim its output folder and write ``spec.toml`` into it.
+def prepare_job(
+    spec: Spec | str | os.PathLike, output: str | os.PathLike | None = None
+) -> PreparedJob:
+    """Validate a spec and its inputs, claim its output folder and write ``spec.toml`` into it.
+
+    Everything that can be checked without training is checked *before* the
+    folder is claimed, so a bad spec or label leaves nothing behind: the spec
+    (all problems at once), the input files, the label column
+    (:func:`retrain.data.check_data`: present, no missing values, at least two
+    classes, not continuous).
 
     Parameters
     ----------
     spec : Spec or path-like
         A spec object (from the dialog) or a spec file.
     output : path-like, optional
-        Overrides the spec's output folder.
+        Overrides the spec's output folder. Without it and without ``[output]
+        dir``: :func:`retrain.outdir.default_output_dir` (``./runs/<stem>-<time>``).
 
     Returns
     -------
@@ -54,8 +72,11 @@ def prepare_job(spec: Spec | str | os.PathLike, output: str | os.PathLike | None
     Raises
     ------
     RetrainError
-        Invalid spec, missing inputs, or an output folder that is not FitLens' own.
+        Invalid spec, missing inputs, a bad label column, or an output folder
+        that is not FitLens' own.
     """
+    from retrain.data import check_data
+
     if isinstance(spec, Spec):
         spec = replace(spec)
         if output is not None:
@@ -63,16 +84,22 @@ def prepare_job(spec: Spec | str | os.PathLike, output: str | os.PathLike | None
         check_inputs(spec)
     else:
         spec = read_spec(spec, output=output)
-    if spec.output_dir is None:
-        raise RetrainError(spec.source or "spec", "no output folder given", "[output] dir")
-    out = outdir.claim_output_dir(spec.output_dir, protected=[spec.data.path, spec.model.path],
-                                  accept_prepared=False)
+    check_data(spec.data)
+    defaulted, note = spec.output_dir is None, None
+    if defaulted:
+        stem = spec.source.stem if spec.source is not None else "retrain"
+        spec.output_dir, note = outdir.default_output_dir(stem, [spec.data.path, spec.model.path])
+    out = outdir.claim_output_dir(
+        spec.output_dir, protected=[spec.data.path, spec.model.path], accept_prepared=False
+    )
     spec.output_dir = out
     path = out / "spec.toml"
-    path.write_text(dumps_spec(spec, header="Resolved retrain spec of this job (written by "
-                               "FitLens)."), encoding="utf-8")
+    path.write_text(
+        dumps_spec(spec, header="Resolved retrain spec of this job (written by FitLens)."),
+        encoding="utf-8",
+    )
     outdir.set_state(out, "prepared")
-    return PreparedJob(spec, out, path)
+    return PreparedJob(spec, out, path, defaulted, note)
 
 
 def worker_command(spec_path: str | os.PathLike, python: str | None = None) -> list[str]:
@@ -115,8 +142,13 @@ def describe_exit(exit_code: int | None, signum: int | None, where: str = "") ->
     return f"{text} {where}".strip() + "; see worker.log in the job folder"
 
 
-def record_outcome(out: str | os.PathLike, status: str, reason: str, epochs_run: int = 0,
-                   seconds: float | None = None) -> dict:
+def record_outcome(
+    out: str | os.PathLike,
+    status: str,
+    reason: str,
+    epochs_run: int = 0,
+    seconds: float | None = None,
+) -> dict:
     """Write ``metrics.json`` for a job the worker could not finish itself.
 
     A ``metrics.json`` the worker wrote is kept as it is. Otherwise one with
@@ -133,8 +165,13 @@ def record_outcome(out: str | os.PathLike, status: str, reason: str, epochs_run:
     existing = read_metrics(out)
     if existing is not None and existing.get("status") in ("completed", "cancelled", "failed"):
         return existing
-    metrics = {"status": status, "reason": reason, "epochs_run": int(epochs_run),
-               "seconds": None if seconds is None else round(float(seconds), 3), "val": None}
+    metrics = {
+        "status": status,
+        "reason": reason,
+        "epochs_run": int(epochs_run),
+        "seconds": None if seconds is None else round(float(seconds), 3),
+        "val": None,
+    }
     try:
         tmp = out / ".metrics.json.tmp"
         tmp.write_text(json.dumps(metrics, indent=1) + "\n", encoding="utf-8")

@@ -48,17 +48,22 @@ def read_model_config(path: str | Path) -> dict:
     except OSError as exc:
         raise RetrainError(p, exc.strerror or str(exc), kind="model") from None
     if magic.startswith(b"\x89HDF"):
-        raise RetrainError(p, "a legacy HDF5 (.h5) model; load it in Keras and save it again "
-                           "as .keras", kind="model")
+        raise RetrainError(
+            p,
+            "a legacy HDF5 (.h5) model; load it in Keras and save it again as .keras",
+            kind="model",
+        )
     try:
         with zipfile.ZipFile(p) as zf:
             raw = zf.read("config.json")
     except KeyError:
-        raise RetrainError(p, "no config.json inside; not a Keras 3 .keras file",
-                           kind="model") from None
+        raise RetrainError(
+            p, "no config.json inside; not a Keras 3 .keras file", kind="model"
+        ) from None
     except (zipfile.BadZipFile, OSError) as exc:
-        raise RetrainError(p, f"not a Keras 3 .keras file ({' '.join(str(exc).split())})",
-                           kind="model") from None
+        raise RetrainError(
+            p, f"not a Keras 3 .keras file ({' '.join(str(exc).split())})", kind="model"
+        ) from None
     try:
         cfg = json.loads(raw)
     except ValueError as exc:
@@ -78,8 +83,11 @@ def _layers(config: dict):
 
 def unsafe_layers(config: dict) -> list[str]:
     """Names of ``Lambda`` layers (they hold Python code that loading would run)."""
-    return [str(ly.get("config", {}).get("name", "?")) for ly in _layers(config)
-            if ly.get("class_name") == "Lambda"]
+    return [
+        str(ly.get("config", {}).get("name", "?"))
+        for ly in _layers(config)
+        if ly.get("class_name") == "Lambda"
+    ]
 
 
 def custom_objects(config: dict) -> list[str]:
@@ -126,18 +134,29 @@ def check_model(path: str | Path, allow_unsafe: bool = False) -> dict:
     cfg = read_model_config(path)
     lam = unsafe_layers(cfg)
     if lam and not allow_unsafe:
-        raise RetrainError(path, f"has Lambda layer(s) {', '.join(lam)}: loading them runs code "
-                           "stored in the file, so FitLens refuses (Keras safe_mode); if you "
-                           "trust the file, set [model] allow_unsafe = true", kind="model")
+        raise RetrainError(
+            path,
+            f"has Lambda layer(s) {', '.join(lam)}: loading them runs code "
+            "stored in the file, so FitLens refuses (Keras safe_mode); if you "
+            "trust the file, set [model] allow_unsafe = true",
+            kind="model",
+        )
     custom = custom_objects(cfg)
     if custom:
-        raise RetrainError(path, f"uses custom objects FitLens cannot import: "
-                           f"{', '.join(custom[:3])}; retrain it in your own code or use the "
-                           "built-in MLP", kind="model")
+        raise RetrainError(
+            path,
+            f"uses custom objects FitLens cannot import: "
+            f"{', '.join(custom[:3])}; retrain it in your own code or use the "
+            "built-in MLP",
+            kind="model",
+        )
     if cfg.get("class_name") not in ("Sequential", "Functional", "Model"):
-        raise RetrainError(path, f"a subclassed model ({cfg.get('class_name')}) cannot be "
-                           "rebuilt from its config; use a Sequential or Functional model",
-                           kind="model")
+        raise RetrainError(
+            path,
+            f"a subclassed model ({cfg.get('class_name')}) cannot be "
+            "rebuilt from its config; use a Sequential or Functional model",
+            kind="model",
+        )
     return cfg
 
 
@@ -223,8 +242,9 @@ def _activation_name(a) -> str | None:
     return None
 
 
-def loss_plan(units: int | None, activation: str | None, n_classes: int,
-              source: str = "model") -> dict:
+def loss_plan(
+    units: int | None, activation: str | None, n_classes: int, source: str = "model"
+) -> dict:
     """Loss, label format and accuracy metric that fit a model's output and the data.
 
     Parameters
@@ -248,21 +268,39 @@ def loss_plan(units: int | None, activation: str | None, n_classes: int,
     from_logits = activation not in _PROBABILITY_ACTIVATIONS
     if units == 1:
         if n_classes != 2:
-            raise RetrainError(source, f"the model has one output unit but the data has "
-                               f"{n_classes} classes", kind="model")
+            raise RetrainError(
+                source,
+                f"the model has one output unit but the data has {n_classes} classes",
+                kind="model",
+            )
         if activation == "softmax":
-            raise RetrainError(source, "a single output unit with softmax always outputs 1.0 "
-                               "(CASES 20); use sigmoid for two classes", kind="model")
+            raise RetrainError(
+                source,
+                "a single output unit with softmax always outputs 1.0 "
+                "(CASES 20); use sigmoid for two classes",
+                kind="model",
+            )
         return {"loss": "binary_crossentropy", "from_logits": from_logits, "units": 1}
     if units is None or units == n_classes:
-        return {"loss": "sparse_categorical_crossentropy", "from_logits": from_logits,
-                "units": units if units is not None else n_classes}
-    raise RetrainError(source, f"the model outputs {units} units but the data has {n_classes} "
-                       "classes", kind="model")
+        return {
+            "loss": "sparse_categorical_crossentropy",
+            "from_logits": from_logits,
+            "units": units if units is not None else n_classes,
+        }
+    raise RetrainError(
+        source,
+        f"the model outputs {units} units but the data has {n_classes} classes",
+        kind="model",
+    )
 
 
-def mlp_config(sample_shape: tuple[int, ...], n_classes: int, hidden: list[int],
-               activation: str = "relu", name: str = "fitlens_mlp") -> dict:
+def mlp_config(
+    sample_shape: tuple[int, ...],
+    n_classes: int,
+    hidden: list[int],
+    activation: str = "relu",
+    name: str = "fitlens_mlp",
+) -> dict:
     """Keras 3 config of the built-in MLP.
 
     ``Input -> [Flatten] -> Dense(h, activation) ... -> Dense(1, sigmoid)`` for two
@@ -286,8 +324,7 @@ def mlp_config(sample_shape: tuple[int, ...], n_classes: int, hidden: list[int],
     """
 
     def layer(cls: str, **cfg) -> dict:
-        return {"module": "keras.layers", "class_name": cls, "config": cfg,
-                "registered_name": None}
+        return {"module": "keras.layers", "class_name": cls, "config": cfg, "registered_name": None}
 
     layers = [layer("InputLayer", batch_shape=[None, *map(int, sample_shape)], name="features")]
     if len(sample_shape) > 1:
@@ -296,8 +333,12 @@ def mlp_config(sample_shape: tuple[int, ...], n_classes: int, hidden: list[int],
         layers.append(layer("Dense", units=int(units), activation=activation, name=f"hidden_{i}"))
     out_units, out_act = (1, "sigmoid") if n_classes == 2 else (n_classes, "softmax")
     layers.append(layer("Dense", units=out_units, activation=out_act, name="output"))
-    return {"module": "keras", "class_name": "Sequential",
-            "config": {"name": name, "layers": layers}, "registered_name": None}
+    return {
+        "module": "keras",
+        "class_name": "Sequential",
+        "config": {"name": name, "layers": layers},
+        "registered_name": None,
+    }
 
 
 def build_model(config: dict, allow_unsafe: bool = False):
@@ -322,9 +363,11 @@ def build_model(config: dict, allow_unsafe: bool = False):
         model = keras.saving.deserialize_keras_object(config, safe_mode=not allow_unsafe)
     except Exception as exc:  # Keras raises TypeError/ValueError with multi-line texts
         msg = " ".join(str(exc).split())
-        raise RetrainError("model", f"Keras could not rebuild the model: {msg[:300]}",
-                           kind="model") from None
+        raise RetrainError(
+            "model", f"Keras could not rebuild the model: {msg[:300]}", kind="model"
+        ) from None
     if not isinstance(model, keras.Model):
-        raise RetrainError("model", f"the config describes a {type(model).__name__}, not a model",
-                           kind="model")
+        raise RetrainError(
+            "model", f"the config describes a {type(model).__name__}, not a model", kind="model"
+        )
     return model

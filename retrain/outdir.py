@@ -4,12 +4,22 @@ A job writes only into a folder it has *claimed*: one that did not exist, or was
 empty, and now carries a marker file (:data:`MARKER`). A folder that already
 holds a finished job gets a numbered sibling (``demo-fixed-2``); a folder with
 anything else in it, or one that contains the dataset or model, is refused.
+
+Where a job writes (:func:`default_output_dir`):
+
+1. ``--output DIR`` (relative to the current directory) or the GUI's choice;
+2. ``[output] dir`` of the spec (relative to the spec file);
+3. neither: ``./runs/<spec stem>-<YYYYmmdd-HHMMSS>`` under the current directory,
+   or, when that would be inside the folder holding the dataset or the model,
+   ``<user data folder>/FitLens/runs/<spec stem>-<YYYYmmdd-HHMMSS>``
+   (:func:`user_runs_dir`). A default is never put inside the user's folders.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -18,8 +28,14 @@ from retrain.errors import RetrainError
 
 MARKER = ".fitlens-job"
 #: Files a job writes (besides the marker).
-JOB_FILES = ("spec.toml", "training.log", "history.json", "model.keras", "metrics.json",
-             "worker.log")
+JOB_FILES = (
+    "spec.toml",
+    "training.log",
+    "history.json",
+    "model.keras",
+    "metrics.json",
+    "worker.log",
+)
 
 
 def read_marker(folder: Path) -> dict | None:
@@ -40,8 +56,11 @@ def set_state(folder: Path, state: str, **extra) -> None:
     os.replace(tmp, Path(folder) / MARKER)
 
 
-def claim_output_dir(requested: str | os.PathLike, protected: Iterable[str | os.PathLike | None] = (),
-                     accept_prepared: bool = True) -> Path:
+def claim_output_dir(
+    requested: str | os.PathLike,
+    protected: Iterable[str | os.PathLike | None] = (),
+    accept_prepared: bool = True,
+) -> Path:
     """Create (or accept) the folder a job writes to.
 
     Parameters
@@ -72,16 +91,24 @@ def claim_output_dir(requested: str | os.PathLike, protected: Iterable[str | os.
             continue
         p = Path(p).resolve()
         if p == req or req in p.parents:
-            raise RetrainError(req, f"the output folder contains your file {p.name}; choose a new "
-                               "folder for the job's files", kind="output")
+            raise RetrainError(
+                req,
+                f"the output folder contains your file {p.name}; choose a new "
+                "folder for the job's files",
+                kind="output",
+            )
     if req.exists() and not req.is_dir():
         raise RetrainError(req, "exists and is a file; the output must be a folder", kind="output")
     if _take(req):
         return req
     marker = read_marker(req)
     if marker is None:
-        raise RetrainError(req, "the output folder already holds other files; FitLens writes "
-                           "only into a new or empty folder", kind="output")
+        raise RetrainError(
+            req,
+            "the output folder already holds other files; FitLens writes "
+            "only into a new or empty folder",
+            kind="output",
+        )
     if accept_prepared and marker.get("state") == "prepared":
         return req
     for n in range(2, 10_000):
@@ -107,3 +134,87 @@ def _take(folder: Path) -> bool:
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump({"fitlens": 1, "state": "claimed", "created": time.time()}, fh)
     return True
+
+
+def user_runs_dir() -> Path:
+    """FitLens' own folder for job folders nobody chose: ``<user data folder>/FitLens/runs``.
+
+    The per-user data folder of the platform, as ``QStandardPaths.AppLocalDataLocation``
+    resolves it without an organisation name: ``$XDG_DATA_HOME`` or ``~/.local/share``
+    (XDG Base Directory specification), ``~/Library/Application Support`` (macOS),
+    ``%LOCALAPPDATA%`` (Windows).
+    """
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        xdg = os.environ.get("XDG_DATA_HOME", "")
+        base = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".local" / "share"
+    return base / "FitLens" / "runs"
+
+
+def inside_user_folders(
+    folder: str | os.PathLike, user_files: Iterable[str | os.PathLike | None]
+) -> Path | None:
+    """The folder of a user's file that ``folder`` is in (at any depth), or None."""
+    f = Path(folder).expanduser().resolve()
+    for u in user_files:
+        if u is None:
+            continue
+        home = Path(u).expanduser().resolve().parent
+        if f == home or home in f.parents:
+            return home
+    return None
+
+
+def default_output_dir(
+    stem: str,
+    user_files: Iterable[str | os.PathLike | None] = (),
+    cwd: str | os.PathLike | None = None,
+    now: float | None = None,
+) -> tuple[Path, str | None]:
+    """The job folder when neither ``--output`` nor ``[output] dir`` is given.
+
+    Parameters
+    ----------
+    stem : str
+        The spec file's stem (``retrain`` for ``retrain.toml``).
+    user_files : iterable of path-like
+        The dataset and model files; the folder is never inside their folders.
+    cwd : path-like, optional
+        The current directory (default ``os.getcwd()``).
+    now : float, optional
+        Seconds since the epoch for the time stamp (default: now, local time).
+
+    Returns
+    -------
+    (Path, str or None)
+        ``<cwd>/runs/<stem>-<YYYYmmdd-HHMMSS>``, or the same name under
+        :func:`user_runs_dir` with a note saying why.
+
+    Raises
+    ------
+    RetrainError
+        When both places are inside the dataset's or model's folder (a dataset
+        in the home folder itself): the user must choose with ``--output``.
+    """
+    files = [f for f in user_files if f is not None]
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in stem) or "retrain"
+    name = f"{safe}-{time.strftime('%Y%m%d-%H%M%S', time.localtime(now))}"
+    here = Path(cwd or os.getcwd()).resolve() / "runs"
+    inside = inside_user_folders(here, files)
+    if inside is None:
+        return here / name, None
+    fallback = user_runs_dir()
+    if inside_user_folders(fallback, files) is None:
+        return fallback / name, (
+            f"./runs would be inside {inside}, the folder of your dataset/model"
+        )
+    raise RetrainError(
+        here,
+        f"no output folder given, and both ./runs and {fallback} are "
+        f"inside {inside}, the folder of your dataset/model; choose one with "
+        "--output DIR (or [output] dir in the spec)",
+        kind="output",
+    )

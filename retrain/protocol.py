@@ -4,18 +4,24 @@ One JSON object per line, each with ``type`` and ``version`` (:data:`VERSION`):
 
 ``started``
     Training is about to begin: ``epochs``, ``steps_per_epoch``, ``batch_size``,
-    ``n_train``, ``n_val``, ``classes``, ``remedies`` (active names), ``notes``,
-    ``output`` (the job folder), ``pid``.
+    ``n_train``, ``n_val``, ``classes``, ``class_counts`` (training rows per class,
+    after resampling), ``class_counts_val``, ``class_weight``, ``resampling``,
+    ``remedies`` (active names), ``notes``, ``actions`` (what the data and remedies
+    did, one line each: :func:`describe_started`), ``callbacks`` (name, monitor,
+    mode...), ``output`` (the job folder), ``output_default`` / ``output_note``
+    (the worker chose the folder itself), ``pid``.
 ``epoch``
     After each epoch: ``epoch`` (0-based, as Keras counts), ``epochs``, ``logs``
     (metric -> plain float; NaN written as ``NaN``), ``seconds`` (this epoch),
     ``elapsed`` (since training began), ``partial`` (the epoch was cut short by a cancel).
 ``batch``
     Progress inside an epoch, at most about 10 per second: ``epoch``, ``step``
-    (batches done), ``steps``.
+    (batches done), ``steps``; ``hold`` / ``cancel_seen`` only under the worker's
+    test hook ``FITLENS_WORKER_HOLD``.
 ``finished``
     ``status`` (``completed`` or ``cancelled``), ``epochs_run``, ``seconds``,
-    ``metrics`` (the content of ``metrics.json``), ``output``.
+    ``metrics`` (the content of ``metrics.json``; ``reason`` when cancelled, e.g.
+    ``"terminated by SIGTERM"``), ``output``.
 ``error``
     ``message`` (one line), ``kind`` (``spec``/``data``/``model``/``remedy``/
     ``output``/``internal``), ``output`` when the folder was already claimed.
@@ -51,8 +57,9 @@ def message(type_: str, **fields: Any) -> dict:
 
 def encode(msg: Mapping) -> bytes:
     """One message as a JSON line (UTF-8, ``\\n``-terminated; NaN/Infinity kept as in Keras' JSON)."""
-    return (json.dumps(msg, ensure_ascii=False, separators=(",", ":"), default=_plain)
-            + "\n").encode("utf-8")
+    return (
+        json.dumps(msg, ensure_ascii=False, separators=(",", ":"), default=_plain) + "\n"
+    ).encode("utf-8")
 
 
 def _plain(o: Any) -> Any:
@@ -222,8 +229,10 @@ class Progress:
         """``epoch i/N`` (1-based i, the epoch in progress or the last one done)."""
         if not self.epochs:
             return "starting"
-        i = min(self.epochs, max(self.epochs_done, 1) if self.status != "running"
-                else self.epochs_done + 1)
+        i = min(
+            self.epochs,
+            max(self.epochs_done, 1) if self.status != "running" else self.epochs_done + 1,
+        )
         return f"epoch {i}/{self.epochs}"
 
 
@@ -249,3 +258,41 @@ def _float(v: Any) -> float:
         return float(v)
     except (TypeError, ValueError):
         return math.nan
+
+
+def describe_started(msg: Mapping) -> list[str]:
+    """What a job is about to do, one line each, from its ``started`` message.
+
+    The first line names the model and the training settings; then the worker's
+    ``actions`` (:func:`retrain.remedies.describe_actions`: split and class
+    counts, scaling, resampling, SMOTE's ``k_neighbors`` or fallback, one-hot
+    columns, class weights, L2/dropout layers, callbacks with monitor and mode).
+    A message from an older worker without ``actions`` gives its ``notes``.
+
+    Returns
+    -------
+    list of str
+    """
+    params = msg.get("params")
+    head = (
+        f"model: {msg.get('model', '?')}"
+        + (f" ({params} parameters)" if params is not None else "")
+        + f", {msg.get('optimizer', '?')} learning rate {msg.get('learning_rate', '?')}"
+        + f", {msg.get('loss', '?')}; {msg.get('epochs', '?')} epochs of "
+        + f"{msg.get('steps_per_epoch', '?')} batches of {msg.get('batch_size', '?')}"
+    )
+    actions = msg.get("actions")
+    if isinstance(actions, list):
+        return [head, *map(str, actions)]
+    lines = [head]
+    counts = msg.get("class_counts") or {}
+    lines.append(
+        f"data: train {msg.get('n_train', '?')} rows ("
+        + ", ".join(f"{k}: {v}" for k, v in counts.items())
+        + f"), validation {msg.get('n_val', '?')} rows"
+    )
+    lines += [str(n) for n in msg.get("notes") or []]
+    cw = msg.get("class_weight")
+    if cw:
+        lines.append("class_weight balanced: " + ", ".join(f"{k}: {v:.4g}" for k, v in cw.items()))
+    return lines

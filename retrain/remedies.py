@@ -33,15 +33,31 @@ from retrain.errors import RetrainError
 from retrain.spec import Remedies
 
 #: Layers whose ``kernel_regularizer`` the ``l2`` remedy sets.
-KERNEL_LAYERS: frozenset[str] = frozenset({
-    "Dense", "EinsumDense", "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose",
-    "Conv2DTranspose", "Conv3DTranspose",
-})
+KERNEL_LAYERS: frozenset[str] = frozenset(
+    {
+        "Dense",
+        "EinsumDense",
+        "Conv1D",
+        "Conv2D",
+        "Conv3D",
+        "Conv1DTranspose",
+        "Conv2DTranspose",
+        "Conv3DTranspose",
+    }
+)
 #: Layers that may follow a Dense before its dropout (activation/normalisation of the same unit).
-_FOLLOWERS: frozenset[str] = frozenset({
-    "Activation", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax", "BatchNormalization",
-    "LayerNormalization",
-})
+_FOLLOWERS: frozenset[str] = frozenset(
+    {
+        "Activation",
+        "ReLU",
+        "LeakyReLU",
+        "PReLU",
+        "ELU",
+        "Softmax",
+        "BatchNormalization",
+        "LayerNormalization",
+    }
+)
 #: SMOTE's default number of neighbours (imbalanced-learn ``SMOTE(k_neighbors=5)``).
 SMOTE_K = 5
 
@@ -106,12 +122,15 @@ def prepare(ds, remedies: Remedies, seed: int = 1) -> Prepared:
     x_tr, x_va, y_tr = ds.x_train, ds.x_val, ds.y_train
     if remedies.standardize:
         x_tr, x_va = standardize(x_tr, x_va, exclude=ds.categorical)
-        notes.append("standardize: StandardScaler fitted on the training split "
-                     f"({len(y_tr)} rows), applied to both splits")
+        notes.append(
+            "standardize: StandardScaler fitted on the training split "
+            f"({len(y_tr)} rows), applied to both splits"
+        )
     report = None
     if remedies.resampler:
-        x_tr, y_tr, report = resample(remedies.resampler, x_tr, y_tr,
-                                      categorical=ds.categorical, seed=seed)
+        x_tr, y_tr, report = resample(
+            remedies.resampler, x_tr, y_tr, categorical=ds.categorical, seed=seed
+        )
         if report.get("note"):
             notes.append(report["note"])
     x_tr, x_va, names = encode(x_tr, x_va, ds.categorical)
@@ -119,11 +138,21 @@ def prepare(ds, remedies: Remedies, seed: int = 1) -> Prepared:
     if remedies.class_weight:
         cw = class_weights(y_tr, len(ds.classes))
         if report is not None and report["method"] != "random_undersample":
-            notes.append("class_weight after oversampling: the classes are already balanced, "
-                         "so the weights are close to 1")
-    return Prepared(x_tr, np.asarray(y_tr, dtype=np.int64), x_va,
-                    np.asarray(ds.y_val, dtype=np.int64), list(ds.classes), cw, names, report,
-                    notes)
+            notes.append(
+                "class_weight after oversampling: the classes are already balanced, "
+                "so the weights are close to 1"
+            )
+    return Prepared(
+        x_tr,
+        np.asarray(y_tr, dtype=np.int64),
+        x_va,
+        np.asarray(ds.y_val, dtype=np.int64),
+        list(ds.classes),
+        cw,
+        names,
+        report,
+        notes,
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -164,16 +193,19 @@ def standardize(x_train, x_val, exclude: Sequence[str] = ()):
     xt = np.asarray(x_train, dtype=np.float64)
     xv = np.asarray(x_val, dtype=np.float64)
     sc = StandardScaler().fit(xt.reshape(len(xt), -1))
-    return (sc.transform(xt.reshape(len(xt), -1)).reshape(xt.shape).astype(np.float32),
-            sc.transform(xv.reshape(len(xv), -1)).reshape(xv.shape).astype(np.float32))
+    return (
+        sc.transform(xt.reshape(len(xt), -1)).reshape(xt.shape).astype(np.float32),
+        sc.transform(xv.reshape(len(xv), -1)).reshape(xv.shape).astype(np.float32),
+    )
 
 
 # ---------------------------------------------------------------------------------------
 # resampling
 
 
-def resample(method: str, x, y: np.ndarray, categorical: Sequence[str] = (),
-             seed: int = 1) -> tuple[object, np.ndarray, dict]:
+def resample(
+    method: str, x, y: np.ndarray, categorical: Sequence[str] = (), seed: int = 1
+) -> tuple[object, np.ndarray, dict]:
     """Resample the *training* split with imbalanced-learn.
 
     Parameters
@@ -218,34 +250,51 @@ def resample(method: str, x, y: np.ndarray, categorical: Sequence[str] = (),
 
     y = np.asarray(y)
     before = _counts(y)
-    report: dict = {"requested": method, "method": method, "k_neighbors": None,
-                    "counts_before": before, "note": None}
+    report: dict = {
+        "requested": method,
+        "method": method,
+        "k_neighbors": None,
+        "counts_before": before,
+        "note": None,
+    }
     if method not in ("random_oversample", "smote", "random_undersample"):
         raise RetrainError(None, f"unknown resampling method {method!r}", kind="remedy")
     if len(before) < 2:
-        report.update(method="none", counts_after=before,
-                      note=f"{method}: only one class in the training split; not resampled")
+        report.update(
+            method="none",
+            counts_after=before,
+            note=f"{method}: only one class in the training split; not resampled",
+        )
         return x, y, report
     if method == "smote":
         if not isinstance(x, pd.DataFrame) and np.ndim(x) > 2:
-            raise RetrainError(None, f"refused for non-tabular input (samples of shape "
-                               f"{tuple(np.shape(x)[1:])}): interpolating raw pixels makes "
-                               "unrealistic samples; use random_oversample (with augmentation) "
-                               "or class_weight instead", "[remedies] smote", kind="remedy")
+            raise RetrainError(
+                None,
+                f"refused for non-tabular input (samples of shape "
+                f"{tuple(np.shape(x)[1:])}): interpolating raw pixels makes "
+                "unrealistic samples; use random_oversample (with augmentation) "
+                "or class_weight instead",
+                "[remedies] smote",
+                kind="remedy",
+            )
         majority = max(before, key=before.get)
         n_min = min(n for c, n in before.items() if c != majority)
         if n_min < 2:
-            report.update(method="random_oversample",
-                          note=f"smote: the smallest class has {n_min} sample in the training "
-                          "split and SMOTE needs at least 2 (k_neighbors + 1); used "
-                          "random_oversample instead")
+            report.update(
+                method="random_oversample",
+                note=f"smote: the smallest class has {n_min} sample in the training "
+                "split and SMOTE needs at least 2 (k_neighbors + 1); used "
+                "random_oversample instead",
+            )
             method = "random_oversample"
         else:
             k = min(SMOTE_K, n_min - 1)
             report["k_neighbors"] = k
             if k < SMOTE_K:
-                report["note"] = (f"smote: k_neighbors={k} (the smallest class has {n_min} "
-                                  "samples in the training split; the default 5 needs 6)")
+                report["note"] = (
+                    f"smote: k_neighbors={k} (the smallest class has {n_min} "
+                    "samples in the training split; the default 5 needs 6)"
+                )
             cats = [c for c in categorical if isinstance(x, pd.DataFrame) and c in x.columns]
             if cats and len(cats) == x.shape[1]:
                 sampler = SMOTEN(k_neighbors=k, random_state=seed)
@@ -319,7 +368,7 @@ def _onehot_name(name: str, cats: Sequence[str]) -> str:
     """``city_north`` (scikit-learn's name) -> ``city=north``."""
     for c in sorted(cats, key=len, reverse=True):
         if name.startswith(f"{c}_"):
-            return f"{c}={name[len(c) + 1:]}"
+            return f"{c}={name[len(c) + 1 :]}"
     return name
 
 
@@ -390,18 +439,28 @@ def apply_l2(config: dict, l2: float) -> tuple[dict, list[str]]:
     for layer in _walk_layers(out):
         if layer.get("class_name") in KERNEL_LAYERS and isinstance(layer.get("config"), dict):
             layer["config"]["kernel_regularizer"] = {
-                "module": "keras.regularizers", "class_name": "L2",
-                "config": {"l2": float(l2)}, "registered_name": None,
+                "module": "keras.regularizers",
+                "class_name": "L2",
+                "config": {"l2": float(l2)},
+                "registered_name": None,
             }
             names.append(str(layer["config"].get("name", layer.get("class_name"))))
     return out, names
 
 
 def _dropout_layer(name: str, rate: float) -> dict:
-    return {"module": "keras.layers", "class_name": "Dropout",
-            "config": {"name": name, "trainable": True, "rate": float(rate),
-                       "noise_shape": None, "seed": None},
-            "registered_name": None}
+    return {
+        "module": "keras.layers",
+        "class_name": "Dropout",
+        "config": {
+            "name": name,
+            "trainable": True,
+            "rate": float(rate),
+            "noise_shape": None,
+            "seed": None,
+        },
+        "registered_name": None,
+    }
 
 
 def _unique(name: str, taken: set[str]) -> str:
@@ -505,8 +564,11 @@ def _dropout_functional(cfg: dict, layers: list[dict], rate: float, taken: set[s
         after = dense
         while True:  # skip a single activation/normalisation consumer chain
             cons = _consumers(layers, str(after.get("name")))
-            if (len(cons) == 1 and layers[cons[0]].get("class_name") in _FOLLOWERS
-                    and str(layers[cons[0]].get("name")) not in outputs):
+            if (
+                len(cons) == 1
+                and layers[cons[0]].get("class_name") in _FOLLOWERS
+                and str(layers[cons[0]].get("name")) not in outputs
+            ):
                 after = layers[cons[0]]
                 continue
             break
@@ -526,8 +588,10 @@ def _dropout_functional(cfg: dict, layers: list[dict], rate: float, taken: set[s
             continue
         drop_name = _unique(f"{name}_dropout", taken)
         for i in cons:
-            _history_refs(layers[i].get("inbound_nodes", []),
-                          lambda h, d=drop_name, t=tail: h.__setitem__(0, d) if h[0] == t else None)
+            _history_refs(
+                layers[i].get("inbound_nodes", []),
+                lambda h, d=drop_name, t=tail: h.__setitem__(0, d) if h[0] == t else None,
+            )
         drop = _dropout_layer(drop_name, rate)
         drop["name"] = drop_name
         drop["inbound_nodes"] = [{"args": [spec], "kwargs": {}}]
@@ -553,3 +617,163 @@ def _tensor_spec(obj, layer_name: str) -> dict | None:
             if r is not None:
                 return r
     return None
+
+
+# ---------------------------------------------------------------------------------------
+# what was done, in words
+
+
+def _counts_text(counts: dict, classes: Sequence) -> str:
+    """``0: 250, 1: 41`` with the original class labels."""
+    return ", ".join(f"{classes[int(k)]}: {int(n)}" for k, n in sorted(counts.items()))
+
+
+def describe_actions(spec, ds, prep: Prepared, model_notes: Sequence[str] = ()) -> list[str]:
+    """What the data and the remedies of a job actually did, one line each.
+
+    Shown before training by the CLI (and sent as ``actions`` in the worker's
+    ``started`` message): the split and its class counts, scaling, resampling
+    (with SMOTE's ``k_neighbors`` or its fallback), the encoding of text columns,
+    class weights, the layers L2/dropout touched, the optimizer settings and the
+    callbacks with their monitor and mode.
+
+    Parameters
+    ----------
+    spec : retrain.spec.Spec
+    ds : retrain.data.Dataset
+        The dataset as split, before remedies.
+    prep : Prepared
+        The result of :func:`prepare`.
+    model_notes : sequence of str
+        Lines about model remedies (``l2=... on the kernels of ...``).
+
+    Returns
+    -------
+    list of str
+    """
+    classes = list(ds.classes)
+    lines = []
+    n_tr, n_va = len(ds.y_train), len(ds.y_val)
+    tr = _counts_text(_counts(ds.y_train), classes)
+    va = _counts_text(_counts(ds.y_val), classes)
+    if ds.validation == "file":
+        how = "validation part from the file (x_val, y_val)"
+    else:
+        strat = "not stratified" if any("not stratified" in n for n in ds.notes) else "stratified"
+        frac = spec.data.validation_split
+        how = f"{strat} {1 - frac:.0%}/{frac:.0%} split, seed {spec.train.seed}"
+    lines.append(f"data: train {n_tr} rows ({tr}), validation {n_va} rows ({va}); {how}")
+    for note in ds.notes:
+        if "not stratified" in note or note.startswith("text columns"):
+            continue
+        lines.append(f"data: {note}")
+    r = spec.remedies
+    if r.standardize:
+        n_num = (
+            len([c for c in ds.x_train.columns if c not in set(ds.categorical)])
+            if isinstance(ds.x_train, pd.DataFrame)
+            else int(np.prod(ds.feature_shape))
+        )
+        extra = "; text columns left as they are" if ds.categorical else ""
+        lines.append(
+            f"standardize: StandardScaler fitted on the {n_tr} training rows "
+            f"({n_num} features{extra}), applied to training and validation"
+        )
+    rep = prep.resampling
+    if rep is not None:
+        used = {
+            "random_oversample": "RandomOverSampler",
+            "random_undersample": "RandomUnderSampler",
+            "smote": "SMOTE",
+            "smotenc": "SMOTENC",
+            "smoten": "SMOTEN",
+            "none": "nothing",
+        }.get(rep["method"], rep["method"])
+        k = f"(k_neighbors={rep['k_neighbors']})" if rep.get("k_neighbors") else ""
+        after = rep.get("counts_after", rep["counts_before"])
+        lines.append(
+            f"{rep['requested']}: {used}{k} on the training split only: "
+            f"{_counts_text(rep['counts_before'], classes)} -> "
+            f"{_counts_text(after, classes)} ({len(prep.y_train)} rows; validation "
+            "untouched)"
+        )
+        before = rep["counts_before"]
+        majority = max(before, key=before.get) if before else None
+        n_min = min((n for c, n in before.items() if c != majority), default=0)
+        if rep["requested"] == "smote" and rep["method"] == "random_oversample":
+            lines.append(
+                f"smote: fell back to RandomOverSampler: the smallest class has "
+                f"{n_min} training row{'s' if n_min != 1 else ''} and SMOTE needs at "
+                "least 2 (k_neighbors + 1)"
+            )
+        elif rep.get("k_neighbors") and rep["k_neighbors"] < SMOTE_K:
+            lines.append(
+                f"smote: k_neighbors reduced from {SMOTE_K} to {rep['k_neighbors']}: "
+                f"the smallest class has {n_min} training rows and k_neighbors="
+                f"{SMOTE_K} needs {SMOTE_K + 1}"
+            )
+        elif rep["method"] == "none" and rep.get("note"):
+            lines.append(rep["note"])
+        if rep["method"] in ("smotenc", "smoten"):
+            cats = ", ".join(ds.categorical)
+            lines.append(
+                f"smote: {used} so the text column(s) {cats} get real categories "
+                "of neighbours, never interpolated values"
+            )
+    if ds.categorical:
+        names = prep.feature_names or []
+        parts = []
+        for c in ds.categorical:
+            k = sum(1 for n in names if n.startswith(f"{c}="))
+            parts.append(f"{c} -> {k} columns")
+        lines.append(
+            f"one-hot: text column(s) {', '.join(parts)} (OneHotEncoder fitted on "
+            "the training split; a category seen only in validation is all zeros)"
+        )
+    if prep.class_weight is not None:
+        w = ", ".join(f"{classes[k]}: {v:.4g}" for k, v in sorted(prep.class_weight.items()))
+        why = (
+            " (after oversampling the classes are balanced, so the weights are ~1)"
+            if rep is not None and rep["method"] not in ("random_undersample", "none")
+            else ""
+        )
+        lines.append(
+            f"class_weight balanced: {w}, from the {len(prep.y_train)} training labels{why}"
+        )
+    lines.extend(model_notes)
+    if r.learning_rate is not None:
+        lines.append(
+            f"learning_rate: {spec.learning_rate:g} ({spec.train.optimizer}; "
+            f"replaces [train] learning_rate {spec.train.learning_rate:g})"
+        )
+    if r.gradient_clipping is not None:
+        lines.append(
+            f"gradient_clipping: clipnorm={r.gradient_clipping:g} on the "
+            f"{spec.train.optimizer} optimizer"
+        )
+    if r.batch_size is not None:
+        lines.append(f"batch_size: {spec.batch_size} (replaces {spec.train.batch_size})")
+    if r.more_epochs is not None:
+        lines.append(f"more_epochs: {spec.train.epochs} + {r.more_epochs} = {spec.epochs} epochs")
+    if r.reduce_lr_on_plateau is not None:
+        p = r.reduce_lr_on_plateau
+        lines.append(
+            f"ReduceLROnPlateau: monitor {p.monitor}, mode {p.mode}, factor {p.factor:g}, "
+            f"patience {p.patience}, min_delta {p.min_delta:g}"
+            + (f", min_lr {p.min_lr:g}" if p.min_lr else "")
+            + (f", cooldown {p.cooldown}" if p.cooldown else "")
+        )
+    if r.early_stopping is not None:
+        e = r.early_stopping
+        lines.append(
+            f"EarlyStopping: monitor {e.monitor}, mode {e.mode}, patience {e.patience}"
+            + (f", min_delta {e.min_delta:g}" if e.min_delta else "")
+            + (
+                ", restore_best_weights (the best epoch's weights are saved)"
+                if e.restore_best_weights
+                else ", last epoch's weights kept"
+            )
+        )
+    if not r.active():
+        lines.append("remedies: none (the same training from fresh weights)")
+    return lines

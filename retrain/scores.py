@@ -53,8 +53,13 @@ def cross_entropy(y_true: np.ndarray, probs: np.ndarray, n_classes: int) -> floa
     return float(log_loss(np.asarray(y_true), p, labels=list(range(n_classes))))
 
 
-def classification_scores(y_true: np.ndarray, y_pred: np.ndarray, classes: list,
-                          loss: float | None = None, crossentropy: float | None = None) -> dict:
+def classification_scores(
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    classes: list,
+    loss: float | None = None,
+    crossentropy: float | None = None,
+) -> dict:
     """The ``val`` block of ``metrics.json``.
 
     Parameters
@@ -92,10 +97,20 @@ def classification_scores(y_true: np.ndarray, y_pred: np.ndarray, classes: list,
     p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
     present = sorted(set(y_true.tolist()))
     # balanced accuracy over the classes present in y_true (scikit-learn's definition)
-    bal = float(balanced_accuracy_score(y_true, y_pred)) if len(present) > 1 else float(
-        np.mean(y_pred == y_true))
-    per_class = {str(c): {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]),
-                          "support": int(s[i])} for i, c in enumerate(classes)}
+    bal = (
+        float(balanced_accuracy_score(y_true, y_pred))
+        if len(present) > 1
+        else float(np.mean(y_pred == y_true))
+    )
+    per_class = {
+        str(c): {
+            "precision": float(p[i]),
+            "recall": float(r[i]),
+            "f1": float(f[i]),
+            "support": int(s[i]),
+        }
+        for i, c in enumerate(classes)
+    }
     return {
         "loss": None if loss is None else float(loss),
         "crossentropy": None if crossentropy is None else float(crossentropy),

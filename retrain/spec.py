@@ -29,9 +29,12 @@ A spec is a small TOML file, written by the app and editable by hand::
     dir = "runs/demo-fixed"
 
 Relative paths are relative to the spec file; ``--output`` (relative to the
-current directory) overrides ``[output] dir``. Every problem is reported as a
-:class:`~retrain.errors.RetrainError` whose text is one line naming the file,
-the key and the reason.
+current directory) overrides ``[output] dir``. Without either, the job folder is
+chosen when the job starts (:func:`retrain.outdir.default_output_dir`:
+``./runs/<spec stem>-<YYYYmmdd-HHMMSS>``, never inside the dataset's or model's
+folder). Every problem is reported as a :class:`~retrain.errors.RetrainError`
+whose text is one line naming the file, the key and the reason; a spec with
+several problems (unknown keys, bad values) gets them all in one error.
 """
 
 from __future__ import annotations
@@ -53,8 +56,19 @@ OPTIMIZERS: tuple[str, ...] = ("adam", "sgd", "rmsprop")
 #: Keras' default learning rate per optimizer (keras.optimizers.Adam/RMSprop: 0.001, SGD: 0.01);
 #: what ``learning_rate = true`` in ``[remedies]`` means.
 DEFAULT_LEARNING_RATE: dict[str, float] = {"adam": 0.001, "sgd": 0.01, "rmsprop": 0.001}
-ACTIVATIONS: tuple[str, ...] = ("relu", "tanh", "sigmoid", "elu", "selu", "gelu", "silu",
-                                "swish", "leaky_relu", "softplus", "linear")
+ACTIVATIONS: tuple[str, ...] = (
+    "relu",
+    "tanh",
+    "sigmoid",
+    "elu",
+    "selu",
+    "gelu",
+    "silu",
+    "swish",
+    "leaky_relu",
+    "softplus",
+    "linear",
+)
 DATA_SUFFIXES: tuple[str, ...] = (".csv", ".tsv", ".npz")
 RESAMPLERS: tuple[str, ...] = ("random_oversample", "smote", "random_undersample")
 #: Keys the retrain worker logs every epoch (it compiles with ``metrics=["accuracy"]``
@@ -70,14 +84,19 @@ L2_KEYS: tuple[str, ...] = ("crossentropy", "val_crossentropy")
 def logged_keys(l2: bool) -> tuple[str, ...]:
     """Keys the worker logs every epoch (:data:`LOGGED_KEYS`, plus :data:`L2_KEYS` with L2)."""
     return LOGGED_KEYS + (L2_KEYS if l2 else ())
+
+
 #: Common spellings of other Keras versions and what this worker logs instead.
-MONITOR_ALIASES: dict[str, str] = {"acc": "accuracy", "val_acc": "val_accuracy",
-                                   "binary_accuracy": "accuracy",
-                                   "val_binary_accuracy": "val_accuracy",
-                                   "sparse_categorical_accuracy": "accuracy",
-                                   "val_sparse_categorical_accuracy": "val_accuracy",
-                                   "categorical_accuracy": "accuracy",
-                                   "val_categorical_accuracy": "val_accuracy"}
+MONITOR_ALIASES: dict[str, str] = {
+    "acc": "accuracy",
+    "val_acc": "val_accuracy",
+    "binary_accuracy": "accuracy",
+    "val_binary_accuracy": "val_accuracy",
+    "sparse_categorical_accuracy": "accuracy",
+    "val_sparse_categorical_accuracy": "val_accuracy",
+    "categorical_accuracy": "accuracy",
+    "val_categorical_accuracy": "val_accuracy",
+}
 
 
 @dataclass
@@ -257,8 +276,9 @@ class Spec:
 # reading
 
 
-def read_spec(path: str | os.PathLike, output: str | os.PathLike | None = None,
-              check_files: bool = True) -> Spec:
+def read_spec(
+    path: str | os.PathLike, output: str | os.PathLike | None = None, check_files: bool = True
+) -> Spec:
     """Read and validate a spec file (TOML, or the same structure as JSON).
 
     Parameters
@@ -273,12 +293,15 @@ def read_spec(path: str | os.PathLike, output: str | os.PathLike | None = None,
     Returns
     -------
     Spec
-        With absolute paths and :attr:`Spec.source` set.
+        With absolute paths and :attr:`Spec.source` set. :attr:`Spec.output_dir`
+        is None when neither ``output`` nor ``[output] dir`` is given (the job
+        chooses it: :func:`retrain.outdir.default_output_dir`).
 
     Raises
     ------
     RetrainError
-        One line naming the file, the key and the reason.
+        One line naming the file, the key and the reason; every problem of the
+        spec at once (:attr:`RetrainError.problems`), then every missing input file.
     """
     p = Path(path)
     try:
@@ -305,8 +328,6 @@ def read_spec(path: str | os.PathLike, output: str | os.PathLike | None = None,
     spec.source = p.resolve()
     if output is not None:
         spec.output_dir = Path(output).expanduser().resolve()
-    elif spec.output_dir is None:
-        spec.output_dir = (Path.cwd() / "runs" / p.stem).resolve()
     if check_files:
         check_inputs(spec)
     return spec
@@ -332,7 +353,8 @@ def spec_from_dict(d: dict, base: Path | None = None, source: str = "spec") -> S
     ------
     RetrainError
         Unknown section or key (with the closest known name), wrong type or range,
-        two resamplers at once, an unknown or contradictory callback monitor/mode.
+        two resamplers at once, an unknown or contradictory callback monitor/mode;
+        all problems of the spec in one error (:meth:`RetrainError.many`).
     """
     base = Path.cwd() if base is None else base
     v = _Validator(source)
@@ -351,37 +373,53 @@ def spec_from_dict(d: dict, base: Path | None = None, source: str = "spec") -> S
     data = DataSpec(
         path=v.path(data_d, "data", "path", base),
         label=v.string(data_d, "data", "label"),
-        validation_split=v.number(data_d, "data", "validation_split", DataSpec.validation_split,
-                                  lo=0.0, hi=1.0, lo_open=True, hi_open=True),
+        validation_split=v.number(
+            data_d,
+            "data",
+            "validation_split",
+            DataSpec.validation_split,
+            lo=0.0,
+            hi=1.0,
+            lo_open=True,
+            hi_open=True,
+        ),
     )
-    if data.path is None:
-        raise RetrainError(source, "missing: the dataset file to train on", "[data] path")
+    if data.path is None and "path" not in data_d:
+        v.fail("missing: the dataset file to train on", "[data] path")
 
     hidden = model_d.get("hidden", [64])
-    if (not isinstance(hidden, list) or not all(isinstance(h, int) and not isinstance(h, bool)
-                                                and h > 0 for h in hidden)):
-        raise RetrainError(source, f"must be a list of positive integers, got {hidden!r}",
-                           "[model] hidden")
+    if not isinstance(hidden, list) or not all(
+        isinstance(h, int) and not isinstance(h, bool) and h > 0 for h in hidden
+    ):
+        v.fail(f"must be a list of positive integers, got {hidden!r}", "[model] hidden")
+        hidden = [64]
     activation = v.string(model_d, "model", "activation") or "relu"
     if activation not in ACTIVATIONS:
         v.unknown(activation, ACTIVATIONS, "[model] activation", what="activation")
-    model = ModelSpec(path=v.path(model_d, "model", "path", base), hidden=list(hidden),
-                      activation=activation,
-                      allow_unsafe=v.boolean(model_d, "model", "allow_unsafe", False))
+        activation = "relu"
+    model = ModelSpec(
+        path=v.path(model_d, "model", "path", base),
+        hidden=list(hidden),
+        activation=activation,
+        allow_unsafe=v.boolean(model_d, "model", "allow_unsafe", False),
+    )
 
     optimizer = (v.string(train_d, "train", "optimizer") or "adam").lower()
     if optimizer not in OPTIMIZERS:
         v.unknown(optimizer, OPTIMIZERS, "[train] optimizer", what="optimizer")
+        optimizer = "adam"
     train = TrainSpec(
         epochs=v.integer(train_d, "train", "epochs", TrainSpec.epochs, lo=1),
         batch_size=v.integer(train_d, "train", "batch_size", TrainSpec.batch_size, lo=1),
         optimizer=optimizer,
-        learning_rate=v.number(train_d, "train", "learning_rate", TrainSpec.learning_rate,
-                               lo=0.0, lo_open=True),
+        learning_rate=v.number(
+            train_d, "train", "learning_rate", TrainSpec.learning_rate, lo=0.0, lo_open=True
+        ),
         seed=v.integer(train_d, "train", "seed", TrainSpec.seed, lo=0),
     )
     remedies = _remedies(v, rem_d, train)
     out_dir = v.path(out_d, "output", "dir", base)
+    v.check()
     return Spec(data=data, model=model, train=train, remedies=remedies, output_dir=out_dir)
 
 
@@ -393,22 +431,32 @@ def _remedies(v: _Validator, d: dict, train: TrainSpec) -> Remedies:
     if cw is True or cw == "balanced":
         r.class_weight = "balanced"
     elif cw is not None and cw is not False:
-        raise RetrainError(v.source, f'must be "balanced" (scikit-learn\'s '
-                           f"compute_class_weight) or false, got {cw!r}", "[remedies] class_weight")
+        v.fail(
+            f'must be "balanced" (scikit-learn\'s compute_class_weight) or false, got {cw!r}',
+            "[remedies] class_weight",
+        )
     for name in RESAMPLERS:
         setattr(r, name, v.boolean(d, s, name, False))
     on = [n for n in RESAMPLERS if getattr(r, n)]
     if len(on) > 1:
-        raise RetrainError(v.source, f"choose one resampling remedy, not {' and '.join(on)}",
-                           "[remedies]")
+        v.fail(f"choose one resampling remedy, not {' and '.join(on)}", "[remedies]")
+        for name in on[1:]:
+            setattr(r, name, False)
     r.l2 = v.optional_number(d, s, "l2", default_if_true=0.01, lo=0.0, lo_open=True)
-    r.dropout = v.optional_number(d, s, "dropout", default_if_true=0.3, lo=0.0, hi=1.0,
-                                  lo_open=True, hi_open=True)
-    r.learning_rate = v.optional_number(d, s, "learning_rate",
-                                        default_if_true=DEFAULT_LEARNING_RATE[train.optimizer],
-                                        lo=0.0, lo_open=True)
-    r.gradient_clipping = v.optional_number(d, s, "gradient_clipping", default_if_true=1.0,
-                                            lo=0.0, lo_open=True)
+    r.dropout = v.optional_number(
+        d, s, "dropout", default_if_true=0.3, lo=0.0, hi=1.0, lo_open=True, hi_open=True
+    )
+    r.learning_rate = v.optional_number(
+        d,
+        s,
+        "learning_rate",
+        default_if_true=DEFAULT_LEARNING_RATE[train.optimizer],
+        lo=0.0,
+        lo_open=True,
+    )
+    r.gradient_clipping = v.optional_number(
+        d, s, "gradient_clipping", default_if_true=1.0, lo=0.0, lo_open=True
+    )
     me = v.optional_number(d, s, "more_epochs", default_if_true=train.epochs, lo=1, integer=True)
     r.more_epochs = None if me is None else int(me)
     bs = v.optional_number(d, s, "batch_size", default_if_true=None, lo=1, integer=True)
@@ -423,8 +471,17 @@ def _remedies(v: _Validator, d: dict, train: TrainSpec) -> Remedies:
         where = "[remedies] reduce_lr_on_plateau"
         v.only(t, where, [f.name for f in fields(PlateauSpec)], raw=True)
         p = PlateauSpec(
-            factor=v.number(t, where, "factor", PlateauSpec.factor, lo=0.0, hi=1.0,
-                            lo_open=True, hi_open=True, raw=True),
+            factor=v.number(
+                t,
+                where,
+                "factor",
+                PlateauSpec.factor,
+                lo=0.0,
+                hi=1.0,
+                lo_open=True,
+                hi_open=True,
+                raw=True,
+            ),
             patience=v.integer(t, where, "patience", PlateauSpec.patience, lo=0, raw=True),
             monitor=v.string(t, where, "monitor", raw=True) or default_monitor,
             min_delta=v.number(t, where, "min_delta", PlateauSpec.min_delta, lo=0.0, raw=True),
@@ -432,7 +489,7 @@ def _remedies(v: _Validator, d: dict, train: TrainSpec) -> Remedies:
             cooldown=v.integer(t, where, "cooldown", PlateauSpec.cooldown, lo=0, raw=True),
             mode=v.string(t, where, "mode", raw=True),
         )
-        p.monitor, p.mode = check_monitor(p.monitor, p.mode, v.source, where, keys)
+        p.monitor, p.mode = v.monitor(p.monitor, p.mode, where, keys)
         r.reduce_lr_on_plateau = p
     es = d.get("early_stopping")
     if es is not None and es is not False:
@@ -446,13 +503,18 @@ def _remedies(v: _Validator, d: dict, train: TrainSpec) -> Remedies:
             mode=v.string(t, where, "mode", raw=True),
             restore_best_weights=v.boolean(t, where, "restore_best_weights", True, raw=True),
         )
-        e.monitor, e.mode = check_monitor(e.monitor, e.mode, v.source, where, keys)
+        e.monitor, e.mode = v.monitor(e.monitor, e.mode, where, keys)
         r.early_stopping = e
     return r
 
 
-def check_monitor(monitor: str, mode: str | None, source: str = "spec", where: str = "monitor",
-                  available: tuple[str, ...] = LOGGED_KEYS) -> tuple[str, str]:
+def check_monitor(
+    monitor: str,
+    mode: str | None,
+    source: str = "spec",
+    where: str = "monitor",
+    available: tuple[str, ...] = LOGGED_KEYS,
+) -> tuple[str, str]:
     """Validate a callback's monitor against the logged keys and make its mode explicit.
 
     Parameters
@@ -479,57 +541,85 @@ def check_monitor(monitor: str, mode: str | None, source: str = "spec", where: s
     """
     if monitor not in available:
         if monitor in L2_KEYS:
-            raise RetrainError(source, f"monitor {monitor!r} is logged only with the l2 remedy "
-                               "(it is the loss without the L2 penalty); use 'val_loss'", where)
+            raise RetrainError(
+                source,
+                f"monitor {monitor!r} is logged only with the l2 remedy "
+                "(it is the loss without the L2 penalty); use 'val_loss'",
+                where,
+            )
         hint = MONITOR_ALIASES.get(monitor)
         if hint not in available:
             close = difflib.get_close_matches(monitor, available, n=1)
             hint = close[0] if close else None
-        msg = (f"monitor {monitor!r} is not logged by this training "
-               f"(logged: {', '.join(available)})")
+        msg = f"monitor {monitor!r} is not logged by this training (logged: {', '.join(available)})"
         if hint:
             msg += f"; did you mean {hint!r}?"
         raise RetrainError(source, msg, where)
     direction = naming.direction(monitor)
     if mode in (None, "auto"):
         if direction is None:
-            raise RetrainError(source, f"cannot tell whether {monitor!r} should go up or down; "
-                               'set mode = "min" or "max"', where)
+            raise RetrainError(
+                source,
+                f'cannot tell whether {monitor!r} should go up or down; set mode = "min" or "max"',
+                where,
+            )
         return monitor, direction
     if mode not in ("min", "max"):
         raise RetrainError(source, f'mode must be "min" or "max", got {mode!r}', where)
     if direction is not None and mode != direction:
         better = "lower" if direction == "min" else "higher"
-        raise RetrainError(source, f"mode {mode!r} contradicts {monitor!r} ({better} is better); "
-                           f'use mode = "{direction}"', where)
+        raise RetrainError(
+            source,
+            f'mode {mode!r} contradicts {monitor!r} ({better} is better); use mode = "{direction}"',
+            where,
+        )
     return monitor, mode
 
 
 def check_inputs(spec: Spec) -> None:
     """Check that the data and model files exist and are of a known type.
 
+    Only file names and types are checked here (no file is read); the label
+    column and its values are checked by :func:`retrain.data.check_data`.
+
     Raises
     ------
     RetrainError
-        Naming the file and what is wrong with it.
+        Naming the spec, the key and what is wrong with the file; the dataset's
+        and the model's problems together.
     """
     src = str(spec.source) if spec.source else "spec"
+    problems: list[tuple[str, str, str]] = []  # (where, reason, kind)
     p = spec.data.path
     if p is None or not p.is_file():
-        raise RetrainError(src, f"dataset file not found: {p}", "[data] path", kind="data")
-    if p.suffix.lower() not in DATA_SUFFIXES:
-        raise RetrainError(p, f"unsupported dataset type {p.suffix!r}; use a CSV with a label "
-                           "column or an .npz with x_train, y_train", kind="data")
-    if p.suffix.lower() in (".csv", ".tsv") and not spec.data.label:
-        raise RetrainError(src, f"missing: the label column of {p.name}", "[data] label",
-                           kind="data")
+        what = "is a folder, not a file" if p is not None and p.is_dir() else "not found"
+        problems.append(("[data] path", f"dataset file {what}: {p}", "data"))
+    elif p.suffix.lower() not in DATA_SUFFIXES:
+        problems.append(
+            (
+                "[data] path",
+                f"unsupported dataset type {p.suffix!r} ({p}); use a CSV "
+                "with a label column or an .npz with x_train, y_train",
+                "data",
+            )
+        )
+    elif p.suffix.lower() in (".csv", ".tsv") and not spec.data.label:
+        problems.append(("[data] label", f"missing: the label column of {p.name}", "data"))
     m = spec.model.path
     if m is not None:
         if not m.exists():
-            raise RetrainError(src, f"model file not found: {m}", "[model] path", kind="model")
-        if m.is_dir() or m.suffix.lower() != ".keras":
-            raise RetrainError(m, "only Keras 3 .keras model files are supported (save with "
-                               "model.save('model.keras'))", kind="model")
+            problems.append(("[model] path", f"model file not found: {m}", "model"))
+        elif m.is_dir() or m.suffix.lower() != ".keras":
+            problems.append(
+                (
+                    "[model] path",
+                    f"only Keras 3 .keras model files are supported "
+                    f"({m}; save with model.save('model.keras'))",
+                    "model",
+                )
+            )
+    if problems:
+        raise RetrainError.many(src, [(w, r) for w, r, _ in problems], kind=problems[0][2])
 
 
 # ---------------------------------------------------------------------------------------
@@ -553,8 +643,11 @@ def spec_to_dict(spec: Spec, relative_to: Path | None = None) -> dict[str, Any]:
             return str(p)
         return os.path.relpath(p, relative_to)
 
-    data = {"path": rel(spec.data.path), "label": spec.data.label,
-            "validation_split": spec.data.validation_split}
+    data = {
+        "path": rel(spec.data.path),
+        "label": spec.data.label,
+        "validation_split": spec.data.validation_split,
+    }
     model: dict[str, Any] = {"path": rel(spec.model.path)}
     if spec.model.path is None:
         model.update(hidden=list(spec.model.hidden), activation=spec.model.activation)
@@ -588,8 +681,9 @@ def dumps_spec(spec: Spec, relative_to: Path | None = None, header: str | None =
     return "\n".join(lines) + "\n"
 
 
-def write_spec(spec: Spec, path: str | os.PathLike, header: str | None = None,
-               absolute: bool = False) -> Path:
+def write_spec(
+    spec: Spec, path: str | os.PathLike, header: str | None = None, absolute: bool = False
+) -> Path:
     """Write a spec as TOML, paths relative to the file's folder (or absolute).
 
     The file is written to a temporary name and renamed, so a reader never sees
@@ -646,10 +740,32 @@ def _drop_none(d: Any) -> Any:
 
 
 class _Validator:
-    """Typed getters that raise one-line :class:`RetrainError` s."""
+    """Typed getters that record one-line problems and carry on with the default.
+
+    Every problem of a spec is collected (:meth:`fail`); :meth:`check` raises them
+    together as one :class:`RetrainError`, so a user fixes a spec in one pass.
+    """
 
     def __init__(self, source: str) -> None:
         self.source = source
+        self.problems: list[tuple[str | None, str]] = []
+
+    def fail(self, reason: str, where: str | None) -> None:
+        self.problems.append((where or None, reason))
+
+    def check(self) -> None:
+        """Raise every recorded problem at once (:meth:`RetrainError.many`), in the
+        order of the spec's sections."""
+
+        def section(problem: tuple[str | None, str]) -> int:
+            where = problem[0] or ""
+            for i, name in enumerate(_SECTIONS):
+                if where.startswith(f"[{name}]"):
+                    return i
+            return -1
+
+        if self.problems:
+            raise RetrainError.many(self.source, sorted(self.problems, key=section))
 
     def _where(self, section: str, key: str, raw: bool = False) -> str:
         return f"{section} {key}" if raw else f"[{section}] {key}"
@@ -657,7 +773,7 @@ class _Validator:
     def unknown(self, key: str, known, where: str, what: str = "key") -> None:
         close = difflib.get_close_matches(str(key), list(known), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else f" (known: {', '.join(known)})"
-        raise RetrainError(self.source, f"unknown {what} {key!r}{hint}", where or None)
+        self.fail(f"unknown {what} {key!r}{hint}", where)
 
     def only(self, d: dict, section: str, known: list[str], raw: bool = False) -> None:
         for k in d:
@@ -668,23 +784,33 @@ class _Validator:
         t = d.get(key, {})
         if not isinstance(t, dict):
             w = f"{where} {key}".strip() if where else f"[{key}]"
-            raise RetrainError(self.source, f"must be a table, got {t!r}", w)
+            self.fail(f"must be a table, got {t!r}", w)
+            return {}
         return t
+
+    def monitor(
+        self, monitor: str, mode: str | None, where: str, keys: tuple[str, ...]
+    ) -> tuple[str, str]:
+        try:
+            return check_monitor(monitor, mode, self.source, where, keys)
+        except RetrainError as exc:
+            self.fail(exc.reason, exc.where)
+            return monitor, mode if mode in ("min", "max") else "min"
 
     def string(self, d: dict, section: str, key: str, raw: bool = False) -> str | None:
         v = d.get(key)
         if v is None:
             return None
         if not isinstance(v, str) or not v.strip():
-            raise RetrainError(self.source, f"must be a non-empty string, got {v!r}",
-                               self._where(section, key, raw))
+            self.fail(f"must be a non-empty string, got {v!r}", self._where(section, key, raw))
+            return None
         return v
 
     def boolean(self, d: dict, section: str, key: str, default: bool, raw: bool = False) -> bool:
         v = d.get(key, default)
         if not isinstance(v, bool):
-            raise RetrainError(self.source, f"must be true or false, got {v!r}",
-                               self._where(section, key, raw))
+            self.fail(f"must be true or false, got {v!r}", self._where(section, key, raw))
+            return default
         return v
 
     def path(self, d: dict, section: str, key: str, base: Path) -> Path | None:
@@ -694,48 +820,82 @@ class _Validator:
         p = Path(v).expanduser()
         return (p if p.is_absolute() else base / p).resolve()
 
-    def number(self, d: dict, section: str, key: str, default: float, lo: float | None = None,
-               hi: float | None = None, lo_open: bool = False, hi_open: bool = False,
-               raw: bool = False) -> float:
+    def number(
+        self,
+        d: dict,
+        section: str,
+        key: str,
+        default: float,
+        lo: float | None = None,
+        hi: float | None = None,
+        lo_open: bool = False,
+        hi_open: bool = False,
+        raw: bool = False,
+    ) -> float:
         v = d.get(key, default)
         where = self._where(section, key, raw)
         if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-            raise RetrainError(self.source, f"must be a number, got {v!r}", where)
-        self._range(v, lo, hi, lo_open, hi_open, where)
+            self.fail(f"must be a number, got {v!r}", where)
+            return float(default)
+        if not self._range(v, lo, hi, lo_open, hi_open, where):
+            return float(default)
         return float(v)
 
-    def integer(self, d: dict, section: str, key: str, default: int, lo: int | None = None,
-                raw: bool = False) -> int:
+    def integer(
+        self,
+        d: dict,
+        section: str,
+        key: str,
+        default: int,
+        lo: int | None = None,
+        raw: bool = False,
+    ) -> int:
         v = d.get(key, default)
         where = self._where(section, key, raw)
         if isinstance(v, bool) or not isinstance(v, int):
-            raise RetrainError(self.source, f"must be an integer, got {v!r}", where)
-        self._range(v, lo, None, False, False, where)
+            self.fail(f"must be an integer, got {v!r}", where)
+            return int(default)
+        if not self._range(v, lo, None, False, False, where):
+            return int(default)
         return int(v)
 
-    def optional_number(self, d: dict, section: str, key: str, default_if_true: float | None,
-                        lo: float | None = None, hi: float | None = None, lo_open: bool = False,
-                        hi_open: bool = False, integer: bool = False) -> float | None:
+    def optional_number(
+        self,
+        d: dict,
+        section: str,
+        key: str,
+        default_if_true: float | None,
+        lo: float | None = None,
+        hi: float | None = None,
+        lo_open: bool = False,
+        hi_open: bool = False,
+        integer: bool = False,
+    ) -> float | None:
         v = d.get(key)
         where = self._where(section, key)
         if v is None or v is False:
             return None
         if v is True:
             if default_if_true is None:
-                raise RetrainError(self.source, "needs a value, not true", where)
+                self.fail("needs a value, not true", where)
             return default_if_true
         if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-            raise RetrainError(self.source, f"must be a number or false, got {v!r}", where)
+            self.fail(f"must be a number or false, got {v!r}", where)
+            return None
         if integer and not isinstance(v, int):
-            raise RetrainError(self.source, f"must be an integer, got {v!r}", where)
-        self._range(v, lo, hi, lo_open, hi_open, where)
+            self.fail(f"must be an integer, got {v!r}", where)
+            return None
+        if not self._range(v, lo, hi, lo_open, hi_open, where):
+            return None
         return int(v) if integer else float(v)
 
-    def _range(self, v: float, lo, hi, lo_open: bool, hi_open: bool, where: str) -> None:
-        bad = ((lo is not None and (v < lo or (lo_open and v == lo)))
-               or (hi is not None and (v > hi or (hi_open and v == hi))))
+    def _range(self, v: float, lo, hi, lo_open: bool, hi_open: bool, where: str) -> bool:
+        bad = (lo is not None and (v < lo or (lo_open and v == lo))) or (
+            hi is not None and (v > hi or (hi_open and v == hi))
+        )
         if bad:
             left = "(" if lo_open else "["
             right = ")" if hi_open else "]"
             rng = f"{left}{'-inf' if lo is None else lo}, {'inf' if hi is None else hi}{right}"
-            raise RetrainError(self.source, f"must be in {rng}, got {v!r}", where)
+            self.fail(f"must be in {rng}, got {v!r}", where)
+        return not bad

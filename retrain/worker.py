@@ -16,10 +16,25 @@ file descriptor is duplicated for the protocol and fd 1 is pointed at stderr
 before TensorFlow loads, so C++ logging, Keras progress bars and stray
 ``print`` calls can never corrupt the stream.
 
-A ``cancel`` line on stdin (or Ctrl+C) stops training after the current batch
-(``model.stop_training``, which Keras checks after every batch); the job is then
-finished normally with status ``cancelled``. With ``--cancel-on-eof`` (used by
-the GUI and the CLI) the worker also cancels when its controller goes away.
+A ``cancel`` line on stdin, Ctrl+C (SIGINT) or SIGTERM stops training after the
+current batch (``model.stop_training``, which Keras checks after every batch); the
+job is then finished normally with status ``cancelled`` and the reason
+(``"terminated by SIGTERM"``...). A second signal (or SIGTERM after a cancel the
+worker has not yet acted on) stops it at once: ``metrics.json`` says cancelled,
+the partial ``training.log`` stays, no model is saved. With ``--cancel-on-eof``
+(used by the GUI and the CLI) the worker also cancels when its controller goes away.
+
+The spec, the input files and the label column are checked before the output
+folder is claimed, so a bad spec leaves nothing behind. Without ``--output`` or
+``[output] dir`` the folder is :func:`retrain.outdir.default_output_dir`.
+
+For tests, ``FITLENS_WORKER_HOLD="E:S"`` makes the worker wait at batch ``S`` of
+epoch ``E`` (0-based) until it is cancelled or signalled (at most
+:data:`HOLD_SECONDS`), after sending a ``batch`` message with ``"hold": true``:
+a cancel, signal or kill then lands mid-epoch however fast or loaded the machine is.
+``"E:S:busy"`` waits there regardless of cancel requests (a batch that takes
+long), until a forced stop or :data:`HOLD_SECONDS`, and sends another such message
+with ``"cancel_seen": true`` once a cancel request has arrived.
 
 Exit status: 0 completed, 3 cancelled, 2 bad spec/input, 1 failed.
 """
@@ -41,6 +56,8 @@ from pathlib import Path
 EXIT_COMPLETED, EXIT_FAILED, EXIT_INPUT, EXIT_CANCELLED = 0, 1, 2, 3
 #: Batch progress messages are sent at most this often (seconds): ~10 per second.
 BATCH_INTERVAL = 0.1
+#: Longest wait at a ``FITLENS_WORKER_HOLD`` point (seconds).
+HOLD_SECONDS = 120.0
 
 
 class _Channel:
@@ -67,32 +84,61 @@ class _Channel:
                 self.broken = True  # the controller went away; keep training quietly
 
 
+class _Stop(BaseException):
+    """Raised by a signal handler to stop at once (not after the current batch)."""
+
+    def __init__(self, how: str) -> None:
+        super().__init__(how)
+        self.how = how
+
+
 class _Cancel:
-    """Cancel requests: ``cancel`` on stdin, SIGINT, or stdin closing (optional)."""
+    """Cancel requests: ``cancel`` on stdin, SIGINT, SIGTERM, or stdin closing (optional).
+
+    The first request stops training after the current batch. A second SIGINT, or
+    a SIGTERM when a cancel is already pending, raises :class:`_Stop` in the main
+    thread (once; later signals are ignored while the worker records the outcome).
+    """
 
     def __init__(self, on_eof: bool) -> None:
         self.event = threading.Event()
         self.reason: str | None = None
         self._sigints = 0
+        self._forced = False
         self._on_eof = on_eof
         threading.Thread(target=self._read_stdin, name="fitlens-stdin", daemon=True).start()
-        try:
-            signal.signal(signal.SIGINT, self._sigint)
-        except ValueError:  # not the main thread (tests calling main() from a thread)
-            pass
+        for signum, handler in ((signal.SIGINT, self._sigint), (signal.SIGTERM, self._sigterm)):
+            try:
+                signal.signal(signum, handler)
+            except ValueError:  # not the main thread (tests calling main() from a thread)
+                pass
 
     def set(self, reason: str) -> None:
         if not self.event.is_set():
             self.reason = reason
             self.event.set()
 
+    def _force(self, how: str) -> None:
+        if self._forced:
+            return
+        self._forced = True
+        self.set(how)
+        raise _Stop(how)
+
     def _sigint(self, signum, frame) -> None:
         # count signals, not cancel requests: under the CLI, Ctrl+C reaches the worker both
         # as SIGINT and as a "cancel" line, in either order
         self._sigints += 1
         if self._sigints > 1:
-            raise KeyboardInterrupt
+            self._force("a second Ctrl+C")
         self.set("interrupted (Ctrl+C)")
+
+    def _sigterm(self, signum, frame) -> None:
+        # the GUI and the CLI send SIGTERM only when a cancel did not stop the worker in
+        # time; `kill -TERM` on its own is a cancel like any other
+        if self.event.is_set():
+            self._force("SIGTERM")
+        self.set("terminated by SIGTERM")
 
     def _read_stdin(self) -> None:
         try:
@@ -132,8 +178,15 @@ def _configure_tensorflow(seed: int):
     return tf, keras, secs
 
 
-def _callbacks(keras, spec, out: Path, channel: _Channel, cancel: _Cancel, steps: int,
-               history: dict[str, list[float]]):
+def _callbacks(
+    keras,
+    spec,
+    out: Path,
+    channel: _Channel,
+    cancel: _Cancel,
+    steps: int,
+    history: dict[str, list[float]],
+):
     """The callbacks of a job (built after Keras is imported)."""
     from retrain.protocol import message, plain_logs
 
@@ -144,6 +197,8 @@ def _callbacks(keras, spec, out: Path, channel: _Channel, cancel: _Cancel, steps
             if logs is not None:
                 lr = self.model.optimizer.learning_rate
                 logs["learning_rate"] = float(keras.ops.convert_to_numpy(lr))
+
+    hold = _hold_point()
 
     class Progress(keras.callbacks.Callback):
         """Protocol messages, cancel checks and the history (as plain floats)."""
@@ -168,6 +223,30 @@ def _callbacks(keras, spec, out: Path, channel: _Channel, cancel: _Cancel, steps
             # `batch` batches of this epoch are done; no logs needed here, so this
             # costs no device sync (unlike on_train_batch_end)
             self.step = batch
+            if hold is not None and (self.epoch, batch) == hold[:2]:
+                channel.send(message("batch", epoch=self.epoch, step=batch, steps=steps, hold=True))
+                t_hold = time.monotonic()
+                seen = False
+                while time.monotonic() - t_hold < HOLD_SECONDS:
+                    if not hold[2]:
+                        if cancel.event.wait(0.05):
+                            break
+                        continue
+                    # busy: only a forced stop (a signal) ends this; say when the
+                    # cancel request has arrived, so a test can send the next one
+                    if cancel.event.is_set() and not seen:
+                        seen = True
+                        channel.send(
+                            message(
+                                "batch",
+                                epoch=self.epoch,
+                                step=batch,
+                                steps=steps,
+                                hold=True,
+                                cancel_seen=True,
+                            )
+                        )
+                    time.sleep(0.05)
             if cancel.event.is_set() and not self.model.stop_training:
                 self.model.stop_training = True  # Keras breaks after this batch
                 self.partial = True
@@ -183,10 +262,17 @@ def _callbacks(keras, spec, out: Path, channel: _Channel, cancel: _Cancel, steps
             for k, v in vals.items():
                 history.setdefault(k, [math.nan] * n).append(v)
             self.epochs_run = n + 1
-            channel.send(message("epoch", epoch=epoch, epochs=spec.epochs, logs=vals,
-                                 seconds=round(now - self.t_epoch, 4),
-                                 elapsed=round(now - self.t_train, 4),
-                                 partial=self.partial))
+            channel.send(
+                message(
+                    "epoch",
+                    epoch=epoch,
+                    epochs=spec.epochs,
+                    logs=vals,
+                    seconds=round(now - self.t_epoch, 4),
+                    elapsed=round(now - self.t_train, 4),
+                    partial=self.partial,
+                )
+            )
 
     class EarlyStopping(keras.callbacks.EarlyStopping):
         """EarlyStopping that always restores the best weights at the end of training.
@@ -209,14 +295,28 @@ def _callbacks(keras, spec, out: Path, channel: _Channel, cancel: _Cancel, steps
     es = None
     if r.reduce_lr_on_plateau is not None:
         p = r.reduce_lr_on_plateau
-        cbs.append(keras.callbacks.ReduceLROnPlateau(
-            monitor=p.monitor, factor=p.factor, patience=p.patience, mode=p.mode,
-            min_delta=p.min_delta, min_lr=p.min_lr, cooldown=p.cooldown, verbose=0))
+        cbs.append(
+            keras.callbacks.ReduceLROnPlateau(
+                monitor=p.monitor,
+                factor=p.factor,
+                patience=p.patience,
+                mode=p.mode,
+                min_delta=p.min_delta,
+                min_lr=p.min_lr,
+                cooldown=p.cooldown,
+                verbose=0,
+            )
+        )
     if r.early_stopping is not None:
         e = r.early_stopping
-        es = EarlyStopping(monitor=e.monitor, patience=e.patience, mode=e.mode,
-                           min_delta=e.min_delta, restore_best_weights=e.restore_best_weights,
-                           verbose=0)
+        es = EarlyStopping(
+            monitor=e.monitor,
+            patience=e.patience,
+            mode=e.mode,
+            min_delta=e.min_delta,
+            restore_best_weights=e.restore_best_weights,
+            verbose=0,
+        )
         cbs.append(es)
     cbs.append(keras.callbacks.CSVLogger(str(out / "training.log")))
     progress = Progress()
@@ -225,16 +325,18 @@ def _callbacks(keras, spec, out: Path, channel: _Channel, cancel: _Cancel, steps
 
 
 def _compile(keras, model, spec, plan: dict):
-    opt_cls = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD,
-               "rmsprop": keras.optimizers.RMSprop}[spec.train.optimizer]
+    opt_cls = {
+        "adam": keras.optimizers.Adam,
+        "sgd": keras.optimizers.SGD,
+        "rmsprop": keras.optimizers.RMSprop,
+    }[spec.train.optimizer]
     kwargs = {"learning_rate": spec.learning_rate}
     if spec.remedies.gradient_clipping is not None:
         kwargs["clipnorm"] = spec.remedies.gradient_clipping
     logits = plan["from_logits"]
     if plan["loss"] == "binary_crossentropy":
         loss = keras.losses.BinaryCrossentropy(from_logits=logits)
-        metrics = [keras.metrics.BinaryAccuracy(name="accuracy",
-                                                threshold=0.0 if logits else 0.5)]
+        metrics = [keras.metrics.BinaryAccuracy(name="accuracy", threshold=0.0 if logits else 0.5)]
         ce = keras.metrics.BinaryCrossentropy
     else:
         loss = keras.losses.SparseCategoricalCrossentropy(from_logits=logits)
@@ -255,7 +357,7 @@ def _write_json(path: Path, obj) -> None:
 def run(spec_path: str, output: str | None, channel: _Channel, cancel: _Cancel) -> int:
     """Run one job; returns the exit status. Every outcome is reported on ``channel``."""
     from retrain import outdir
-    from retrain.data import load_dataset
+    from retrain.data import check_data, load_dataset
     from retrain.errors import RetrainError
     from retrain.models import (
         build_model,
@@ -266,7 +368,7 @@ def run(spec_path: str, output: str | None, channel: _Channel, cancel: _Cancel) 
         output_head,
     )
     from retrain.protocol import message
-    from retrain.remedies import add_dropout, apply_l2, prepare
+    from retrain.remedies import add_dropout, apply_l2, describe_actions, prepare
     from retrain.spec import dumps_spec, read_spec
 
     t0 = time.monotonic()
@@ -275,58 +377,120 @@ def run(spec_path: str, output: str | None, channel: _Channel, cancel: _Cancel) 
     progress = None
     timing: dict[str, float] = {}
 
+    def epochs_run() -> int:
+        return progress.epochs_run if progress is not None else 0
+
     def fail(reason: str, kind: str, code: int) -> int:
-        channel.send(message("error", message=reason, kind=kind,
-                             output=None if out is None else str(out)))
+        channel.send(
+            message("error", message=reason, kind=kind, output=None if out is None else str(out))
+        )
         if out is not None:
-            epochs_run = progress.epochs_run if progress is not None else 0
             _write_json(out / "history.json", history)
-            _write_json(out / "metrics.json", {
-                "status": "failed", "reason": reason, "epochs_run": epochs_run,
-                "seconds": round(time.monotonic() - t0, 3), "val": None})
+            _write_json(
+                out / "metrics.json",
+                {
+                    "status": "failed",
+                    "reason": reason,
+                    "epochs_run": epochs_run(),
+                    "seconds": round(time.monotonic() - t0, 3),
+                    "val": None,
+                },
+            )
             outdir.set_state(out, "failed")
         return code
 
+    def cancelled_now(reason: str) -> int:
+        """Record a job cancelled before it could finish normally (no model saved)."""
+        metrics = {
+            "status": "cancelled",
+            "reason": reason,
+            "epochs_run": epochs_run(),
+            "epochs_planned": None if spec is None else spec.epochs,
+            "seconds": round(time.monotonic() - t0, 3),
+            "val": None,
+            "partial_epoch": bool(progress is not None and progress.partial),
+        }
+        if out is not None:
+            if epochs_run():
+                _write_json(out / "history.json", history)
+            _write_json(out / "metrics.json", metrics)
+            outdir.set_state(out, "cancelled")
+        channel.send(
+            message(
+                "finished",
+                status="cancelled",
+                epochs_run=epochs_run(),
+                seconds=metrics["seconds"],
+                output=None if out is None else str(out),
+                metrics=metrics,
+            )
+        )
+        return EXIT_CANCELLED
+
+    spec = None
     try:
         spec = read_spec(spec_path, output=output)
-        out = outdir.claim_output_dir(spec.output_dir, protected=[spec.data.path,
-                                                                  spec.model.path])
+        # everything checkable without training is checked before a folder is claimed
+        check_data(spec.data)
+        note, defaulted = None, spec.output_dir is None
+        if defaulted:
+            spec.output_dir, note = outdir.default_output_dir(
+                Path(spec_path).stem, [spec.data.path, spec.model.path]
+            )
+        if cancel.event.is_set():
+            raise _Cancelled
+        out = outdir.claim_output_dir(spec.output_dir, protected=[spec.data.path, spec.model.path])
         outdir.set_state(out, "running", pid=os.getpid())
         spec.output_dir = out
         (out / "spec.toml").write_text(
             dumps_spec(spec, header="Resolved retrain spec of this job (written by FitLens)."),
-            encoding="utf-8")
+            encoding="utf-8",
+        )
         ds = load_dataset(spec.data, seed=spec.train.seed)
         prep = prepare(ds, spec.remedies, seed=spec.train.seed)
         notes = list(prep.notes)
+        model_notes: list[str] = []
         sample_shape = tuple(prep.x_train.shape[1:])
         if spec.model.path is not None:
             cfg = check_model(spec.model.path, allow_unsafe=spec.model.allow_unsafe)
             want = input_shape(cfg)
-            if want is not None and (len(want) != len(sample_shape) or any(
-                    w is not None and w != s for w, s in zip(want, sample_shape, strict=True))):
-                raise RetrainError(spec.model.path, f"the model expects samples of shape "
-                                   f"{tuple(want)} but the data gives {sample_shape}"
-                                   + (" after one-hot encoding" if ds.categorical else ""),
-                                   kind="model")
+            if want is not None and (
+                len(want) != len(sample_shape)
+                or any(w is not None and w != s for w, s in zip(want, sample_shape, strict=True))
+            ):
+                raise RetrainError(
+                    spec.model.path,
+                    f"the model expects samples of shape "
+                    f"{tuple(want)} but the data gives {sample_shape}"
+                    + (" after one-hot encoding" if ds.categorical else ""),
+                    kind="model",
+                )
         else:
-            cfg = mlp_config(sample_shape, prep.n_classes, spec.model.hidden,
-                             spec.model.activation)
+            cfg = mlp_config(sample_shape, prep.n_classes, spec.model.hidden, spec.model.activation)
         units, act = output_head(cfg)
-        plan = loss_plan(units, act, prep.n_classes,
-                         source=str(spec.model.path or "built-in MLP"))
+        plan = loss_plan(units, act, prep.n_classes, source=str(spec.model.path or "built-in MLP"))
         if spec.remedies.l2 is not None:
             cfg, names = apply_l2(cfg, spec.remedies.l2)
-            notes.append(f"l2={spec.remedies.l2:g} on the kernels of {', '.join(names)}"
-                         if names else "l2: no Dense/Conv layer to regularize")
+            model_notes.append(
+                f"l2={spec.remedies.l2:g} on the kernels of {', '.join(names)}"
+                if names
+                else "l2: no Dense/Conv layer to regularize"
+            )
         if spec.remedies.dropout is not None:
             cfg, names = add_dropout(cfg, spec.remedies.dropout)
-            notes.append(f"dropout={spec.remedies.dropout:g} after {', '.join(names)}"
-                         if names else "dropout: the model has no hidden Dense layer; not added")
+            model_notes.append(
+                f"dropout={spec.remedies.dropout:g} after {', '.join(names)}"
+                if names
+                else "dropout: the model has no hidden Dense layer; not added"
+            )
+        notes += model_notes
+        actions = describe_actions(spec, ds, prep, model_notes)
         timing["prepare"] = round(time.monotonic() - t0, 3)
         if cancel.event.is_set():
             raise _Cancelled
         tf, keras, timing["import_tensorflow"] = _configure_tensorflow(spec.train.seed)
+        if cancel.event.is_set():
+            raise _Cancelled
         t_build = time.monotonic()
         model = build_model(cfg, allow_unsafe=spec.model.allow_unsafe)
         _compile(keras, model, spec, plan)
@@ -336,18 +500,38 @@ def run(spec_path: str, output: str | None, channel: _Channel, cancel: _Cancel) 
         # one sigmoid unit: labels as an (n, 1) float column, the output's shape
         y_fit = prep.y_train.astype("float32")[:, None] if plan["units"] == 1 else prep.y_train
         y_val = prep.y_val.astype("float32")[:, None] if plan["units"] == 1 else prep.y_val
-        channel.send(message(
-            "started", pid=os.getpid(), output=str(out), spec=str(out / "spec.toml"),
-            epochs=spec.epochs, steps_per_epoch=steps, batch_size=spec.batch_size,
-            n_train=n_train, n_val=int(len(prep.y_val)), classes=prep.classes,
-            class_counts={str(prep.classes[int(k)]): int(v) for k, v in
-                          zip(*_bincount(prep.y_train), strict=True)},
-            class_weight=None if prep.class_weight is None else
-            {str(prep.classes[k]): round(w, 6) for k, w in prep.class_weight.items()},
-            remedies=list(spec.remedies.active()), learning_rate=spec.learning_rate,
-            optimizer=spec.train.optimizer, loss=plan["loss"], from_logits=plan["from_logits"],
-            params=int(model.count_params()), resampling=prep.resampling, notes=notes,
-            model=str(spec.model.path) if spec.model.path else "built-in MLP"))
+        channel.send(
+            message(
+                "started",
+                pid=os.getpid(),
+                output=str(out),
+                spec=str(out / "spec.toml"),
+                output_default=defaulted,
+                output_note=note,
+                epochs=spec.epochs,
+                steps_per_epoch=steps,
+                batch_size=spec.batch_size,
+                n_train=n_train,
+                n_val=int(len(prep.y_val)),
+                classes=prep.classes,
+                class_counts=_class_counts(prep.y_train, prep.classes),
+                class_counts_val=_class_counts(prep.y_val, prep.classes),
+                class_weight=None
+                if prep.class_weight is None
+                else {str(prep.classes[k]): round(w, 6) for k, w in prep.class_weight.items()},
+                remedies=list(spec.remedies.active()),
+                learning_rate=spec.learning_rate,
+                optimizer=spec.train.optimizer,
+                loss=plan["loss"],
+                from_logits=plan["from_logits"],
+                params=int(model.count_params()),
+                resampling=prep.resampling,
+                notes=notes,
+                callbacks=_callback_settings(spec),
+                actions=actions,
+                model=str(spec.model.path) if spec.model.path else "built-in MLP",
+            )
+        )
         timing["build"] = round(time.monotonic() - t_build, 3)
         # everything loaded so far (TF, pandas, scikit-learn...) lives until the end: move it
         # out of the garbage collector's scans, which otherwise walk it again and again
@@ -357,22 +541,38 @@ def run(spec_path: str, output: str | None, channel: _Channel, cancel: _Cancel) 
         t_fit = time.monotonic()
         fit_error = None
         try:
-            model.fit(prep.x_train, y_fit, batch_size=spec.batch_size, epochs=spec.epochs,
-                      validation_data=(prep.x_val, y_val), class_weight=prep.class_weight,
-                      callbacks=callbacks, verbose=0, shuffle=True)
+            model.fit(
+                prep.x_train,
+                y_fit,
+                batch_size=spec.batch_size,
+                epochs=spec.epochs,
+                validation_data=(prep.x_val, y_val),
+                class_weight=prep.class_weight,
+                callbacks=callbacks,
+                verbose=0,
+                shuffle=True,
+            )
         except Exception as exc:  # keep what was logged; report below
             fit_error = exc
             traceback.print_exc(file=sys.stderr)
         timing["fit"] = round(time.monotonic() - t_fit, 3)
         _write_json(out / "history.json", history)
         if fit_error is not None:
-            return fail(f"training stopped with {type(fit_error).__name__}: "
-                        + " ".join(str(fit_error).split())[:300], "internal", EXIT_FAILED)
+            return fail(
+                f"training stopped with {type(fit_error).__name__}: "
+                + " ".join(str(fit_error).split())[:300],
+                "internal",
+                EXIT_FAILED,
+            )
         t_save = time.monotonic()
         cancelled = cancel.event.is_set()
         restored = None if es is None else es.restored_epoch
-        weights_epoch = restored if restored is not None else (progress.epochs_run - 1 if progress.epochs_run else None)
-        model.save(out / "model.keras")
+        weights_epoch = (
+            restored
+            if restored is not None
+            else (progress.epochs_run - 1 if progress.epochs_run else None)
+        )
+        _save_model(model, out / "model.keras")
         val = _score(keras, model, prep.x_val, prep.y_val, prep.classes, plan)
         before = None
         if spec.model.path is not None:
@@ -396,29 +596,80 @@ def run(spec_path: str, output: str | None, channel: _Channel, cancel: _Cancel) 
             metrics["reason"] = cancel.reason
         _write_json(out / "metrics.json", metrics)
         outdir.set_state(out, status)
-        channel.send(message("finished", status=status, epochs_run=progress.epochs_run,
-                             seconds=metrics["seconds"], output=str(out), metrics=metrics))
+        channel.send(
+            message(
+                "finished",
+                status=status,
+                epochs_run=progress.epochs_run,
+                seconds=metrics["seconds"],
+                output=str(out),
+                metrics=metrics,
+            )
+        )
         return EXIT_CANCELLED if cancelled else EXIT_COMPLETED
     except _Cancelled:
-        reason = cancel.reason or "cancelled"
-        channel.send(message("finished", status="cancelled", epochs_run=0,
-                             seconds=round(time.monotonic() - t0, 3),
-                             output=None if out is None else str(out),
-                             metrics={"status": "cancelled", "reason": reason}))
-        if out is not None:
-            _write_json(out / "metrics.json", {"status": "cancelled", "reason": reason,
-                                               "epochs_run": 0, "val": None,
-                                               "seconds": round(time.monotonic() - t0, 3)})
-            outdir.set_state(out, "cancelled")
-        return EXIT_CANCELLED
+        return cancelled_now(cancel.reason or "cancelled")
+    except _Stop as stop:
+        # the first request (cancel line, Ctrl+C, SIGTERM) did not stop the worker yet
+        where = (
+            f" during epoch {progress.epoch + 1}"
+            if progress is not None and spec is not None and progress.epochs_run < spec.epochs
+            else ""
+        )
+        return cancelled_now(
+            f"{cancel.reason or 'cancelled'}; then stopped at once by {stop.how}{where}"
+        )
     except RetrainError as exc:
         return fail(exc.line(), exc.kind, EXIT_INPUT)
     except MemoryError:
         return fail("out of memory", "internal", EXIT_FAILED)
     except Exception as exc:
         traceback.print_exc(file=sys.stderr)
-        return fail(f"{type(exc).__name__}: " + " ".join(str(exc).split())[:300], "internal",
-                    EXIT_FAILED)
+        return fail(
+            f"{type(exc).__name__}: " + " ".join(str(exc).split())[:300], "internal", EXIT_FAILED
+        )
+
+
+def _class_counts(y, classes) -> dict[str, int]:
+    """``{"0": 250, "1": 41}``: rows per class (original labels as keys)."""
+    vals, counts = _bincount(y)
+    return {str(classes[int(k)]): int(v) for k, v in zip(vals, counts, strict=True)}
+
+
+def _callback_settings(spec) -> list[dict]:
+    """The callbacks a job trains with, as plain dicts (for the ``started`` message)."""
+    from dataclasses import asdict
+
+    r = spec.remedies
+    out = []
+    if r.reduce_lr_on_plateau is not None:
+        out.append({"name": "ReduceLROnPlateau", **asdict(r.reduce_lr_on_plateau)})
+    if r.early_stopping is not None:
+        out.append({"name": "EarlyStopping", **asdict(r.early_stopping)})
+    out.append({"name": "CSVLogger", "filename": "training.log"})
+    return out
+
+
+def _save_model(model, path: Path) -> None:
+    """``model.save`` to a temporary name, then rename: never half a ``model.keras``."""
+    tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}.keras")
+    try:
+        model.save(tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _hold_point() -> tuple[int, int, bool] | None:
+    """``FITLENS_WORKER_HOLD="E:S[:busy]"`` as ``(epoch, step, busy)``, or None (see the
+    module docstring)."""
+    parts = os.environ.get("FITLENS_WORKER_HOLD", "").split(":")
+    try:
+        e, s = int(parts[0]), int(parts[1])
+    except (ValueError, IndexError):
+        return None
+    return e, s, parts[2:] == ["busy"]
 
 
 def _forward(keras, model, x, chunk: int = 4096):
@@ -426,8 +677,10 @@ def _forward(keras, model, x, chunk: int = 4096):
     the small validation sets of a retrain that costs more than the computation)."""
     import numpy as np
 
-    outs = [keras.ops.convert_to_numpy(model(x[i:i + chunk], training=False))
-            for i in range(0, len(x), chunk)]
+    outs = [
+        keras.ops.convert_to_numpy(model(x[i : i + chunk], training=False))
+        for i in range(0, len(x), chunk)
+    ]
     return np.concatenate(outs) if outs else np.zeros((0, 1))
 
 
@@ -443,8 +696,9 @@ def _score(keras, model, x_val, y_val, classes, plan) -> dict:
     out = _forward(keras, model, x_val)
     ce = cross_entropy(y_val, probabilities(out, plan["from_logits"]), len(classes))
     penalty = float(sum(float(keras.ops.convert_to_numpy(v)) for v in model.losses))
-    return classification_scores(y_val, predictions(out, plan["from_logits"]), classes,
-                                 loss=ce + penalty, crossentropy=ce)
+    return classification_scores(
+        y_val, predictions(out, plan["from_logits"]), classes, loss=ce + penalty, crossentropy=ce
+    )
 
 
 def _score_original(keras, spec, ds, plan) -> dict:
@@ -458,13 +712,16 @@ def _score_original(keras, spec, ds, plan) -> dict:
 
     try:
         _, x_val, _ = encode(ds.x_train, ds.x_val, ds.categorical)
-        model = keras.saving.load_model(spec.model.path, compile=False,
-                                        safe_mode=not spec.model.allow_unsafe)
+        model = keras.saving.load_model(
+            spec.model.path, compile=False, safe_mode=not spec.model.allow_unsafe
+        )
         val = _score(keras, model, x_val, ds.y_val, ds.classes, plan)
     except Exception as exc:  # an old or odd file: the comparison just lacks "before"
         return {"error": f"{type(exc).__name__}: " + " ".join(str(exc).split())[:200]}
-    return {"what": "the model file as saved, on the same validation rows, features without "
-                    "remedies", "val": val}
+    return {
+        "what": "the model file as saved, on the same validation rows, features without remedies",
+        "val": val,
+    }
 
 
 class _Cancelled(Exception):
@@ -484,30 +741,55 @@ def _weights_note(es, weights_epoch: int, epochs_run: int, history: dict) -> str
         return f"weights of the last epoch ({epochs_run})"
     best = history.get(es.monitor, [])
     val = best[weights_epoch] if weights_epoch < len(best) else float("nan")
-    trig = ("EarlyStopping stopped training" if es.stopped_epoch > 0
-            else "EarlyStopping did not trigger")
-    return (f"weights of epoch {weights_epoch + 1} (best {es.monitor} {val:.4g}); "
-            f"{trig}; last epoch {epochs_run}")
+    trig = (
+        "EarlyStopping stopped training"
+        if es.stopped_epoch > 0
+        else "EarlyStopping did not trigger"
+    )
+    return (
+        f"weights of epoch {weights_epoch + 1} (best {es.monitor} {val:.4g}); "
+        f"{trig}; last epoch {epochs_run}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m retrain.worker``."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    ap = argparse.ArgumentParser(prog="python -m retrain.worker",
-                                 description="Run one FitLens retrain job; progress as JSON "
-                                 "Lines on stdout.")
+    ap = argparse.ArgumentParser(
+        prog="python -m retrain.worker",
+        description="Run one FitLens retrain job; progress as JSON Lines on stdout.",
+    )
     ap.add_argument("spec", help="the retrain spec (TOML, or JSON with the same structure)")
     ap.add_argument("--output", metavar="DIR", help="output folder (overrides [output] dir)")
-    ap.add_argument("--cancel-on-eof", action="store_true",
-                    help="cancel when stdin closes (the controlling program went away)")
+    ap.add_argument(
+        "--cancel-on-eof",
+        action="store_true",
+        help="cancel when stdin closes (the controlling program went away)",
+    )
     args = ap.parse_args(argv)
     channel = _Channel()
     cancel = _Cancel(on_eof=args.cancel_on_eof)
     try:
         return run(args.spec, args.output, channel, cancel)
+    except _Stop as stop:  # while recording another outcome
+        channel.send(
+            {
+                "type": "error",
+                "version": 1,
+                "message": f"stopped at once by {stop.how} while saving the job's outcome",
+                "kind": "internal",
+            }
+        )
+        return EXIT_CANCELLED
     except KeyboardInterrupt:
-        channel.send({"type": "error", "version": 1, "message": "interrupted twice; stopped "
-                      "without saving", "kind": "internal"})
+        channel.send(
+            {
+                "type": "error",
+                "version": 1,
+                "message": "interrupted twice; stopped without saving",
+                "kind": "internal",
+            }
+        )
         return 130
 
 

@@ -15,8 +15,14 @@ def _log(demo_dir):
 
 
 def test_demo_files_exist(demo_dir):
-    for name in ("data.csv", "model.keras", "training.log", "history.json", "retrain.toml",
-                 "README.md"):
+    for name in (
+        "data.csv",
+        "model.keras",
+        "training.log",
+        "history.json",
+        "retrain.toml",
+        "README.md",
+    ):
         assert (demo_dir / name).is_file(), name
 
 
@@ -63,5 +69,23 @@ def test_retrain_spec_points_at_demo_files(demo_dir):
     assert (demo_dir / spec["data"]["path"]).is_file()
     assert (demo_dir / spec["model"]["path"]).is_file()
     assert spec["data"]["label"] == "target"
-    assert spec["remedies"] == {"standardize": True, "class_weight": "balanced",
-                                "learning_rate": 0.001}
+    assert spec["remedies"] == {
+        "standardize": True,
+        "class_weight": "balanced",
+        "learning_rate": 0.001,
+    }
+    # no [output] dir: a relative one resolved inside resources/demo, next to the demo's
+    # files; without it a job goes to ./runs/retrain-<date>-<time> (retrain.outdir)
+    assert "output" not in spec
+
+
+def test_retrain_spec_is_the_one_make_demo_writes(demo_dir):
+    import ast
+
+    tree = ast.parse((demo_dir.parent / "make_demo.py").read_text())
+    text = next(
+        ast.literal_eval(n.value)
+        for n in tree.body
+        if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", None) == "RETRAIN_SPEC"
+    )
+    assert (demo_dir / "retrain.toml").read_text() == text

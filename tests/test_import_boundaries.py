@@ -24,16 +24,26 @@ TF = ("tensorflow", "keras", "tf_keras", "torch")
 def _loaded_after(code: str) -> set[str]:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
     out = subprocess.run(
-        [sys.executable, "-c", code + "\nimport sys, json\n"
-         "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-c",
+            code + "\nimport sys, json\n"
+            "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert out.returncode == 0, out.stderr[-2000:]
     return set(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
-@pytest.mark.parametrize("pkg", ["analysis", "analysis.cli", "analysis.detectors",
-                                 "analysis.dataset", "analysis.readers"])
+@pytest.mark.parametrize(
+    "pkg",
+    ["analysis", "analysis.cli", "analysis.detectors", "analysis.dataset", "analysis.readers"],
+)
 def test_analysis_loads_neither_qt_nor_tf(pkg):
     mods = _loaded_after(f"import {pkg}")
     assert not mods & set(QT), mods & set(QT)

@@ -10,15 +10,24 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "main.py", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "main.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_help_documents_every_command():
     p = _run("--help")
     assert p.returncode == 0
-    for word in ("--demo", "--screenshot", "--version", "analyze", "retrain", "--json",
-                 "--fail-on", "--output"):
+    for word in (
+        "--demo",
+        "--screenshot",
+        "--version",
+        "analyze",
+        "retrain",
+        "--json",
+        "--fail-on",
+        "--output",
+    ):
         assert word in p.stdout, word
 
 

@@ -8,20 +8,36 @@ retrain vocabulary (:data:`analysis.model.REMEDIES`). Kinds:
 =========================  ==========================================================
 ``non_finite``             NaN/inf values, the first epoch they appear, what came before
 ``divergence``             loss spikes, runaway growth, overflow, unbounded negative loss
-``stuck_at_chance``        accuracy frozen at the majority-class rate or pinned at 1/K
+``stuck_at_chance``        accuracy frozen at the majority-class rate, pinned at 1/K, or
+                           frozen below chance (``evidence["level"]``: ``majority_rate``,
+                           ``chance``, ``below_chance``; ``evidence["title"]`` words it)
+``suspicious_zero_loss``   a loss exactly 0.0 for a stretch (label leak, one-class data,
+                           masked loss)
 ``overfitting``            validation worse than its best while training still improves
 ``plateau``                no improvement by ``min_delta`` for ``patience`` evaluations
 ``slow_convergence``       still improving steadily when training ended
 ``oscillation``            large up-and-down swings for a sustained stretch
+                           (a training accuracy only when its loss swings too)
 ``lr_cut_while_improving`` ReduceLROnPlateau cut the LR although the score improved
 ``not_judged``             ``info``: what could not be judged, and why
 =========================  ==========================================================
 
 Dataset kinds (``class_imbalance``, ``unscaled_features``, ``missing_values``,
-``constant_features``, ``train_val_overlap``) come from :mod:`analysis.dataset`.
+``constant_features``, ``train_val_overlap``, ``label_not_categorical``) come
+from :mod:`analysis.dataset`.
 
 Design notes
 ------------
+- Numbers in messages are values a person finds in the log: "ended at X
+  (epoch N)" is the value logged at epoch N. Where a decision uses a robust
+  value (the median of the last 3 evaluations, a running mean of a per-batch
+  curve) the message says so separately ("median of the last 3: ...").
+- Each series is judged on its own x kind (:meth:`analysis.model.Run.step_kind_of`):
+  an epoch-level training curve is never compared index by index with a
+  per-step evaluation curve (Keras' TensorBoard callback writes both); a
+  step-level partner with an ``epoch`` column is re-indexed by epoch, anything
+  else is not paired. Values repeated on another x kind (``evaluation_loss_vs_iterations``
+  = ``validation/epoch_loss``) are judged once.
 - Epochs in messages are the x values of the log: 0-based for Keras
   (CSVLogger / ``History``). Where the exact epoch matters (best epoch,
   first NaN) the message adds what Keras' progress bar printed for it
@@ -57,12 +73,13 @@ from analysis.detectors.config import (
     PlateauConfig,
     ScheduleConfig,
     SlowConvergenceConfig,
+    ZeroLossConfig,
     config_from_dict,
     config_to_dict,
     load_config,
     with_class_info,
 )
-from analysis.detectors.instability import detect_divergence, detect_non_finite
+from analysis.detectors.instability import detect_divergence, detect_non_finite, detect_zero_loss
 from analysis.detectors.oscillation import detect_oscillation
 from analysis.detectors.prep import Context
 from analysis.detectors.progress import detect_overfitting, detect_progress
@@ -80,6 +97,7 @@ __all__ = [
     "PlateauConfig",
     "ScheduleConfig",
     "SlowConvergenceConfig",
+    "ZeroLossConfig",
     "config_from_dict",
     "config_to_dict",
     "diagnose",
@@ -93,6 +111,7 @@ KINDS: tuple[str, ...] = (
     "non_finite",
     "divergence",
     "stuck_at_chance",
+    "suspicious_zero_loss",
     "overfitting",
     "oscillation",
     "plateau",
@@ -117,21 +136,37 @@ def _link(found: list[Finding]) -> list[Finding]:
     kinds = {f.kind: f for f in found}
     osc = kinds.get("oscillation")
     train_osc = osc is not None and any(
-        not m.startswith(("val", "eval", "valid", "test")) for m in osc.evidence.get("metrics", {}))
+        not m.startswith(("val", "eval", "valid", "test")) for m in osc.evidence.get("metrics", {})
+    )
     slow = kinds.get("slow_convergence")
     out = []
     for f in found:
         if f.kind == "overfitting" and train_osc:
-            cause = ("learning rate too high: the training loss itself oscillates (see the "
-                     "oscillation finding), so the validation loss drifts up with it")
-            f = dataclasses.replace(f, causes=(cause, *f.causes),
-                                    remedies=tuple(dict.fromkeys((*f.remedies, "learning_rate",
-                                                                  "reduce_lr_on_plateau"))))
-        if f.kind == "stuck_at_chance" and slow is not None and slow.evidence.get("decay_q", 0) >= 0.99:
-            cause = ("learning rate far too low: the loss falls steadily but very slowly (see "
-                     "the slow_convergence finding)")
-            f = dataclasses.replace(f, causes=(cause, *f.causes),
-                                    remedies=tuple(dict.fromkeys(("learning_rate", *f.remedies))))
+            cause = (
+                "learning rate too high: the training loss itself oscillates (see the "
+                "oscillation finding), so the validation loss drifts up with it"
+            )
+            f = dataclasses.replace(
+                f,
+                causes=(cause, *f.causes),
+                remedies=tuple(
+                    dict.fromkeys((*f.remedies, "learning_rate", "reduce_lr_on_plateau"))
+                ),
+            )
+        if (
+            f.kind == "stuck_at_chance"
+            and slow is not None
+            and slow.evidence.get("decay_q", 0) >= 0.99
+        ):
+            cause = (
+                "learning rate far too low: the loss falls steadily but very slowly (see "
+                "the slow_convergence finding)"
+            )
+            f = dataclasses.replace(
+                f,
+                causes=(cause, *f.causes),
+                remedies=tuple(dict.fromkeys(("learning_rate", *f.remedies))),
+            )
         out.append(f)
     return out
 
@@ -167,12 +202,18 @@ def _diagnose(run: Run, cfg: DetectorConfig) -> list[Finding]:
     found += detect_non_finite(ctx)
     div = detect_divergence(ctx)
     found += div
-    taken = {f.metric for f in div if f.evidence.get("pattern") in ("negative_unbounded", "runaway")}
+    taken = {
+        f.metric for f in div if f.evidence.get("pattern") in ("negative_unbounded", "runaway")
+    }
     for f in div:
         if f.evidence.get("pattern") == "negative_unbounded":
             taken |= set(f.evidence.get("metrics", {}))
     stuck = detect_chance(ctx)
     found += stuck
+    zero = detect_zero_loss(ctx)
+    found += zero
+    for f in zero:  # a loss at exactly 0 is explained; it is no plateau or slow convergence
+        taken |= set(f.evidence.get("metrics", {}))
     over = detect_overfitting(ctx, taken)
     found += over
     # an overfitting onset below the warning level (an EarlyStopping-sized rise) may
@@ -182,20 +223,40 @@ def _diagnose(run: Run, cfg: DetectorConfig) -> list[Finding]:
     found += detect_oscillation(ctx)
     found += detect_schedule(ctx)
     found = _link(found)
-    skipped = {m: r for m, r in ctx.not_judged.items()
-               if ctx.views.get(m) is not None and ctx.views[m].m > 0}
+    skipped = {
+        m: r
+        for m, r in ctx.not_judged.items()
+        if ctx.views.get(m) is not None and ctx.views[m].m > 0
+    }
     if not ctx.views:
-        why = ("no loss or score series to judge (only counters or learning rates)"
-               if run.series else "the run has no metrics")
+        why = (
+            "no loss or score series to judge (only counters or learning rates)"
+            if run.series
+            else "the run has no metrics"
+        )
         skipped = {"(run)": [why]}
     if skipped:
         parts = [f"{m} ({'; '.join(r)})" for m, r in skipped.items()]
-        found.append(ctx.finding(
-            "not_judged", "info", None, None, None,
-            "could not judge: " + ", ".join(parts),
-            {"metrics": skipped}, [], [], 1.0,
-        ))
+        found.append(
+            ctx.finding(
+                "not_judged",
+                "info",
+                None,
+                None,
+                None,
+                "could not judge: " + ", ".join(parts),
+                {"metrics": skipped},
+                [],
+                [],
+                1.0,
+            )
+        )
     order = {k: i for i, k in enumerate(KINDS)}
-    found.sort(key=lambda f: (_SEV.get(f.severity, 3), order.get(f.kind, 99),
-                              f.start if f.start is not None else float("inf")))
+    found.sort(
+        key=lambda f: (
+            _SEV.get(f.severity, 3),
+            order.get(f.kind, 99),
+            f.start if f.start is not None else float("inf"),
+        )
+    )
     return found

@@ -1,6 +1,6 @@
 """``stuck_at_chance``: the model predicts one class, or guesses.
 
-Three rules, any of which flags the run (CASES.md case 20, corpus 031/036/063):
+Four rules, any of which flags the run (CASES.md case 20, corpus 031/036/063):
 
 A. *Frozen accuracy*: an accuracy is constant within ``frozen_tol`` from its
    first evaluations (start within ``max_start``) over at least
@@ -14,6 +14,12 @@ B. *At chance*: an accuracy stays within ``max(acc_tol, acc_tol_rel/K)`` of
    side is at ln K (the cross-entropy of a uniform guess: 0.6931 for two
    classes) or flat near it. K is the known class count, or inferred from
    the accuracy and checked against the loss.
+A'. *Frozen below chance*: an accuracy frozen (as in A) at a value below
+   chance — exactly 0 when K is unknown (below 1/K for every K), below
+   ``1/K - tol`` when K is known — whatever the training accuracy does. No
+   classifier is that bad at a task by learning; it is scored against labels
+   that are not the classes it predicts (corpus 049: val_acc exactly 0.0 in all
+   30 epochs while train_acc reaches 1.0).
 C. *One-class F1 identity*: at an evaluation, a macro-F1 ``F`` and accuracy
    ``a`` satisfy ``F = (2a / (1 + a)) / K`` for an integer ``K >= 2``: exactly
    the macro-F1 of always predicting one class that makes up ``a`` of the data
@@ -46,6 +52,7 @@ def _frozen_from(y: np.ndarray, tol: float) -> int:
 def _side_loss(ctx: Context, acc: View) -> View | None:
     """The loss of the same side (``val_loss`` for ``val_accuracy``...)."""
     same = [v for v in ctx.of("loss", acc.role) if v.m]
+    same = [v for v in same if v.kind == acc.kind] or same
     if not same:
         return None
     base = naming.base_name(acc.name).lower()
@@ -70,8 +77,11 @@ def guess_classes(ctx: Context, a: float, loss: float | None) -> tuple[int, str]
     if not (0 < a < 0.75):
         return None
     r = 1.0 / a
-    cands = [K for K in {math.floor(r), math.ceil(r)} if 2 <= K <= 1000
-             and abs(a - 1 / K) <= max(cfg.acc_tol, cfg.acc_tol_rel / K)]
+    cands = [
+        K
+        for K in {math.floor(r), math.ceil(r)}
+        if 2 <= K <= 1000 and abs(a - 1 / K) <= max(cfg.acc_tol, cfg.acc_tol_rel / K)
+    ]
     if not cands:
         return None
     cands.sort(key=lambda K: (abs(a * K - 1), abs(loss / math.log(K) - 1) if loss else 0))
@@ -89,14 +99,40 @@ def classes_consistent(ctx: Context, lo: float, hi: float) -> tuple[int, int]:
 
 
 def _loss_note(L: View | None) -> tuple[str, dict]:
+    """What the loss of the same side did: first and last logged values (the decision "flat"
+    uses the medians of the first and last 3, so one noisy epoch does not decide)."""
     if L is None or L.k == 0:
         return "", {}
     first = float(np.median(L.ya[:3]))
     last = float(np.median(L.ya[-3:]))
-    ev = {"loss": L.name, "loss_start": first, "loss_end": last}
+    first_q, last_q = float(L.y[0]), float(L.y[-1])
+    ev = {
+        "loss": L.name,
+        "loss_start": first_q,
+        "loss_end": last_q,
+        "loss_start_median": first,
+        "loss_end_median": last,
+    }
     if abs(last - first) <= 0.02 * max(abs(first), 1e-12):
-        return f"{L.name} stays flat at {fmt(last)}", ev
-    return f"{L.name} moved {fmt(first)} -> {fmt(last)}", ev
+        if fmt(first_q) == fmt(last_q):
+            return f"{L.name} stays flat at {fmt(last_q)}", ev
+        if abs(last_q - first_q) <= 0.02 * max(abs(first_q), 1e-12):
+            return f"{L.name} stays flat ({fmt(first_q)} -> {fmt(last_q)})", ev
+        return (
+            f"{L.name} stays flat (medians of the first and last 3: {fmt(first)} -> "
+            f"{fmt(last)}; logged {fmt(first_q)} -> {fmt(last_q)})"
+        ), ev
+    return f"{L.name} moved {fmt(first_q)} -> {fmt(last_q)}", ev
+
+
+def _below_chance(ctx: Context, v: View, val: float) -> bool:
+    """A frozen accuracy below chance: below 1/K (minus the tolerance) when K is known,
+    else exactly 0 (within ``frozen_tol``), which is below 1/K for every K."""
+    cfg = ctx.cfg.chance
+    if cfg.n_classes:
+        K = int(cfg.n_classes)
+        return val < 1 / K - max(cfg.acc_tol, cfg.acc_tol_rel / K)
+    return val <= cfg.frozen_tol
 
 
 def _frozen(ctx: Context, v: View) -> dict | None:
@@ -110,22 +146,35 @@ def _frozen(ctx: Context, v: View) -> dict | None:
     val = float(np.median(y[s:]))
     if val >= cfg.perfect:
         return None
-    if v.role != "train":
-        tp = ctx.partner(v)
-        if tp is not None and tp.bounded and tp.k:
-            tr = tp.ya[(tp.xa >= v.xa[s])] if np.any(tp.xa >= v.xa[s]) else tp.ya
-            if float(np.median(tr)) > val + cfg.train_margin:
-                return None
+    below = _below_chance(ctx, v, val)
+    tp = ctx.partner(v) if v.role != "train" else None
+    tr_max = None
+    if tp is not None and tp.bounded and tp.k:
+        tr = tp.ya[(tp.xa >= v.xa[s])] if np.any(tp.xa >= v.xa[s]) else tp.ya
+        tr_max = float(np.max(tp.y))
+        if float(np.median(tr)) > val + cfg.train_margin and not below:
+            return None
     L = _side_loss(ctx, v)
     note, lev = _loss_note(L)
-    ev = {"rule": "frozen", "value": val, "range": float(np.ptp(y[s:])), "from_x": float(v.xa[s]),
-          "frozen_points": int(n_frozen), "points": int(k), **lev}
+    if below:
+        return _frozen_below(ctx, v, s, val, tp, tr_max, L, note, lev)
+    ev = {
+        "rule": "frozen",
+        "value": val,
+        "range": float(np.ptp(y[s:])),
+        "from_x": float(v.xa[s]),
+        "frozen_points": int(n_frozen),
+        "points": int(k),
+        **lev,
+    }
     mr = ctx.cfg.chance.majority_rate
-    txt = (f"{v.name} is frozen at {fmt(val)} (range {fmt(float(np.ptp(y[s:])))}) for "
-           f"{n_frozen} of {k} evaluations ({ctx.span(float(v.xa[s]), float(v.xa[-1]))})"
-           + (f" while {note}" if note else "")
-           + f": the decisions never change, so the model gives every sample the same class and "
-             f"{fmt(val)} is that class's share of the data (the majority-class rate)")
+    txt = (
+        f"{v.name} is frozen at {fmt(val)} (range {fmt(float(np.ptp(y[s:])))}) for "
+        f"{n_frozen} of {k} evaluations ({ctx.span(float(v.xa[s]), float(v.xa[-1]), v)})"
+        + (f" while {note}" if note else "")
+        + f": the decisions never change, so the model gives every sample the same class and "
+        f"{fmt(val)} is that class's share of the data (the majority-class rate)"
+    )
     if mr is not None:
         ev["majority_rate"] = mr
         txt += f"; the dataset's majority-class rate is {fmt(mr)}"
@@ -133,10 +182,81 @@ def _frozen(ctx: Context, v: View) -> dict | None:
     if K:
         txt += f"; it is also the chance level 1/{K[0]}"
         ev["n_classes"] = K[0]
-    short = (f"{v.name} frozen at {fmt(val)} over {ctx.span(float(v.xa[s]), float(v.xa[-1]))}"
-             + (f" while {note}" if note else ""))
-    return {"view": v, "text": txt, "short": short, "evidence": ev, "start": float(v.xa[s]),
-            "loss": L, "rule": "frozen"}
+    short = f"{v.name} frozen at {fmt(val)} over {ctx.span(float(v.xa[s]), float(v.xa[-1]), v)}" + (
+        f" while {note}" if note else ""
+    )
+    return {
+        "view": v,
+        "text": txt,
+        "short": short,
+        "evidence": ev,
+        "start": float(v.xa[s]),
+        "loss": L,
+        "rule": "frozen",
+    }
+
+
+def _frozen_below(
+    ctx: Context,
+    v: View,
+    s: int,
+    val: float,
+    tp: View | None,
+    tr_max: float | None,
+    L: View | None,
+    note: str,
+    lev: dict,
+) -> dict:
+    """Rule A': an accuracy frozen *below* chance (corpus 049: val_acc exactly 0.0 in all 30
+    epochs while train_acc reaches 1.0). No classifier scores below chance by being bad
+    at the task; it does when the labels it is scored against are not the classes it
+    predicts."""
+    k = v.k
+    n_frozen = k - s
+    where = ctx.span(float(v.xa[s]), float(v.xa[-1]), v)
+    exact = val == 0.0
+    K = ctx.cfg.chance.n_classes
+    txt = (
+        f"{v.name} is frozen in {n_frozen} of {k} evaluations ({where})"
+        + (
+            f" while {tp.name} reaches {fmt(tr_max)}"
+            if tp is not None and tr_max is not None
+            else ""
+        )
+        + (f" and {note}" if note else "")
+        + (
+            "; it is exactly 0.0"
+            if exact
+            else f"; it is {fmt(val)}, below chance 1/{K} = {fmt(1 / K)}"
+            if K
+            else f"; it is {fmt(val)}, below 1/K for any class count"
+        )
+        + ": the validation labels may not match the classes the model predicts "
+        "(label encoding / class order)"
+    )
+    ev = {
+        "rule": "below_chance",
+        "value": val,
+        "range": float(np.ptp(v.ya[s:])),
+        "from_x": float(v.xa[s]),
+        "frozen_points": int(n_frozen),
+        "points": int(k),
+        **lev,
+    }
+    if K:
+        ev["n_classes"] = int(K)
+    if tp is not None and tr_max is not None:
+        ev.update({"train": tp.name, "train_max": tr_max})
+    short = f"{v.name} frozen at {fmt(val)} (below chance) over {where}"
+    return {
+        "view": v,
+        "text": txt,
+        "short": short,
+        "evidence": ev,
+        "start": float(v.xa[s]),
+        "loss": L,
+        "rule": "below_chance",
+    }
 
 
 def _at_chance(ctx: Context, v: View) -> dict | None:
@@ -162,16 +282,26 @@ def _at_chance(ctx: Context, v: View) -> dict | None:
                 return None
     k_lo, k_hi = classes_consistent(ctx, *np.percentile(v.ya, [10, 90]))
     k_lo, k_hi = min(k_lo, K), max(k_hi, K)
-    ev = {"rule": "chance", "accuracy_median": a, "accuracy_range": [float(np.min(v.ya)),
-                                                                    float(np.max(v.ya))],
-          "chance": chance, "n_classes": K, "n_classes_from": how, "ln_k": lnk,
-          "n_classes_range": [k_lo, k_hi]}
+    ev = {
+        "rule": "chance",
+        "accuracy_median": a,
+        "accuracy_range": [float(np.min(v.ya)), float(np.max(v.ya))],
+        "chance": chance,
+        "n_classes": K,
+        "n_classes_from": how,
+        "ln_k": lnk,
+        "n_classes_range": [k_lo, k_hi],
+    }
     one_k = k_lo == k_hi or how == "given"
-    k_txt = f"1/{K}" if one_k else \
-        f"1/K for K ≈ {k_lo}-{k_hi} classes (1/{K} = {fmt(chance)} the closest; pass --data or " \
+    k_txt = (
+        f"1/{K}"
+        if one_k
+        else f"1/K for K ≈ {k_lo}-{k_hi} classes (1/{K} = {fmt(chance)} the closest; pass --data or "
         "[chance] n_classes to pin it)"
-    ln_txt = f"ln {K} = {fmt(lnk)}" if one_k else \
-        f"ln K = {fmt(math.log(k_lo))}-{fmt(math.log(k_hi))}"
+    )
+    ln_txt = (
+        f"ln {K} = {fmt(lnk)}" if one_k else f"ln K = {fmt(math.log(k_lo))}-{fmt(math.log(k_hi))}"
+    )
     loss_txt = ""
     if L is not None and Lmed is not None:
         first = float(np.median(L.ya[:3]))
@@ -183,20 +313,41 @@ def _at_chance(ctx: Context, v: View) -> dict | None:
             return None
         ev.update({"loss": L.name, "loss_median": Lmed, "loss_start": first, "loss_end": last})
         if at_lnk:
-            loss_txt = (f"; {L.name} {fmt(Lmed)} ≈ ln {K} = {fmt(lnk)}, the loss of predicting "
-                        f"1/{K} for every class: the model outputs the same probabilities for "
-                        "every sample")
+            loss_txt = (
+                f"; {L.name} (median over the run) {fmt(Lmed)} ≈ ln {K} = {fmt(lnk)}, "
+                f"the loss of predicting 1/{K} for every class: the model outputs the "
+                "same probabilities for every sample"
+            )
         else:
-            loss_txt = (f"; {L.name} stays flat ({fmt(first)} -> {fmt(last)}), at or above "
-                        f"{ln_txt} (a uniform guess): nothing has been learned yet")
-    txt = (f"{v.name} stays at chance for the whole run: median {fmt(a)}, range "
-           f"{fmt(float(np.min(v.ya)))}-{fmt(float(np.max(v.ya)))} ≈ "
-           + (f"1/{K} = {fmt(chance)}" if k_txt == f"1/{K}" else k_txt)
-           + (" (class count given)" if how == "given" else "") + loss_txt)
+            fq, lq = fmt(float(L.y[0])), fmt(float(L.y[-1]))
+            med = (
+                ""
+                if (fmt(first), fmt(last)) == (fq, lq)
+                else f", medians of the first and last 3: {fmt(first)} -> {fmt(last)}"
+            )
+            loss_txt = (
+                f"; {L.name} stays flat ({fq} -> {lq}{med}), at or above {ln_txt} "
+                "(a uniform guess): nothing has been learned yet"
+            )
+    txt = (
+        f"{v.name} stays at chance for the whole run: median {fmt(a)}, range "
+        f"{fmt(float(np.min(v.ya)))}-{fmt(float(np.max(v.ya)))} ≈ "
+        + (f"1/{K} = {fmt(chance)}" if k_txt == f"1/{K}" else k_txt)
+        + (" (class count given)" if how == "given" else "")
+        + loss_txt
+    )
     short = f"{v.name} at chance (median {fmt(a)} ≈ {'1/' + str(K) if one_k else '1/K'})" + (
-        f", {L.name} {fmt(Lmed)} vs {ln_txt}" if L is not None and Lmed is not None else "")
-    return {"view": v, "text": txt, "short": short, "evidence": ev, "start": float(v.xa[0]),
-            "loss": L, "rule": "chance"}
+        f", {L.name} median {fmt(Lmed)} vs {ln_txt}" if L is not None and Lmed is not None else ""
+    )
+    return {
+        "view": v,
+        "text": txt,
+        "short": short,
+        "evidence": ev,
+        "start": float(v.xa[0]),
+        "loss": L,
+        "rule": "chance",
+    }
 
 
 def _one_class_f1(ctx: Context) -> list[dict]:
@@ -205,8 +356,11 @@ def _one_class_f1(ctx: Context) -> list[dict]:
     for f1 in ctx.views.values():
         if "f1" not in naming.base_name(f1.name).lower() or f1.m == 0:
             continue
-        accs = [v for v in ctx.views.values()
-                if v.role == f1.role and naming.is_accuracy(v.name) and v.m]
+        accs = [
+            v
+            for v in ctx.views.values()
+            if v.role == f1.role and naming.is_accuracy(v.name) and v.m and v.kind == f1.kind
+        ]
         if not accs:
             continue
         acc = accs[0]
@@ -225,28 +379,66 @@ def _one_class_f1(ctx: Context) -> list[dict]:
         i0, i1 = int(idx[0]), int(idx[-1])
         a0, K0 = float(a[i0]), int(K[i0])
         later = acc.y[acc.x > xs[i1]]
-        ev = {"rule": "one_class_f1", "accuracy": acc.name, "f1": f1.name,
-              "points": [{"x": float(xs[i]), "accuracy": float(a[i]), "f1": float(F[i]),
-                          "n_classes": int(K[i])} for i in idx[:10]]}
-        txt = (f"at {ctx.at(float(xs[i0]))} {acc.name} is {fmt(a0)} with {f1.name} "
-               f"{fmt(float(F[i0]))} = (2·{fmt(a0)}/{fmt(1 + a0)})/{K0}: exactly the macro-F1 of "
-               f"always predicting one class of {K0}, a class that makes up {a0 * 100:.1f}% of "
-               "the evaluation set")
+        ev = {
+            "rule": "one_class_f1",
+            "accuracy": acc.name,
+            "f1": f1.name,
+            "points": [
+                {
+                    "x": float(xs[i]),
+                    "accuracy": float(a[i]),
+                    "f1": float(F[i]),
+                    "n_classes": int(K[i]),
+                }
+                for i in idx[:10]
+            ],
+        }
+        txt = (
+            f"at {ctx.at(float(xs[i0]), acc)} {acc.name} is {fmt(a0)} with {f1.name} "
+            f"{fmt(float(F[i0]))} = (2·{fmt(a0)}/{fmt(1 + a0)})/{K0}: exactly the macro-F1 of "
+            f"always predicting one class of {K0}, a class that makes up {a0 * 100:.1f}% of "
+            "the evaluation set"
+        )
         if len(idx) > 1:
-            txt += f" ({len(idx)} evaluations in all, the last at {ctx.at(float(xs[i1]))})"
+            txt += f" ({len(idx)} evaluations in all, the last at {ctx.at(float(xs[i1]), acc)})"
         beaten = bool(len(later) and float(np.max(later)) > a0)
         if len(later):
             ev["later_max_accuracy"] = float(np.max(later))
-            txt += (f"; later evaluations reached at most {fmt(float(np.max(later)))}"
-                    + (" — never better than always predicting that class" if not beaten else ""))
-        out.append({"view": acc, "text": txt, "short": txt, "evidence": ev, "start": float(xs[i0]),
-                    "end": float(xs[i1]), "loss": None, "rule": "one_class_f1",
-                    "recovered": beaten})
+            txt += f"; later evaluations reached at most {fmt(float(np.max(later)))}" + (
+                " — never better than always predicting that class" if not beaten else ""
+            )
+        out.append(
+            {
+                "view": acc,
+                "text": txt,
+                "short": txt,
+                "evidence": ev,
+                "start": float(xs[i0]),
+                "end": float(xs[i1]),
+                "loss": None,
+                "rule": "one_class_f1",
+                "recovered": beaten,
+            }
+        )
     return out
 
 
+#: What the GUI titles a ``stuck_at_chance`` finding, by ``evidence["level"]``.
+_TITLES = {
+    "majority_rate": "Stuck at the majority-class rate",
+    "chance": "Stuck at chance",
+    "below_chance": "Accuracy frozen below chance",
+}
+
+
 def detect_chance(ctx: Context) -> list[Finding]:
-    """Stuck at chance / majority class (rules A, B, C in the module docstring)."""
+    """Stuck at chance / majority class (rules A, A', B, C in the module docstring).
+
+    The finding's ``evidence`` says which: ``rule`` (the lead's rule: ``frozen``,
+    ``below_chance``, ``chance``, ``one_class_f1``), ``level`` (``majority_rate``
+    when the model predicts one class, ``chance`` when its accuracy is 1/K,
+    ``below_chance``) and ``title`` (words for a heading).
+    """
     cfg = ctx.cfg.chance
     hits: list[dict] = []
     for v in ctx.views.values():
@@ -266,7 +458,13 @@ def detect_chance(ctx: Context) -> list[Finding]:
     if not hits:
         return []
     # one finding per run: the validation side leads
-    hits.sort(key=lambda h: (h["view"].role == "train", h["rule"] == "one_class_f1"))
+    hits.sort(
+        key=lambda h: (
+            h["rule"] != "below_chance",
+            h["view"].role == "train",
+            h["rule"] == "one_class_f1",
+        )
+    )
     lead = hits[0]
     v: View = lead["view"]
     msg = lead["text"]
@@ -284,27 +482,54 @@ def detect_chance(ctx: Context) -> list[Finding]:
     for Lv in ctx.of("loss"):
         if Lv.m >= 3 and Lv.y[0] > 0 and Lv.y[0] >= 100 * max(float(np.median(Lv.y[1:])), 1e-12):
             first_huge = True
-    nonfinite_loss = any(s.n_nonfinite for n, s in ctx.run.series.items()
-                         if naming.family(n) == "loss")
-    imbalance = "class imbalance: always predicting the majority class already scores this " \
-                "accuracy, and the loss can improve without any decision changing"
+    nonfinite_loss = any(
+        s.n_nonfinite for n, s in ctx.run.series.items() if naming.family(n) == "loss"
+    )
+    imbalance = (
+        "class imbalance: always predicting the majority class already scores this "
+        "accuracy, and the loss can improve without any decision changing"
+    )
     causes = []
     if nonfinite_loss:
-        causes.append("the weights became NaN (see the non_finite finding): every output is the same")
+        causes.append(
+            "the weights became NaN (see the non_finite finding): every output is the same"
+        )
     if first_huge:
-        causes.append("unscaled inputs: the first-epoch loss was orders of magnitude above the "
-                      "rest, the units saturated and never recovered")
-    if lead["rule"] in ("frozen", "one_class_f1") and loss_moving:
-        causes += [imbalance,
-                   "too strong regularisation (large L2) or too small a model: all outputs pulled "
-                   "to the class prior"]
+        causes.append(
+            "unscaled inputs: the first-epoch loss was orders of magnitude above the "
+            "rest, the units saturated and never recovered"
+        )
+    if lead["rule"] == "below_chance":
+        causes = [
+            "the validation labels are encoded differently from the training labels "
+            "(class order, a label encoder fitted separately on each split)",
+            "the validation set holds only classes the model never predicts (a split by "
+            "class, or labels shifted by one)",
+            "the accuracy metric does not match the labels (sparse vs one-hot / "
+            "categorical accuracy)",
+        ]
+        remedies = []
+    elif lead["rule"] in ("frozen", "one_class_f1") and loss_moving:
+        causes += [
+            imbalance,
+            "too strong regularisation (large L2) or too small a model: all outputs pulled "
+            "to the class prior",
+        ]
         causes += ["learning rate too high (saturated or dead units) or too low"]
-        remedies = ["class_weight", "random_oversample", "smote", "l2", "learning_rate",
-                    "standardize"]
+        remedies = [
+            "class_weight",
+            "random_oversample",
+            "smote",
+            "l2",
+            "learning_rate",
+            "standardize",
+        ]
     else:
-        causes += ["learning rate too high (units saturated, dead ReLUs) or far too low",
-                   "output layer and loss do not match (e.g. a single-unit softmax, labels not "
-                   "encoded the way the loss expects)"]
+        causes += [
+            "learning rate too high (units saturated, dead ReLUs) or far too low",
+            "output layer and loss do not match (e.g. a single-unit softmax, labels not "
+            "encoded the way the loss expects)",
+        ]
         if not first_huge:
             causes.append("unscaled inputs saturating the activations")
         causes.append(imbalance)
@@ -316,11 +541,29 @@ def detect_chance(ctx: Context) -> list[Finding]:
         severity = "warning"  # accuracy alone near 1/K: no loss to confirm
     start = lead["start"]
     end = lead.get("end", float(v.xa[-1]))
-    ev = {"lead": lead["evidence"]}
+    level = {
+        "frozen": "majority_rate",
+        "one_class_f1": "majority_rate",
+        "chance": "chance",
+        "below_chance": "below_chance",
+    }[lead["rule"]]
+    ev = {"rule": lead["rule"], "level": level, "title": _TITLES[level], "lead": lead["evidence"]}
     if len(hits) > 1:
         ev["also"] = {h["view"].name: h["evidence"] for h in hits[1:]}
     if v.percent:
         ev["percent"] = True
     conf = 0.9 if lead["rule"] in ("frozen", "one_class_f1") else (0.8 if L is not None else 0.5)
-    return [ctx.finding("stuck_at_chance", severity, v.name, jnum(start), jnum(end), msg, ev,
-                        list(dict.fromkeys(causes)), remedies, conf)]
+    return [
+        ctx.finding(
+            "stuck_at_chance",
+            severity,
+            v.name,
+            jnum(start),
+            jnum(end),
+            msg,
+            ev,
+            list(dict.fromkeys(causes)),
+            remedies,
+            conf,
+        )
+    ]

@@ -125,6 +125,29 @@ class PlateauConfig:
         point-to-point noise (:func:`analysis.detectors.prep.noise_sd`, relative
         for positive losses), so a noisy plateau whose noise sets a new record
         now and then still counts as a plateau.
+    band_rel : float
+        Where the plateau *starts* (FitLens heuristic): the earliest evaluation
+        that the rest of the run never beats by more than ``band_rel`` x the
+        level (or ``min_delta``, if larger). A validation loss that creeps
+        from 1.0757 to 1.0683 over 150 epochs after its fast phase (corpus
+        042) entered its plateau at the start of that stretch, not at its last
+        0.1 % record.
+    poor_fit : float
+        The plateau is a stall, not convergence, when the training accuracy
+        ends below this (FitLens heuristic: the model cannot fit its own
+        training data; corpus 042 ends at 0.55 and 029 at 0.63, healthy 025 at
+        0.80).
+    score_rise : float
+        A validation-loss plateau while the validation accuracy still rises by
+        at least this (absolute) is a calibration floor, not a stall (corpus
+        046: val_loss flat at 1.23 while val_acc 0.971 -> 0.984).
+
+    Severity: ``info`` when the run converged (an accuracy pair with a gap
+    below AutoTrainer's ``gap_high``/``gap_low`` at a training accuracy of at
+    least ``poor_fit``, or a validation score still rising); ``warning`` at a
+    poor fit, or when the plateau covers at least half the run and two
+    patiences (or the learning rate was cut without effect) and the run did
+    not converge.
     """
 
     patience: int = 10
@@ -133,6 +156,9 @@ class PlateauConfig:
     min_delta: float = 1e-4
     min_delta_rel: float = 0.001
     noise_k: float = 1.0
+    band_rel: float = 0.01
+    poor_fit: float = 0.7
+    score_rise: float = 0.01
 
 
 @dataclass(frozen=True)
@@ -154,6 +180,16 @@ class SlowConvergenceConfig:
     tail_fraction, min_tail, min_improving, min_t, horizon_fraction,
     min_gain_level, min_gain_progress, strong_gain_progress, min_points
         See above. ``min_points``: shorter series are not judged.
+    warning_gain_level, warning_gain_progress : float
+        A ``warning`` (rather than ``info``) needs a projected gain of at least
+        ``warning_gain_level`` of the current level *and*
+        ``warning_gain_progress`` of the progress made so far: a 10-epoch run
+        whose val_loss still falls 0.159 -> 0.121 but has already made 80 % of
+        its progress is fine as it is (corpus 002).
+    saturated : float
+        ...and never when the accuracy of the same side already ends at or
+        above this (median of the last 3): the loss can only become more
+        confident (corpus 002: val_acc 1.0).
     """
 
     tail_fraction: float = 0.2
@@ -165,6 +201,8 @@ class SlowConvergenceConfig:
     min_gain_progress: float = 0.02
     strong_gain_progress: float = 0.10
     warning_gain_level: float = 0.25
+    warning_gain_progress: float = 0.25
+    saturated: float = 0.99
     min_points: int = 8
 
 
@@ -195,6 +233,24 @@ class DivergenceConfig:
     recover_factor: float = 2.0
     growth_factor: float = 2.0
     neg_growth: float = 10.0
+
+
+@dataclass(frozen=True)
+class ZeroLossConfig:
+    """A loss exactly 0.0 for a stretch (``suspicious_zero_loss``).
+
+    Attributes
+    ----------
+    min_points : int
+        At least this many consecutive logged values of a loss are exactly
+        0.0 (isolated zeros of a hinge or triplet loss on easy batches are
+        normal, corpus tfevents/04). Keras
+        clips probabilities to 1e-7 (its cross-entropies never log 0.0) and
+        Hugging Face rounds the logged loss to 4 decimals, so even one 0.0 is
+        rare; three rule out a single rounding accident (corpus 062 has 54).
+    """
+
+    min_points: int = 3
 
 
 @dataclass(frozen=True)
@@ -373,6 +429,7 @@ class DetectorConfig:
     plateau: PlateauConfig = field(default_factory=PlateauConfig)
     slow_convergence: SlowConvergenceConfig = field(default_factory=SlowConvergenceConfig)
     divergence: DivergenceConfig = field(default_factory=DivergenceConfig)
+    zero_loss: ZeroLossConfig = field(default_factory=ZeroLossConfig)
     oscillation: OscillationConfig = field(default_factory=OscillationConfig)
     chance: ChanceConfig = field(default_factory=ChanceConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
@@ -385,6 +442,7 @@ def _section_types() -> dict[str, type]:
         "plateau": PlateauConfig,
         "slow_convergence": SlowConvergenceConfig,
         "divergence": DivergenceConfig,
+        "zero_loss": ZeroLossConfig,
         "oscillation": OscillationConfig,
         "chance": ChanceConfig,
         "schedule": ScheduleConfig,
@@ -450,7 +508,8 @@ def config_from_dict(data: dict) -> DetectorConfig:
             for k, v in value.items():
                 if k not in known:
                     raise ValueError(
-                        f"unknown key {k!r} in [{key}] (known: {', '.join(sorted(known))})")
+                        f"unknown key {k!r} in [{key}] (known: {', '.join(sorted(known))})"
+                    )
                 kw[k] = _coerce(key, k, v, getattr(defaults, k))
             top[key] = dataclasses.replace(defaults, **kw)
         elif key in ("min_points", "max_points"):
@@ -499,8 +558,9 @@ def config_to_dict(cfg: DetectorConfig) -> dict:
     return dataclasses.asdict(cfg)
 
 
-def with_class_info(cfg: DetectorConfig | None, n_classes: int | None,
-                    majority_rate: float | None) -> DetectorConfig:
+def with_class_info(
+    cfg: DetectorConfig | None, n_classes: int | None, majority_rate: float | None
+) -> DetectorConfig:
     """A copy of ``cfg`` whose chance detector knows the class count and majority rate.
 
     Values already set in the config win (the user wrote them on purpose).

@@ -29,10 +29,11 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from analysis import naming
-from analysis.detectors.prep import Context, View, fmt, jnum, within_segment_diff
+from analysis.detectors.prep import Context, View, fmt, fmt_x, jnum, within_segment_diff
 from analysis.model import Finding
 
 # -- non_finite -------------------------------------------------------------------
+
 
 def _bad_info(ctx: Context, name: str) -> dict | None:
     s = ctx.run.series[name]
@@ -68,10 +69,10 @@ def _bad_info(ctx: Context, name: str) -> dict | None:
     return info
 
 
-def _lr_jump_before(ctx: Context, x0: float) -> tuple[float, float, float] | None:
-    """A learning-rate increase of at least 2x at or just before ``x0``."""
+def _lr_jump_before(ctx: Context, x0: float, kind: str) -> tuple[float, float, float] | None:
+    """A learning-rate increase of at least 2x at or just before ``x0`` (on the ``kind`` axis)."""
     lr = ctx.lr
-    if lr is None or lr.m < 2:
+    if lr is None or lr.m < 2 or lr.kind != kind:
         return None
     y, x = lr.y, lr.x
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -85,16 +86,17 @@ def _lr_jump_before(ctx: Context, x0: float) -> tuple[float, float, float] | Non
 
 def detect_non_finite(ctx: Context) -> list[Finding]:
     """NaN/inf values: where they start, how many, what came before (see module doc)."""
-    groups: dict[tuple[float, bool], dict[str, dict]] = {}
+    groups: dict[tuple[float, bool, str], dict[str, dict]] = {}
     for name in ctx.run.series:
         if naming.is_counter(name):
             continue
         info = _bad_info(ctx, name)
         if info is None:
             continue
-        groups.setdefault((info["first_x"], info["to_the_end"]), {})[name] = info
+        kind = ctx.run.step_kind_of(name)
+        groups.setdefault((info["first_x"], info["to_the_end"], kind), {})[name] = info
     out: list[Finding] = []
-    for (x0, tail), infos in sorted(groups.items(), key=lambda kv: kv[0][0]):
+    for (x0, tail, kind), infos in sorted(groups.items(), key=lambda kv: kv[0][0]):
         names = list(infos)
         # the most important series first: losses, then scores, then the rest
         rank = {"loss": 0, "score": 1, "other": 2, "lr": 3}
@@ -105,46 +107,68 @@ def detect_non_finite(ctx: Context) -> list[Finding]:
         all_bad = li["n_nonfinite"] == li["n"]
         from_start = li["last_finite_x"] is None
         lead_view = ctx.views.get(lead)
-        where0 = ctx.at_keras(x0, lead_view) if lead_view is not None and lead_view.m else ctx.at(x0)
-        who = ", ".join(names) if len(names) <= 4 else ", ".join(names[:4]) + f" and {len(names) - 4} more"
+        where0 = (
+            ctx.at_keras(x0, lead_view)
+            if lead_view is not None and lead_view.m
+            else ctx.at(x0, lead)
+        )
+        who = (
+            ", ".join(names)
+            if len(names) <= 4
+            else ", ".join(names[:4]) + f" and {len(names) - 4} more"
+        )
         if all_bad:
-            msg = (f"{who}: no finite value at all ({li['n_nonfinite']} of {li['n']} are "
-                   f"{'NaN' if li['n_nan'] else 'inf'}) — the loss is non-finite from the first "
-                   f"{ctx.unit}, nothing was learned")
+            msg = (
+                f"{who}: no finite value at all ({li['n_nonfinite']} of {li['n']} are "
+                f"{'NaN' if li['n_nan'] else 'inf'}) — the loss is non-finite from the first "
+                f"{ctx.unit_of(lead)}, nothing was learned"
+            )
         elif tail:
             kindword = {"nan": "NaN", "inf": "inf", "-inf": "-inf"}[li["first_value"]]
             msg = f"{who}: {kindword} from {where0} to the end"
             if li["first_value"] != "nan" and li["first_nan_x"] is not None:
-                msg += f" (NaN from {ctx.at(li['first_nan_x'])})"
-            msg += (f", {li['n_nonfinite']} of {li['n']} values; last finite {lead} "
-                    f"{fmt(li['last_finite_value'])} at {ctx.at(li['last_finite_x'])}")
+                msg += f" (NaN from {ctx.at(li['first_nan_x'], lead)})"
+            msg += (
+                f", {li['n_nonfinite']} of {li['n']} values; last finite {lead} "
+                f"{fmt(li['last_finite_value'])} at {ctx.at(li['last_finite_x'], lead)}"
+            )
         else:
-            pts = ", ".join(fmt(b) for b in li.get("bad_x", [])[:5])
-            msg = (f"{who}: {li['n_nonfinite']} non-finite value(s) ({ctx.unit}s {pts}"
-                   f"{'…' if li['n_nonfinite'] > 5 else ''}), finite again afterwards")
+            pts = ", ".join(fmt_x(b) for b in li.get("bad_x", [])[:5])
+            msg = (
+                f"{who}: {li['n_nonfinite']} non-finite value(s) ({ctx.unit_of(lead)}s {pts}"
+                f"{'…' if li['n_nonfinite'] > 5 else ''}), finite again afterwards"
+            )
         # what happened to the accuracies after the first bad value
         collapse = {}
         if tail and not all_bad:
             for v in ctx.views.values():
-                if not v.bounded or v.m < 3:
+                if not v.bounded or v.m < 3 or v.kind != kind:
                     continue
                 after = v.y[v.x >= x0]
                 before = v.y[v.x < x0]
-                if len(after) >= 2 and len(before) and np.ptp(after) <= 1e-3 \
-                        and after[-1] < np.max(before) - 0.05:
-                    collapse[v.name] = {"before_max": jnum(np.max(before)),
-                                        "after": jnum(after[-1])}
+                if (
+                    len(after) >= 2
+                    and len(before)
+                    and np.ptp(after) <= 1e-3
+                    and after[-1] < np.max(before) - 0.05
+                ):
+                    collapse[v.name] = {
+                        "before_max": jnum(np.max(before)),
+                        "after": jnum(after[-1]),
+                    }
             if collapse:
                 n0, c0 = next(iter(collapse.items()))
-                msg += (f"; {n0} collapsed from {fmt(c0['before_max'])} to a constant "
-                        f"{fmt(c0['after'])} (NaN outputs: every sample gets the same class)")
+                msg += (
+                    f"; {n0} collapsed from {fmt(c0['before_max'])} to a constant "
+                    f"{fmt(c0['after'])} (NaN outputs: every sample gets the same class)"
+                )
         # growth before the NaN?
         grew = False
         if not from_start and lead_view is not None and lead_view.m >= 3:
             before = lead_view.y[lead_view.x < x0]
             if len(before) >= 3 and np.min(before) > 0 and before[-1] >= 2 * np.min(before):
                 grew = True
-        jump = _lr_jump_before(ctx, x0) if not from_start else None
+        jump = _lr_jump_before(ctx, x0, kind) if not from_start else None
         causes: list[str] = []
         if from_start:
             causes = [
@@ -155,11 +179,15 @@ def detect_non_finite(ctx: Context) -> list[Finding]:
             remedies = ["standardize", "learning_rate", "gradient_clipping"]
         else:
             if jump:
-                causes.append(f"the learning rate was raised {fmt(jump[1])} -> {fmt(jump[2])} at "
-                              f"{ctx.at(jump[0])}, just before")
+                causes.append(
+                    f"the learning rate was raised {fmt(jump[1])} -> {fmt(jump[2])} at "
+                    f"{ctx.at(jump[0], lead)}, just before"
+                )
             if grew or li["first_value"] != "nan":
-                causes.append("exploding gradients: the loss grew before it overflowed "
-                              "(learning rate too high)")
+                causes.append(
+                    "exploding gradients: the loss grew before it overflowed "
+                    "(learning rate too high)"
+                )
             causes += [
                 "learning rate too high or a sudden learning-rate jump (exploding gradients)",
                 "numerically unsafe loss or metric (log(0), division by zero, float16 overflow)",
@@ -175,14 +203,25 @@ def detect_non_finite(ctx: Context) -> list[Finding]:
         if jump:
             evidence["lr_jump"] = {"x": jump[0], "from": jump[1], "to": jump[2]}
         end = ctx.run.series[lead].continuous_step()[-1] if tail else x0
-        out.append(ctx.finding(
-            "non_finite", severity, lead, x0, end, msg, evidence, causes, remedies,
-            confidence=1.0,
-        ))
+        out.append(
+            ctx.finding(
+                "non_finite",
+                severity,
+                lead,
+                x0,
+                end,
+                msg,
+                evidence,
+                causes,
+                remedies,
+                confidence=1.0,
+            )
+        )
     return out
 
 
 # -- divergence -------------------------------------------------------------------
+
 
 def _backward_median(y: np.ndarray, w: int, seg: np.ndarray | None = None) -> np.ndarray:
     """base[i] = median of the up to ``w`` values before i in the same segment; NaN at segment starts.
@@ -231,8 +270,10 @@ def _spikes(ctx: Context, v: View) -> dict | None:
     peak, pidx = _block_max(v)
     base = _backward_median(v.ya, cfg.spike_window, v.sega)
     scale = float(np.median(np.abs(v.ya)))
-    floor = max(0.1 * (scale if scale > 0 else float(np.mean(np.abs(v.ya)))),
-                0.05 * float(np.subtract(*np.percentile(v.ya, [99, 1]))))
+    floor = max(
+        0.1 * (scale if scale > 0 else float(np.mean(np.abs(v.ya)))),
+        0.05 * float(np.subtract(*np.percentile(v.ya, [99, 1]))),
+    )
     ref = np.maximum(np.abs(base), floor)
     with np.errstate(invalid="ignore"):
         is_spike = (peak - base) > (cfg.spike_factor - 1.0) * ref
@@ -250,14 +291,30 @@ def _spikes(ctx: Context, v: View) -> dict | None:
     stayed_up = ~np.isfinite(later) | (later > base[idx] + 0.5 * (peak[idx] - base[idx]))
     ratio = peak[idx] / ref[idx]
     order = np.argsort(-ratio)
-    top = [{
-        "x": float(v.x[pidx[i]]), "value": float(peak[i]), "baseline": float(base[i]),
-        "ratio": round(float(peak[i] / ref[i]), 1), "recovered": bool(rec),
-        "lowest_after": jnum(lo), "stayed_up": bool(up),
-    } for i, rec, lo, up in zip(idx[order][:5], recovered[order][:5], later[order][:5],
-                                stayed_up[order][:5], strict=True)]
-    return {"count": int(len(idx)), "top": top, "all_recovered": bool(recovered.all()),
-            "stayed_up": bool(stayed_up[-1] and np.isfinite(later[-1]))}
+    top = [
+        {
+            "x": float(v.x[pidx[i]]),
+            "value": float(peak[i]),
+            "baseline": float(base[i]),
+            "ratio": round(float(peak[i] / ref[i]), 1),
+            "recovered": bool(rec),
+            "lowest_after": jnum(lo),
+            "stayed_up": bool(up),
+        }
+        for i, rec, lo, up in zip(
+            idx[order][:5],
+            recovered[order][:5],
+            later[order][:5],
+            stayed_up[order][:5],
+            strict=True,
+        )
+    ]
+    return {
+        "count": int(len(idx)),
+        "top": top,
+        "all_recovered": bool(recovered.all()),
+        "stayed_up": bool(stayed_up[-1] and np.isfinite(later[-1])),
+    }
 
 
 def detect_divergence(ctx: Context) -> list[Finding]:
@@ -278,33 +335,50 @@ def detect_divergence(ctx: Context) -> list[Finding]:
         d = d[np.isfinite(d)]
         falling = len(d) > 0 and np.count_nonzero(d < 0) >= 0.7 * len(d)
         if growth >= cfg.neg_growth and falling:
-            neg[v.name] = {"first": jnum(v.y[0]), "last": jnum(v.y[-1]),
-                           "growth": round(float(growth), 1),
-                           "falling_steps": round(float(np.count_nonzero(d < 0) / len(d)), 2)}
+            neg[v.name] = {
+                "first": jnum(v.y[0]),
+                "last": jnum(v.y[-1]),
+                "growth": round(float(growth), 1),
+                "falling_steps": round(float(np.count_nonzero(d < 0) / len(d)), 2),
+            }
     if neg:
         names = list(neg)
         names.sort(key=lambda n: naming.role(n) != "train")
         lead = names[0]
         e = neg[lead]
         v = ctx.views[lead]
-        others = "; ".join(f"{n} {fmt(neg[n]['first'])} -> {fmt(neg[n]['last'])}" for n in names[1:])
-        msg = (f"{lead} is negative and falling without bound: {fmt(e['first'])} at "
-               f"{ctx.at(v.x[0])} -> {fmt(e['last'])} at {ctx.at(v.x[-1])} "
-               f"({fmt(e['growth'])}x larger in magnitude)"
-               + (f"; also {others}" if others else "")
-               + ". A cross-entropy or MSE loss is never negative: the objective is unbounded, "
-                 "so 'loss going down' here is not learning")
-        out.append(ctx.finding(
-            "divergence", "critical", lead, v.x[0], v.x[-1], msg,
-            {"pattern": "negative_unbounded", "metrics": neg},
-            ["labels outside what the loss expects (e.g. binary_crossentropy with labels not "
-             "in {0, 1}, or targets not one-hot)",
-             "a custom loss with the wrong sign or an unbounded term (log of a density, "
-             "negative log-likelihood without a floor)",
-             "final activation does not match the loss (linear output into a "
-             "probability loss)"],
-            ["standardize", "learning_rate"], confidence=0.95,
-        ))
+        others = "; ".join(
+            f"{n} {fmt(neg[n]['first'])} -> {fmt(neg[n]['last'])}" for n in names[1:]
+        )
+        msg = (
+            f"{lead} is negative and falling without bound: {fmt(e['first'])} at "
+            f"{ctx.at(v.x[0], v)} -> {fmt(e['last'])} at {ctx.at(v.x[-1], v)} "
+            f"({fmt(e['growth'])}x larger in magnitude)"
+            + (f"; also {others}" if others else "")
+            + ". A cross-entropy or MSE loss is never negative: the objective is unbounded, "
+            "so 'loss going down' here is not learning"
+        )
+        out.append(
+            ctx.finding(
+                "divergence",
+                "critical",
+                lead,
+                v.x[0],
+                v.x[-1],
+                msg,
+                {"pattern": "negative_unbounded", "metrics": neg},
+                [
+                    "labels outside what the loss expects (e.g. binary_crossentropy with labels not "
+                    "in {0, 1}, or targets not one-hot)",
+                    "a custom loss with the wrong sign or an unbounded term (log of a density, "
+                    "negative log-likelihood without a floor)",
+                    "final activation does not match the loss (linear output into a "
+                    "probability loss)",
+                ],
+                ["standardize", "learning_rate"],
+                confidence=0.95,
+            )
+        )
     taken = set(neg)
 
     for v in losses:
@@ -317,25 +391,64 @@ def detect_divergence(ctx: Context) -> list[Finding]:
             if len(ya) >= ctx.cfg.min_points and np.min(ya) > 0:
                 ib = int(np.argmin(ya))
                 best = float(ya[ib])
-                end = float(np.median(ya[-3:]))
+                end = float(np.median(ya[-3:]))  # the decision: robust to one last value
                 start = float(np.median(ya[:3]))
                 after = ya[ib:]
-                if (end >= cfg.growth_factor * best and end > start and len(after) >= 3
-                        and end >= 0.5 * float(np.max(after))):
+                if (
+                    end >= cfg.growth_factor * best
+                    and end > start
+                    and len(after) >= 3
+                    and end >= 0.5 * float(np.max(after))
+                ):
                     xa = v.xa[s0:]
-                    msg = (f"{v.name} runs away: best {fmt(best)} at {ctx.at(xa[ib])}, then grows "
-                           f"to {fmt(end)} by {ctx.at(xa[-1])} ({fmt(end / best)}x the best, above "
-                           f"the starting {fmt(start)})")
-                    out.append(ctx.finding(
-                        "divergence", "critical", v.name, xa[ib], xa[-1], msg,
-                        {"pattern": "runaway", "best": best, "best_x": float(xa[ib]),
-                         "end": end, "start": start, "growth": round(end / best, 2)},
-                        ["learning rate too high: updates overshoot and the loss climbs",
-                         "exploding gradients (deep or recurrent network without clipping)",
-                         "unscaled inputs"],
-                        ["learning_rate", "gradient_clipping", "reduce_lr_on_plateau",
-                         "standardize"], confidence=0.85,
-                    ))
+                    last, x_last = float(v.y[-1]), float(v.x[-1])
+                    first = float(ya[0])
+                    xb = v.x_first(s0 + ib) if v.block > 1 else float(xa[ib])
+                    robust = (
+                        f"; median of the last 3: {fmt(end)}, {fmt(end / best)}x"
+                        if fmt(end) != fmt(last)
+                        else ""
+                    )
+                    x_first = float(v.x[0]) if s0 == 0 else float(xa[0])
+                    msg = (
+                        f"{v.name} runs away: best {fmt(best)} at {ctx.at(xb, v)}, then grows "
+                        f"to {fmt(last)} at {ctx.at(x_last, v)} ({fmt(last / best)}x the best"
+                        f"{robust}), above where it started ({fmt(first)} at "
+                        f"{ctx.at(x_first, v)})"
+                    )
+                    out.append(
+                        ctx.finding(
+                            "divergence",
+                            "critical",
+                            v.name,
+                            xb,
+                            x_last,
+                            msg,
+                            {
+                                "pattern": "runaway",
+                                "best": best,
+                                "best_x": xb,
+                                "end": last,
+                                "end_x": x_last,
+                                "end_median": end,
+                                "start": first,
+                                "start_median": start,
+                                "growth": round(end / best, 2),
+                            },
+                            [
+                                "learning rate too high: updates overshoot and the loss climbs",
+                                "exploding gradients (deep or recurrent network without clipping)",
+                                "unscaled inputs",
+                            ],
+                            [
+                                "learning_rate",
+                                "gradient_clipping",
+                                "reduce_lr_on_plateau",
+                                "standardize",
+                            ],
+                            confidence=0.85,
+                        )
+                    )
                     taken.add(v.name)
                     continue
         # 3. spikes
@@ -343,9 +456,11 @@ def detect_divergence(ctx: Context) -> list[Finding]:
         if sp:
             t = sp["top"][0]
             sev = "critical" if sp["stayed_up"] else "warning"
-            where = ctx.at(t["x"])
-            msg = (f"{v.name} spiked to {fmt(t['value'])} at {where}, {fmt(t['ratio'])}x the median "
-                   f"{fmt(t['baseline'])} of the values before it")
+            where = ctx.at(t["x"], v)
+            msg = (
+                f"{v.name} spiked to {fmt(t['value'])} at {where}, {fmt(t['ratio'])}x the median "
+                f"{fmt(t['baseline'])} of the values before it"
+            )
             if sp["count"] > 1:
                 msg += f" ({sp['count']} spikes in all)"
             if sp["all_recovered"]:
@@ -353,21 +468,34 @@ def detect_divergence(ctx: Context) -> list[Finding]:
             elif sp["stayed_up"]:
                 msg += "; it stayed up (the last spike never came back down half-way)"
             else:
-                msg += (f"; it came back down only partly (lowest afterwards "
-                        f"{fmt(t['lowest_after'])})")
-            causes = ["learning rate too high for some batches (exploding gradients)",
-                      "a bad or mislabelled batch, or outliers in the inputs",
-                      "too small a batch size (noisy gradient estimates)"]
+                msg += (
+                    f"; it came back down only partly (lowest afterwards {fmt(t['lowest_after'])})"
+                )
+            causes = [
+                "learning rate too high for some batches (exploding gradients)",
+                "a bad or mislabelled batch, or outliers in the inputs",
+                "too small a batch size (noisy gradient estimates)",
+            ]
             if v.role == "val":
-                causes = ["an unstable model state at that epoch (learning rate too high)",
-                          "a small or unrepresentative validation set",
-                          "BatchNorm statistics disturbed by small batches"]
-            out.append(ctx.finding(
-                "divergence", sev, v.name, t["x"], t["x"], msg,
-                {"pattern": "spike", **sp},
-                causes, ["gradient_clipping", "learning_rate", "batch_size"],
-                confidence=min(1.0, 0.5 + 0.05 * t["ratio"]),
-            ))
+                causes = [
+                    "an unstable model state at that epoch (learning rate too high)",
+                    "a small or unrepresentative validation set",
+                    "BatchNorm statistics disturbed by small batches",
+                ]
+            out.append(
+                ctx.finding(
+                    "divergence",
+                    sev,
+                    v.name,
+                    t["x"],
+                    t["x"],
+                    msg,
+                    {"pattern": "spike", **sp},
+                    causes,
+                    ["gradient_clipping", "learning_rate", "batch_size"],
+                    confidence=min(1.0, 0.5 + 0.05 * t["ratio"]),
+                )
+            )
     # 4. overflow to +inf (CASES.md case 11): the loss went to inf from finite values
     for name, s in ctx.run.series.items():
         if naming.family(name) != "loss" or name in taken:
@@ -381,14 +509,136 @@ def detect_divergence(ctx: Context) -> list[Finding]:
         if len(fin) == 0:
             continue
         x = s.continuous_step()
-        msg = (f"{name} overflowed to inf at {ctx.at(x[i])} (last finite {fmt(v[fin[-1]])} at "
-               f"{ctx.at(x[fin[-1]])}): the loss exploded")
-        out.append(ctx.finding(
-            "divergence", "critical", name, x[i], x[-1], msg,
-            {"pattern": "overflow", "inf_x": float(x[i]), "last_finite": float(v[fin[-1]]),
-             "last_finite_x": float(x[fin[-1]])},
-            ["learning rate too high (exploding gradients)", "unscaled inputs",
-             "numerically unsafe loss (log(0), exp overflow)"],
-            ["learning_rate", "gradient_clipping", "standardize"], confidence=0.9,
-        ))
+        msg = (
+            f"{name} overflowed to inf at {ctx.at(x[i], name)} (last finite "
+            f"{fmt(v[fin[-1]])} at {ctx.at(x[fin[-1]], name)}): the loss exploded"
+        )
+        out.append(
+            ctx.finding(
+                "divergence",
+                "critical",
+                name,
+                x[i],
+                x[-1],
+                msg,
+                {
+                    "pattern": "overflow",
+                    "inf_x": float(x[i]),
+                    "last_finite": float(v[fin[-1]]),
+                    "last_finite_x": float(x[fin[-1]]),
+                },
+                [
+                    "learning rate too high (exploding gradients)",
+                    "unscaled inputs",
+                    "numerically unsafe loss (log(0), exp overflow)",
+                ],
+                ["learning_rate", "gradient_clipping", "standardize"],
+                confidence=0.9,
+            )
+        )
     return out
+
+
+# -- suspicious_zero_loss ---------------------------------------------------------------
+
+
+def detect_zero_loss(ctx: Context) -> list[Finding]:
+    """A loss that is exactly 0.0 for a stretch: a collapse too good to be true.
+
+    Cross-entropy reaches exactly 0 only when every sample gets probability 1 for
+    its label; Keras even clips probabilities to ``1e-7`` so its cross-entropies
+    never log 0.0, and Hugging Face rounds the logged loss to 4 decimals, so a
+    logged 0.0 means below 5e-5 on every batch. On real data that is a label
+    leak, one-class data or a loss that is masked away (corpus 062: training
+    loss 0.85 -> 0.045 in 30 steps and exactly 0.0 in 54 rows from step 970,
+    eval_loss 2.1e-05). Rule: at least ``ZeroLossConfig.min_points`` consecutive
+    values of a loss are exactly 0.0 and none is negative (negative losses are
+    :func:`detect_divergence`'s). One ``warning`` per run naming every such loss.
+    """
+    c = ctx.cfg.zero_loss
+    hits: dict[str, dict] = {}
+    for v in ctx.of("loss"):
+        if v.m == 0 or float(np.min(v.y)) < 0:
+            continue
+        zero = v.y == 0.0
+        nz = int(np.count_nonzero(zero))
+        if nz < c.min_points:
+            continue
+        # the longest stretch of consecutive zeros: a hinge/triplet loss that is 0 on an easy
+        # batch now and then (corpus tfevents/04: 7 isolated zeros among 392) is no collapse
+        edges = np.diff(np.concatenate([[0], zero.astype(np.int8), [0]]))
+        run_start, run_end = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+        longest = int(np.max(run_end - run_start))
+        if longest < c.min_points:
+            continue
+        i0 = int(run_start[np.argmax(run_end - run_start)])
+        pos = v.y[v.y > 0]
+        info = {
+            "n_zero": nz,
+            "longest_run": longest,
+            "n": int(v.m),
+            "first_zero_x": float(v.x[i0]),
+            "zero_to_the_end": bool(zero[i0:].all()),
+            "first": float(v.y[0]),
+            "last_nonzero": jnum(pos[-1]) if len(pos) else None,
+        }
+        # how fast it collapsed: where it first fell below a tenth of its first value
+        if v.y[0] > 0:
+            j = np.flatnonzero(v.y <= 0.1 * v.y[0])
+            if len(j):
+                info["below_10pct_x"] = float(v.x[j[0]])
+                info["below_10pct_value"] = float(v.y[j[0]])
+        hits[v.name] = info
+    if not hits:
+        return []
+    names = sorted(hits, key=lambda n: (naming.role(n) != "train", -hits[n]["n_zero"]))
+    lead = names[0]
+    h = hits[lead]
+    v = ctx.views[lead]
+    msg = f"{lead} is exactly 0.0 in {h['n_zero']} of {h['n']} logged values, " + (
+        f"every one from {ctx.at(h['first_zero_x'], v)} to the end"
+        if h["zero_to_the_end"]
+        else f"{h['longest_run']} in a row from {ctx.at(h['first_zero_x'], v)}"
+    )
+    if "below_10pct_x" in h:
+        msg += (
+            f"; it fell from {fmt(h['first'])} to {fmt(h['below_10pct_value'])} by "
+            f"{ctx.at(h['below_10pct_x'], v)}"
+        )
+    if len(names) > 1:
+        msg += "; also " + ", ".join(f"{n} ({hits[n]['n_zero']} zeros)" for n in names[1:])
+    others = [w for w in ctx.of("loss") if w.name not in hits and w.role != v.role and w.m]
+    ev: dict = {"metrics": hits}
+    if others:
+        o = others[0]
+        ev["other_loss"] = {"name": o.name, "min": float(np.min(o.y)), "last": float(o.y[-1])}
+        msg += f" ({o.name} {fmt(float(o.y[-1]))})"
+    msg += (
+        ". A real loss almost never reaches exactly 0: the model is perfectly sure of every "
+        "label, which usually means the task became trivial by accident."
+    )
+    causes = [
+        "label leak: a feature (or the input text) contains the label, or validation rows "
+        "are copies of training rows",
+        "one-class data: every sample has the same label (check the class counts)",
+        "loss masking: every label position is masked (e.g. -100 everywhere), so the "
+        "loss is 0 by construction",
+        "the logger rounds (Hugging Face logs 4 decimals: below 5e-5 shows as 0.0) on a "
+        "genuinely easy task",
+    ]
+    i0 = int(np.searchsorted(v.x, h["first_zero_x"]))
+    x_end = float(v.x[min(i0 + h["longest_run"] - 1, v.m - 1)])
+    return [
+        ctx.finding(
+            "suspicious_zero_loss",
+            "warning",
+            lead,
+            h["first_zero_x"],
+            x_end,
+            msg,
+            ev,
+            causes,
+            [],
+            0.8,
+        )
+    ]

@@ -11,7 +11,11 @@ additions keep noise from passing as oscillation:
   swings;
 - long or per-batch series are judged on block means (minibatch noise averages
   out), and moves across segment boundaries are ignored (restarts, and the
-  saw-tooth of running means that restart every epoch, CASES.md case 13).
+  saw-tooth of running means that restart every epoch, CASES.md case 13);
+- a training accuracy (or other bounded score) counts only when the training
+  loss on the same axis oscillates too, or there is none: the optimiser follows
+  the loss, and an accuracy zig-zagging by 0.03-0.05 over a smoothly falling
+  loss is the accuracy's graininess, not instability (corpus 034).
 
 All vectorised: one pass of differences, a sliding-window median for the level
 and a convolution to count swings per window.
@@ -29,7 +33,11 @@ from analysis.model import Finding
 
 
 def _series_for(ctx: Context, v: View):
-    """(x, y, seg, block) the oscillation rule judges for this view."""
+    """(x, y, seg, block, starts) the oscillation rule judges for this view.
+
+    ``starts`` (None when not reduced) is the index into ``v.x`` of each block's
+    first point, so spans are reported on logged steps, never on block means.
+    """
     c = ctx.cfg.oscillation
     block = 1
     if v.m > c.max_points:
@@ -37,9 +45,9 @@ def _series_for(ctx: Context, v: View):
     if ctx.is_per_batch(v):
         block = max(block, c.batch_block)
     if block == 1:
-        return v.x, v.y, v.seg, 1
-    xb, yb, sb, _ = block_reduce(v.x, v.y, v.seg, block)
-    return xb, yb, sb, block
+        return v.x, v.y, v.seg, 1, None
+    xb, yb, sb, starts = block_reduce(v.x, v.y, v.seg, block)
+    return xb, yb, sb, block, starts
 
 
 def _rolling_median(y: np.ndarray, w: int) -> np.ndarray:
@@ -102,11 +110,14 @@ def swings(y: np.ndarray, seg: np.ndarray, thr: np.ndarray) -> tuple[np.ndarray,
 
 def _judge(ctx: Context, v: View) -> dict | None:
     c = ctx.cfg.oscillation
-    x, y, seg, block = _series_for(ctx, v)
+    x, y, seg, block, starts = _series_for(ctx, v)
     k = len(y)
     if k < c.min_points:
-        ctx.skip(v, "oscillation", f"{k} points{' (block means)' if block > 1 else ''}, "
-                                   f"need {c.min_points}")
+        ctx.skip(
+            v,
+            "oscillation",
+            f"{k} points{' (block means)' if block > 1 else ''}, need {c.min_points}",
+        )
         return None
     train = v.role == "train"
     if v.bounded:
@@ -147,17 +158,26 @@ def _judge(ctx: Context, v: View) -> dict | None:
     j1 = int(after[0]) if len(after) else k - 1
     a_in = amp[best]
     rel = a_in / thr[best]
-    d = within_segment_diff(y[j0:j1 + 1], seg[j0:j1 + 1])
+    d = within_segment_diff(y[j0 : j1 + 1], seg[j0 : j1 + 1])
     d = d[np.isfinite(d) & (d != 0)]
     flips = float(np.mean(d[1:] * d[:-1] < 0)) if len(d) > 1 else 0.0
     n_pts = j1 - j0 + 1
     return {
-        "view": v, "x0": float(x[j0]), "x1": float(x[j1]),
-        "swings": int(len(best)), "points": int(n_pts), "median_swing": float(np.median(a_in)),
+        "view": v,
+        "x0": float(x[j0]) if starts is None else float(v.x[starts[j0]]),
+        "x1": float(x[j1])
+        if starts is None
+        else float(v.x[(starts[j1 + 1] if j1 + 1 < len(starts) else v.m) - 1]),
+        "swings": int(len(best)),
+        "points": int(n_pts),
+        "median_swing": float(np.median(a_in)),
         "max_swing": float(np.max(a_in)),
         "strength": float(np.median(rel)) * len(best),
-        "flip_rate": round(flips, 3), "block": int(block), "threshold": scale_txt,
-        "lo": float(np.min(y[j0:j1 + 1])), "hi": float(np.max(y[j0:j1 + 1])),
+        "flip_rate": round(flips, 3),
+        "block": int(block),
+        "threshold": scale_txt,
+        "lo": float(np.min(y[j0 : j1 + 1])),
+        "hi": float(np.max(y[j0 : j1 + 1])),
     }
 
 
@@ -170,6 +190,23 @@ def detect_oscillation(ctx: Context) -> list[Finding]:
         h = _judge(ctx, v)
         if h is not None:
             hits.append(h)
+    # a training accuracy that zig-zags while the training loss of the same axis does not is
+    # the accuracy's own graininess (a thresholded, discontinuous function of the weights), not
+    # an unstable optimiser: the loss is what the optimiser follows (corpus 034)
+    loss_osc = {(h["view"].role, h["view"].kind) for h in hits if h["view"].family == "loss"}
+    train_losses = {
+        v.kind for v in ctx.of("loss", "train") if v.m >= ctx.cfg.oscillation.min_points
+    }
+    hits = [
+        h
+        for h in hits
+        if not (
+            h["view"].bounded
+            and h["view"].role == "train"
+            and h["view"].kind in train_losses
+            and ("train", h["view"].kind) not in loss_osc
+        )
+    ]
     if not hits:
         return []
     hits.sort(key=lambda h: -h["strength"])
@@ -180,27 +217,63 @@ def detect_oscillation(ctx: Context) -> list[Finding]:
     per = "evaluations" if v.role != "train" else "logged values"
     if lead["block"] > 1:
         per = f"block means of {lead['block']} {per}"
-    msg = (f"{v.name} swings up and down between {fmt(lead['lo'])} and {fmt(lead['hi'])} over "
-           f"{ctx.span(lead['x0'], lead['x1'])}: {lead['swings']} large swings (peaks or troughs) "
-           f"in {lead['points']} {per} (median swing {fmt(lead['median_swing'])}, largest "
-           f"{fmt(lead['max_swing'])}; direction flips in {lead['flip_rate'] * 100:.0f}% of steps)")
+    msg = (
+        f"{v.name} swings up and down between {fmt(lead['lo'])} and {fmt(lead['hi'])} over "
+        f"{ctx.span(lead['x0'], lead['x1'], v)}: {lead['swings']} large swings (peaks or troughs) "
+        f"in {lead['points']} {per} (median swing {fmt(lead['median_swing'])}, largest "
+        f"{fmt(lead['max_swing'])}; direction flips in {lead['flip_rate'] * 100:.0f}% of steps)"
+    )
     if names:
         msg += f"; also oscillating: {names}"
     msg += "."
     if roles == {"val"}:
         msg += " The training curves are smooth: the swings come from evaluation."
-        causes = ["a small or unrepresentative validation set (each sample moves the score a lot)",
-                  "learning rate too high: each epoch lands the weights somewhere else",
-                  "BatchNorm statistics that differ between training and evaluation (small batches)"]
+        causes = [
+            "a small or unrepresentative validation set (each sample moves the score a lot)",
+            "learning rate too high: each epoch lands the weights somewhere else",
+            "BatchNorm statistics that differ between training and evaluation (small batches)",
+        ]
         remedies = ["learning_rate", "reduce_lr_on_plateau", "batch_size"]
     else:
-        causes = ["learning rate too high: updates overshoot the minimum",
-                  "batch size too small (noisy gradients)",
-                  "no learning-rate decay once the loss stops falling"]
+        causes = [
+            "learning rate too high: updates overshoot the minimum",
+            "batch size too small (noisy gradients)",
+            "no learning-rate decay once the loss stops falling",
+        ]
         remedies = ["learning_rate", "reduce_lr_on_plateau", "batch_size", "gradient_clipping"]
-    ev = {"metrics": {h["view"].name: {k: h[k] for k in (
-        "x0", "x1", "swings", "points", "median_swing", "max_swing", "flip_rate", "block",
-        "threshold", "lo", "hi")} for h in hits}}
+    ev = {
+        "metrics": {
+            h["view"].name: {
+                k: h[k]
+                for k in (
+                    "x0",
+                    "x1",
+                    "swings",
+                    "points",
+                    "median_swing",
+                    "max_swing",
+                    "flip_rate",
+                    "block",
+                    "threshold",
+                    "lo",
+                    "hi",
+                )
+            }
+            for h in hits
+        }
+    }
     conf = min(1.0, 0.5 + 0.1 * lead["swings"] / max(1, lead["points"] / 10))
-    return [ctx.finding("oscillation", "warning", v.name, lead["x0"], lead["x1"], msg, ev,
-                        causes, remedies, conf)]
+    return [
+        ctx.finding(
+            "oscillation",
+            "warning",
+            v.name,
+            lead["x0"],
+            lead["x1"],
+            msg,
+            ev,
+            causes,
+            remedies,
+            conf,
+        )
+    ]

@@ -70,6 +70,11 @@ class View:
         Finite points per analysis point (1 when not reduced).
     starts : ndarray of int64, shape (k,)
         Index into ``x``/``y`` of each analysis point's first finite point.
+    kind : {"epoch", "step"}
+        What ``x`` counts (:meth:`analysis.model.Run.step_kind_of`): series of
+        one run may differ (the Keras TensorBoard callback writes ``epoch_*``
+        per epoch and ``evaluation_*_vs_iterations`` per step). Series of
+        different kinds are never compared point by point.
     """
 
     name: str
@@ -87,6 +92,7 @@ class View:
     sega: np.ndarray
     block: int
     starts: np.ndarray
+    kind: str = "epoch"
 
     @property
     def m(self) -> int:
@@ -101,6 +107,23 @@ class View:
     def better(self, a: np.ndarray | float, b: np.ndarray | float):
         """How much ``a`` is better than ``b`` (positive = better) in this metric's direction."""
         return (b - a) if self.direction != "max" else (a - b)
+
+    def x_first(self, i: int) -> float:
+        """Logged x of the first point of analysis point ``i`` (a real step, never a block mean)."""
+        return float(self.x[int(self.starts[i])])
+
+    def x_last(self, i: int) -> float:
+        """Logged x of the last point of analysis point ``i``."""
+        nxt = int(self.starts[i + 1]) if i + 1 < self.k else self.m
+        return float(self.x[nxt - 1])
+
+    def value_at(self, x: float) -> tuple[float, float]:
+        """The logged value nearest to ``x`` and its x, as a person reads it off the table."""
+        j = int(np.searchsorted(self.x, x))
+        if j >= self.m or (j > 0 and abs(self.x[j - 1] - x) <= abs(self.x[j] - x)):
+            j -= 1
+        j = max(j, 0)
+        return float(self.y[j]), float(self.x[j])
 
 
 def block_reduce(x: np.ndarray, y: np.ndarray, seg: np.ndarray, block: int):
@@ -132,8 +155,8 @@ def block_reduce(x: np.ndarray, y: np.ndarray, seg: np.ndarray, block: int):
     return xb, yb, seg[starts], starts
 
 
-def make_view(series: Series, max_points: int) -> View:
-    """Prepare one series (see :class:`View`)."""
+def make_view(series: Series, max_points: int, kind: str = "epoch") -> View:
+    """Prepare one series (see :class:`View`); ``kind`` is what its steps count."""
     name = series.name
     fam = naming.family(name)
     value = series.value
@@ -159,13 +182,49 @@ def make_view(series: Series, max_points: int) -> View:
     block = max(1, math.ceil(len(y) / max_points)) if len(y) > max_points else 1
     xa, ya, sega, starts = block_reduce(x, y, seg, block)
     return View(
-        name=name, role=naming.role(name), family=fam, direction=naming.direction(name),
-        bounded=bounded, percent=percent, x=x, y=y, seg=seg, n=len(value),
-        xa=xa, ya=ya, sega=sega, block=block, starts=starts,
+        name=name,
+        role=naming.role(name),
+        family=fam,
+        direction=naming.direction(name),
+        bounded=bounded,
+        percent=percent,
+        x=x,
+        y=y,
+        seg=seg,
+        n=len(value),
+        xa=xa,
+        ya=ya,
+        sega=sega,
+        block=block,
+        starts=starts,
+        kind=kind,
     )
 
 
+def epoch_series(series: Series) -> Series | None:
+    """``series`` re-indexed by its logged epoch column (one mean value per epoch), or None.
+
+    Used to compare a step-level series with an epoch-level one (Lightning and
+    Hugging Face logs carry an ``epoch`` per point). Points with the same
+    epoch (per-batch values of one epoch) are averaged; NaN/inf are left out.
+    """
+    if series.epoch is None or len(series) == 0:
+        return None
+    ep = series.epoch
+    ok = np.isfinite(ep) & np.isfinite(series.value)
+    if not ok.any():
+        return None
+    ep, val = ep[ok], series.value[ok]
+    if len(ep) > 1 and np.any(np.diff(ep) <= 0):
+        uniq, inv = np.unique(ep, return_inverse=True)
+        sums = np.bincount(inv, weights=val)
+        val = sums / np.bincount(inv)
+        ep = uniq
+    return Series(series.name, ep, val, step_kind="epoch")
+
+
 # -- robust statistics --------------------------------------------------------
+
 
 def within_segment_diff(y: np.ndarray, seg: np.ndarray) -> np.ndarray:
     """First differences with those across segment boundaries set to NaN, shape (m-1,)."""
@@ -219,8 +278,9 @@ def robust_range(y: np.ndarray, lo: float = 1.0, hi: float = 99.0) -> float:
     return float(b - a)
 
 
-def keras_improvements(y: np.ndarray, min_delta: float, direction: str | None,
-                       rel: float = 0.0) -> list[int]:
+def keras_improvements(
+    y: np.ndarray, min_delta: float, direction: str | None, rel: float = 0.0
+) -> list[int]:
     """Indices where a Keras callback would record a new best.
 
     EarlyStopping / ReduceLROnPlateau semantics: the first value is the first
@@ -285,6 +345,23 @@ def ols_slope_t(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return slope, slope / math.sqrt(s2 / sxx)
 
 
+def fmt_x(x: float | None) -> str:
+    """An x position (epoch or step) as a person writes it.
+
+    Integral values without decimals (``1954500``, ``14``); fractional ones
+    with 4 significant digits below 1,000 (Hugging Face epochs ``2.346``) and
+    rounded to the nearest integer above (a step is never read to a fraction).
+    """
+    if x is None:
+        return "n/a"
+    x = float(x)
+    if not math.isfinite(x):
+        return str(x)
+    if x.is_integer() or abs(x) >= 1000:
+        return str(int(round(x)))
+    return f"{x:.4g}"
+
+
 def fmt(v: float | None) -> str:
     """A number the way a person reads it off a curve: 4 significant digits."""
     if v is None:
@@ -321,6 +398,7 @@ def jnum(v):
 
 # -- the run context -------------------------------------------------------------
 
+
 @dataclass(eq=False)
 class Context:
     """One run being diagnosed: its views, wording of x positions, what was not judged."""
@@ -339,41 +417,106 @@ class Context:
         for name, s in run.series.items():
             if len(s) == 0 or naming.is_counter(name):
                 continue
+            kind = run.step_kind_of(name)
             if naming.is_learning_rate(name):
                 if ctx.lr is None and s.n_finite:
-                    ctx.lr = make_view(s, cfg.max_points)
+                    ctx.lr = make_view(s, cfg.max_points, kind)
                 continue
-            ctx.views[name] = make_view(s, cfg.max_points)
-        # series that repeat another one exactly (val_mse == val_loss, avg_test_* == test_*)
+            ctx.views[name] = make_view(s, cfg.max_points, kind)
+        # series that repeat another one exactly (val_mse == val_loss, avg_test_* == test_*,
+        # and the Keras TensorBoard callback's evaluation_loss_vs_iterations, which holds the
+        # values of validation/epoch_loss on a step axis)
+        # values on another x axis: the copy on the run's most common kind is kept, else the
+        # copy whose x grid more series share (validation/epoch_loss, on the epochs of
+        # train/epoch_loss, over evaluation_loss_vs_iterations, when no reader marked the kinds)
+        kinds = [v.kind for v in ctx.views.values()]
+        usual = max(("epoch", "step"), key=lambda k: (kinds.count(k), k == "epoch"))
+
+        def shared(v: View) -> int:
+            return sum(
+                1
+                for w in ctx.views.values()
+                if w is not v and w.m == v.m and np.array_equal(w.x, v.x)
+            )
+
         seen: dict[tuple[int, bytes], str] = {}
         for name, v in ctx.views.items():
             key = (v.m, v.y[:64].tobytes())
             first = seen.get(key)
-            if first is not None and np.array_equal(ctx.views[first].y, v.y) \
-                    and np.array_equal(ctx.views[first].x, v.x):
-                ctx.duplicates.add(name)
-            else:
+            if first is None or not np.array_equal(ctx.views[first].y, v.y):
                 seen.setdefault(key, name)
+                continue
+            f = ctx.views[first]
+            if np.array_equal(f.x, v.x):
+                ctx.duplicates.add(name)
+            elif f.kind != v.kind:
+                keep_new = f.kind != usual and v.kind == usual
+                ctx.duplicates.add(first if keep_new else name)
+                if keep_new:
+                    seen[key] = name
+            elif v.m >= cfg.min_points:
+                keep_new = shared(v) > shared(f)
+                ctx.duplicates.add(first if keep_new else name)
+                if keep_new:
+                    seen[key] = name
         return ctx
+
+    # -- x kinds: never compare an epoch axis with a step axis ------------------
+    def aligned(self, partner: View | None, target: View) -> View | None:
+        """``partner`` on ``target``'s x axis, or None when the two cannot be compared.
+
+        Same kind: ``partner`` itself. A step-level partner with a logged
+        ``epoch`` column is re-indexed by epoch (one mean per epoch) for an
+        epoch-level target. Anything else (an epoch-level training curve next
+        to a per-step evaluation curve, Keras' TensorBoard callback) is not
+        paired: comparing index by index would put epoch 19 next to step 600.
+        """
+        if partner is None:
+            return None
+        if partner.kind == target.kind:
+            return partner
+        key = ("aligned", partner.name, target.kind)
+        if key in self.extra:
+            return self.extra[key]
+        out = None
+        s = self.run.series.get(partner.name)
+        if target.kind == "epoch" and s is not None:
+            es = epoch_series(s)
+            if es is not None and len(es) >= 2:
+                out = make_view(es, self.cfg.max_points, "epoch")
+        self.extra[key] = out
+        return out
 
     # -- choosing series ----------------------------------------------------
     def of(self, family: str | None = None, role: str | None = None) -> list[View]:
         """Views of a family and/or role, in log order (exact duplicates left out)."""
-        return [v for v in self.views.values()
-                if (family is None or v.family == family) and (role is None or v.role == role)
-                and v.name not in self.duplicates]
+        return [
+            v
+            for v in self.views.values()
+            if (family is None or v.family == family)
+            and (role is None or v.role == role)
+            and v.name not in self.duplicates
+        ]
 
     def pairs(self) -> list[tuple[View, View]]:
-        """(train, val) view pairs, per :func:`analysis.naming.pairs`."""
+        """(train, val) view pairs, per :func:`analysis.naming.pairs`, on one x axis.
+
+        The training view is :meth:`aligned` to the validation one; pairs whose
+        x kinds cannot be reconciled are left out.
+        """
         out = []
         for t, v in naming.pairs(self.views):
-            if v not in self.duplicates:
-                out.append((self.views[t], self.views[v]))
+            if v in self.duplicates:
+                continue
+            T = self.aligned(self.views[t], self.views[v])
+            if T is not None:
+                out.append((T, self.views[v]))
         return out
 
     def partner(self, view: View) -> View | None:
+        """The other half of ``view``'s train/validation pair, on ``view``'s x axis (or None)."""
         p = naming.partner(view.name, self.views)
-        return self.views.get(p) if p else None
+        return self.aligned(self.views.get(p), view) if p else None
 
     def monitored(self) -> list[View]:
         """The series a Keras user would monitor: validation losses, else training losses.
@@ -392,17 +535,32 @@ class Context:
 
     @staticmethod
     def _main(views: list[View]) -> list[View]:
-        main = [v for v in views if naming.base_name(v.name).lower().split("/")[-1]
-                in ("loss", "epoch_loss", "total_loss", "mean_loss", "train_loss")]
+        main = [
+            v
+            for v in views
+            if naming.base_name(v.name).lower().split("/")[-1]
+            in ("loss", "epoch_loss", "total_loss", "mean_loss", "train_loss")
+        ]
         return main or views
 
-    def main_train_loss(self) -> View | None:
-        """The run's training loss (``loss``, ``train_loss_epoch``...), if any."""
+    def main_train_loss(self, target: View | None = None) -> View | None:
+        """The run's training loss (``loss``, ``train_loss_epoch``...), if any.
+
+        With ``target``, the training loss on ``target``'s x axis
+        (:meth:`aligned`), or None when none can be compared with it.
+        """
         train = [v for v in self.of("loss", "train") if v.m]
         if not train:
             return None
         per_epoch = [v for v in train if not v.name.lower().endswith("_step")] or train
-        return self._main(per_epoch)[0]
+        if target is None:
+            return self._main(per_epoch)[0]
+        ranked = self._main(per_epoch) + [v for v in per_epoch if v not in self._main(per_epoch)]
+        for v in ranked:
+            a = self.aligned(v, target)
+            if a is not None:
+                return a
+        return None
 
     def is_per_batch(self, v: View) -> bool:
         """A training series logged per batch (or every few steps), noisy by nature.
@@ -418,9 +576,11 @@ class Context:
             return True
         if v.name in (getattr(self.run, "meta", None) or {}).get("running_mean", ()):
             return True  # Keras batch logs: running means since the epoch start (CASES.md 13)
-        if self.run.step_kind != "step" or v.role != "train":
+        if v.kind != "step" or v.role != "train":
             return False
-        n_val = max((w.m for w in self.views.values() if w.role == "val"), default=0)
+        n_val = max(
+            (w.m for w in self.views.values() if w.role == "val" and w.kind == v.kind), default=0
+        )
         return v.m >= 2 * n_val if n_val else v.m >= 100
 
     def skip(self, view: View, what: str, why: str) -> None:
@@ -433,13 +593,19 @@ class Context:
     # -- wording ------------------------------------------------------------------
     @property
     def unit(self) -> str:
+        """Word for the run's x axis (``"epoch"``/``"step"``); per series see :meth:`unit_of`."""
         return "epoch" if self.run.step_kind == "epoch" else "step"
 
-    def at(self, x: float) -> str:
-        """``"epoch 5"`` / ``"step 1035"`` for a continuous-step x."""
-        if float(x).is_integer():
-            return f"{self.unit} {int(x)}"
-        return f"{self.unit} {x:.4g}"
+    def unit_of(self, v: View | str | None) -> str:
+        """Word for the x axis of one series (its own step kind, else the run's)."""
+        if v is None:
+            return self.unit
+        kind = v.kind if isinstance(v, View) else self.run.step_kind_of(v)
+        return "epoch" if kind == "epoch" else "step"
+
+    def at(self, x: float, v: View | str | None = None) -> str:
+        """``"epoch 5"`` / ``"step 1035"`` for a continuous-step x of series ``v``."""
+        return f"{self.unit_of(v)} {fmt_x(x)}"
 
     def at_keras(self, x: float, view: View) -> str:
         """Like :meth:`at`, with the 1-based epoch Keras' progress bar printed for it.
@@ -447,25 +613,44 @@ class Context:
         CSVLogger and ``History`` count epochs from 0; Keras' progress bar shows
         ``Epoch 1/N`` for epoch 0. The hint is only added for 0-based epoch logs.
         """
-        s = self.at(x)
-        if self.run.step_kind != "epoch" or not float(x).is_integer() or view.x[0] != 0:
+        s = self.at(x, view)
+        if view.kind != "epoch" or not float(x).is_integer() or view.x[0] != 0:
             return s
         series = self.run.series.get(view.name)
         last = series.continuous_step()[-1] if series is not None else view.x[-1]
         total = int(last) + 1
         return f"{s} (0-based; Keras prints 'Epoch {int(x) + 1}/{total}')"
 
-    def span(self, a: float, b: float) -> str:
+    def span(self, a: float, b: float, v: View | str | None = None) -> str:
+        """``"epochs 5-14"`` (or one position when ``a == b``) on series ``v``'s axis."""
         if a == b:
-            return self.at(a)
-        return f"{self.unit}s {fmt(a)}-{fmt(b)}"
+            return self.at(a, v)
+        return f"{self.unit_of(v)}s {fmt_x(a)}-{fmt_x(b)}"
 
-    def finding(self, kind: str, severity: str, metric: str | None, start, end, message: str,
-                evidence: dict, causes, remedies, confidence: float) -> Finding:
+    def finding(
+        self,
+        kind: str,
+        severity: str,
+        metric: str | None,
+        start,
+        end,
+        message: str,
+        evidence: dict,
+        causes,
+        remedies,
+        confidence: float,
+    ) -> Finding:
         return Finding(
-            kind=kind, severity=severity, run=self.run.name, metric=metric,
-            start=jnum(start), end=jnum(end), message=message, evidence=evidence,
-            causes=tuple(causes), remedies=tuple(remedies),
+            kind=kind,
+            severity=severity,
+            run=self.run.name,
+            metric=metric,
+            start=jnum(start),
+            end=jnum(end),
+            message=message,
+            evidence=evidence,
+            causes=tuple(causes),
+            remedies=tuple(remedies),
             confidence=round(float(min(1.0, max(0.0, confidence))), 2),
         )
 
@@ -495,15 +680,21 @@ class Context:
         return fresh
 
     # -- learning-rate facts -----------------------------------------------------
-    def lr_cuts(self) -> list[tuple[float, float, float]]:
+    def lr_for(self, v: View) -> View | None:
+        """The learning-rate view when it shares ``v``'s x kind (else None: not comparable)."""
+        return self.lr if self.lr is not None and self.lr.kind == v.kind else None
+
+    def lr_cuts(self, kind: str | None = None) -> list[tuple[float, float, float]]:
         """Step cuts of the learning rate as (x, lr before, lr after).
+
+        With ``kind``, none unless the learning rate is logged on that x kind.
 
         Only for a piecewise-constant logged LR (most consecutive values
         equal), cuts by at least 10 % and all by the same factor (+-10 %), as
         ReduceLROnPlateau and step schedules make them; a decaying schedule
         (linear, cosine, even when stepped per epoch) has no "cuts".
         """
-        if self.lr is None or self.lr.m < 2:
+        if self.lr is None or self.lr.m < 2 or (kind is not None and self.lr.kind != kind):
             return []
         y = self.lr.y
         d = within_segment_diff(y, self.lr.seg)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from analysis.detectors.prep import Context, fmt
+from analysis.detectors.prep import Context, fmt, fmt_x
 from analysis.model import Finding
 
 
@@ -27,8 +27,8 @@ def detect_schedule(ctx: Context) -> list[Finding]:
         return []
     out: list[Finding] = []
     for v in ctx.views.values():
-        if v.direction != "max" or v.role != "val" or v.m < 3:
-            continue
+        if v.direction != "max" or v.role != "val" or v.m < 3 or v.kind != ctx.lr.kind:
+            continue  # an LR logged per step is not matched with a score logged per epoch
         cummax = np.maximum.accumulate(v.y)
         new_best = np.zeros(v.m, dtype=bool)
         new_best[0] = True
@@ -44,21 +44,38 @@ def detect_schedule(ctx: Context) -> list[Finding]:
         for x_cut, _ in improving:
             jj = int(np.searchsorted(v.x, x_cut))
             at_cut.append(float(v.y[min(jj, v.m - 1)]))
-        xs = ", ".join(fmt(x) for x, _ in improving)
+        xs = ", ".join(fmt_x(x) for x, _ in improving)
         vals = ", ".join(fmt(a) for a in at_cut)
         has_acc = "acc" in v.name.lower()
-        msg = (f"the learning rate was cut at {ctx.unit}s {xs} ({fmt(cuts[0][1])} -> "
-               f"{fmt(cuts[-1][2])}) although {v.name} improved every time ({vals}): "
-               "ReduceLROnPlateau treated it as lower-is-better"
-               + ("" if has_acc else " (mode='auto' maximises only names containing 'acc')")
-               + "; set mode='max' for this monitor.")
-        ev = {"monitor_guess": v.name, "cuts": [{"x": a, "from": b, "to": c} for a, b, c in cuts],
-              "values_at_cuts": at_cut}
-        out.append(ctx.finding(
-            "lr_cut_while_improving", "warning", v.name, cuts[0][0], cuts[-1][0], msg, ev,
-            [f"ReduceLROnPlateau(monitor='{v.name}', mode='auto' or 'min') on a higher-is-better "
-             "metric", "the callback monitors a different metric than the one that improves"],
-            ["reduce_lr_on_plateau", "learning_rate"], confidence=0.8,
-        ))
+        msg = (
+            f"the learning rate was cut at {ctx.unit_of(v)}s {xs} ({fmt(cuts[0][1])} -> "
+            f"{fmt(cuts[-1][2])}) although {v.name} improved every time ({vals}): "
+            "ReduceLROnPlateau treated it as lower-is-better"
+            + ("" if has_acc else " (mode='auto' maximises only names containing 'acc')")
+            + "; set mode='max' for this monitor."
+        )
+        ev = {
+            "monitor_guess": v.name,
+            "cuts": [{"x": a, "from": b, "to": c} for a, b, c in cuts],
+            "values_at_cuts": at_cut,
+        }
+        out.append(
+            ctx.finding(
+                "lr_cut_while_improving",
+                "warning",
+                v.name,
+                cuts[0][0],
+                cuts[-1][0],
+                msg,
+                ev,
+                [
+                    f"ReduceLROnPlateau(monitor='{v.name}', mode='auto' or 'min') on a higher-is-better "
+                    "metric",
+                    "the callback monitors a different metric than the one that improves",
+                ],
+                ["reduce_lr_on_plateau", "learning_rate"],
+                confidence=0.8,
+            )
+        )
         break
     return out

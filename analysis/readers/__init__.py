@@ -27,11 +27,21 @@ module                       what                                             ``
 :mod:`.tfevents`             TensorBoard event files (no TensorFlow)          ``tensorboard-events``
 ===========================  ===============================================  ===================
 
-Folders: a TensorBoard log dir (``train/`` + ``validation/`` = one run; sibling run
-folders = several runs), a Lightning ``version_N`` folder or ``lightning_logs``, a
-Hugging Face output/checkpoint folder (the latest ``trainer_state.json``), or any
-folder of log files (each readable file gives its runs; TensorBoard CSV/JSON
-exports of one run are merged).
+Folders hold any mix of logs (:mod:`.folder`): TensorBoard log dirs (``train/`` +
+``validation/`` = one run; sibling run folders = several runs), Lightning
+``version_N`` folders, Hugging Face output/checkpoint folders (the latest
+``trainer_state.json``), TensorBoard CSV/JSON exports (the files of one run merged,
+never dropping a value), and every other log file in the tree, each its own run(s).
+
+Partial success: :func:`load_many` returns ``(runs, errors)`` (and ``.skipped``):
+one :class:`~analysis.model.LogReadError` per log file of a folder that could not be
+read, next to the runs of the others. :func:`load` returns the runs only and
+raises when nothing could be read.
+
+What is *not* a training log (source code, datasets, settings JSON, text without a
+numeric table, a FIFO...) is refused with one line; the rules are in
+:mod:`.rules`. Such refusals are :class:`NotATrainingLog` (a ``LogReadError``);
+folder scans list them as skipped instead of as errors.
 
 Also here:
 
@@ -71,17 +81,22 @@ that a reader bug surfaces as its own exception instead of a ``LogReadError``.
 
 from __future__ import annotations
 
-from analysis.readers._front import load, load_folder, sniff
+from analysis.readers._base import NotATrainingLog
+from analysis.readers._front import LoadOutcome, load, load_file, load_folder, load_many, sniff
 from analysis.readers.batch import deaverage_running_mean, epoch_end_values
 from analysis.readers.join import append_runs
 from analysis.readers.tail import LogTail
 
 __all__ = [
+    "LoadOutcome",
     "LogTail",
+    "NotATrainingLog",
     "append_runs",
     "deaverage_running_mean",
     "epoch_end_values",
     "load",
+    "load_file",
     "load_folder",
+    "load_many",
     "sniff",
 ]

@@ -9,6 +9,7 @@ import codecs
 import math
 import os
 import re
+import stat
 from collections.abc import Iterable
 
 import numpy as np
@@ -22,16 +23,39 @@ MISSING_TOKENS = frozenset({"", "NA", "N/A", "n/a", "na", "null", "NULL", "None"
 
 #: Non-finite spellings accepted as values (Python ``repr``, numpy, JSON.dumps, R, Excel).
 _NONFINITE = {
-    "nan": math.nan, "+nan": math.nan, "-nan": math.nan, "nan(ind)": math.nan,
-    "inf": math.inf, "+inf": math.inf, "infinity": math.inf, "+infinity": math.inf,
-    "-inf": -math.inf, "-infinity": -math.inf, "1.#inf": math.inf, "-1.#inf": -math.inf,
-    "1.#qnan": math.nan, "-1.#ind": math.nan,
+    "nan": math.nan,
+    "+nan": math.nan,
+    "-nan": math.nan,
+    "nan(ind)": math.nan,
+    "inf": math.inf,
+    "+inf": math.inf,
+    "infinity": math.inf,
+    "+infinity": math.inf,
+    "-inf": -math.inf,
+    "-infinity": -math.inf,
+    "1.#inf": math.inf,
+    "-1.#inf": -math.inf,
+    "1.#qnan": math.nan,
+    "-1.#ind": math.nan,
 }
 
 #: Bytes read to sniff a file's format.
 HEAD_BYTES = 64 * 1024
 
 _STRICT = False  # tests set this to see reader bugs instead of a LogReadError
+
+
+class NotATrainingLog(LogReadError):
+    """A file that was read fine but is not a training log.
+
+    Raised for content that cannot hold training curves: text without a numeric
+    table, source code, a dataset (feature columns and a label column), settings or
+    metadata JSON (no list of numbers, only empty lists, only integer ids), an
+    array of images or labels, a run whose every series is empty. Given as a
+    single input it is a read failure like any other (exit 2); in a folder scan
+    such files are *skipped* and listed as skipped, not as errors (see
+    :func:`analysis.readers.load_many`).
+    """
 
 
 def strict() -> bool:
@@ -174,6 +198,45 @@ def split_lines(text: str) -> list[str]:
 # ---------------------------------------------------------------------------
 
 
+_FILE_TYPES = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def regular_file_size(path: str) -> int:
+    """Size in bytes of a regular file; a one-line refusal for anything else.
+
+    A FIFO, device or socket is refused *before* it is opened: opening a FIFO
+    blocks until a writer appears and a device such as ``/dev/zero`` never ends,
+    so reading one would hang the command (QA report 1).
+
+    Raises
+    ------
+    LogReadError
+        Missing path, broken or looping symbolic link, permission denied on the
+        folder, a folder, or not a regular file.
+    """
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        if os.path.islink(path):
+            raise LogReadError(path, "broken symbolic link (its target does not exist)") from None
+        raise LogReadError(path, "no such file or folder") from None
+    except OSError as exc:
+        raise LogReadError(path, exc.strerror or str(exc)) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise LogReadError(path, "is a folder")
+    if not stat.S_ISREG(st.st_mode):
+        what = next((w for test, w in _FILE_TYPES if test(st.st_mode)), "not a regular file")
+        raise LogReadError(
+            path, f"{what}, not a regular file: refused (reading it could block or never end)"
+        )
+    return st.st_size
+
+
 def read_bytes(path: str, limit: int | None = None) -> bytes:
     """The bytes of a file (at most ``limit``), with a one-line error on failure."""
     try:
@@ -236,8 +299,12 @@ def finish_run(run: Run) -> Run:
     run.segments = max(run.segments, nseg, 1)
     flagged = []
     for name, s in run.series.items():
-        if len(s) and not np.isfinite(s.value[0]) and s.n_finite == 0 and \
-                name.lower().startswith(("val_", "val ", "validation")):
+        if (
+            len(s)
+            and not np.isfinite(s.value[0])
+            and s.n_finite == 0
+            and name.lower().startswith(("val_", "val ", "validation"))
+        ):
             flagged.append(name)
     if flagged:
         run.meta.setdefault("no_validation", []).extend(flagged)

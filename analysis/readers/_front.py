@@ -9,14 +9,18 @@ import numpy as np
 
 from analysis.model import LogReadError, Run
 from analysis.readers import _base
-from analysis.readers._base import HEAD_BYTES, read_bytes, sniff_encoding, stem
+from analysis.readers._base import (
+    HEAD_BYTES,
+    NotATrainingLog,
+    read_bytes,
+    regular_file_size,
+    sniff_encoding,
+    stem,
+)
+from analysis.readers.tfevents import is_event_file_name
 
 #: Extensions of pickled histories (``trainHistoryDict`` has none: sniffed by content).
 PICKLE_EXTS = (".pkl", ".pickle", ".p", ".pck", ".pkz")
-#: File names a folder scan offers to the readers (besides TensorBoard event files).
-LOG_EXTS = (".csv", ".log", ".json", ".jsonl", ".pkl", ".pickle", ".npy", ".npz", ".tsv",
-            ".txt")
-MAX_FOLDER_FILES = 200
 
 
 def sniff(path: str, head: bytes) -> str:
@@ -72,19 +76,58 @@ def _is_text(head: bytes) -> bool:
     return enc != "binary"
 
 
+class LoadOutcome(tuple):
+    """``(runs, errors)`` from :func:`load_many`, plus :attr:`skipped`.
+
+    Unpacks as a 2-tuple (``runs, errors = load_many(path)``).
+
+    Attributes
+    ----------
+    runs : list of Run
+    errors : list of LogReadError
+        One per log file that could not be read (``str()`` is one line naming the file).
+    skipped : list of LogReadError
+        What a folder scan passed over, each with its reason: files that were read
+        but are not training logs (:class:`~analysis.readers._base.NotATrainingLog`:
+        datasets, settings JSON, text without a numeric table...) and folders that
+        were not searched (too deep, symbolic links). Not failures: listed so that
+        nothing in a folder is dropped without a word. Files skipped by name (code,
+        images, model weights...: :data:`analysis.readers.rules.NOT_LOG_EXTS`) and
+        hidden files are not listed.
+    """
+
+    skipped: list[LogReadError]
+
+    def __new__(
+        cls, runs: list[Run], errors: list[LogReadError], skipped: list[LogReadError] | None = None
+    ) -> LoadOutcome:
+        self = super().__new__(cls, (runs, errors))
+        self.skipped = list(skipped or [])
+        return self
+
+    @property
+    def runs(self) -> list[Run]:
+        return self[0]
+
+    @property
+    def errors(self) -> list[LogReadError]:
+        return self[1]
+
+
 def load(path: str | os.PathLike, *, validation_freq: int | None = None) -> list[Run]:
     """Read a log file or folder into runs.
 
     The format is found from the content (:func:`sniff`), the file name only
     where content cannot tell (a protocol-0 pickle, an event file name); see
-    :mod:`analysis.readers` for the formats and folder layouts.
+    :mod:`analysis.readers` for the formats and folder layouts. For partial
+    success in folders (some files unreadable) use :func:`load_many`.
 
     Parameters
     ----------
     path : str or PathLike
         A log file, or a folder (TensorBoard log dir, Lightning ``version_N`` /
         ``lightning_logs``, Hugging Face output or checkpoint folder, or any
-        folder of log files).
+        folder of log files; see :func:`analysis.readers.folder.scan_folder`).
     validation_freq : int, optional
         Keras ``fit(validation_freq=...)`` for history dicts whose ``val_*``
         lists are shorter than the others; inferred when not given.
@@ -93,17 +136,76 @@ def load(path: str | os.PathLike, *, validation_freq: int | None = None) -> list
     -------
     list of Run
         At least one run; every decision a reader took is in ``Run.notes``.
+        For a folder: the runs of every log that could be read (the files that
+        could not are left out here; :func:`load_many` returns them).
 
     Raises
     ------
     LogReadError
-        When the input cannot be read: ``str(err)`` is one line, ``path: place:
-        reason``. No other exception escapes (a reader bug becomes a
-        LogReadError naming it, unless strict mode is on for tests).
+        When the input cannot be read (for a folder: when no log in it could be
+        read): ``str(err)`` is one line, ``path: place: reason``.
+        :class:`~analysis.readers._base.NotATrainingLog` (a subclass) when the
+        file was read but is not a training log. No other exception escapes (a
+        reader bug becomes a LogReadError naming it, unless strict mode is on
+        for tests).
+    """
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        from analysis.readers.folder import load_folder
+
+        return load_folder(path, validation_freq)
+    return load_file(path, validation_freq)
+
+
+def load_many(path: str | os.PathLike, *, validation_freq: int | None = None) -> LoadOutcome:
+    """Read a file or folder, keeping what could be read and saying what could not.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        A log file or a folder holding any mix of logs (search rules:
+        :func:`analysis.readers.folder.scan_folder`).
+    validation_freq : int, optional
+        As for :func:`load`.
+
+    Returns
+    -------
+    LoadOutcome
+        ``(runs, errors)``, plus ``.skipped``. A file gives its runs and no
+        error, or no run and its one error. A folder gives the runs of every
+        readable log and one :class:`~analysis.model.LogReadError` per log file
+        that could not be read (permission denied, damaged, not a regular
+        file...), whose ``str()`` names that file.
+
+    Raises
+    ------
+    LogReadError
+        Only for a folder that holds no training log at all (nothing but files
+        skipped by name or content): ``"no training logs found in this folder"``.
+    """
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        from analysis.readers.folder import scan_and_read
+
+        return scan_and_read(path, validation_freq)
+    try:
+        return LoadOutcome(load_file(path, validation_freq), [])
+    except LogReadError as exc:
+        return LoadOutcome([], [exc])
+
+
+def load_file(path: str, validation_freq: int | None = None) -> list[Run]:
+    """Read one file (not a folder); see :func:`load`.
+
+    Raises
+    ------
+    LogReadError
+        One line; :class:`~analysis.readers._base.NotATrainingLog` for content
+        that is not a training log.
     """
     path = os.fspath(path)
     try:
-        return _load(path, validation_freq)
+        return _load_file(path, validation_freq)
     except LogReadError:
         raise
     except RecursionError:
@@ -114,26 +216,39 @@ def load(path: str | os.PathLike, *, validation_freq: int | None = None) -> list
         if _base.strict():
             raise
         msg = " ".join(str(exc).split()) or type(exc).__name__
-        raise LogReadError(path, f"could not be read ({type(exc).__name__}: {msg})"[:300]) \
-            from None
+        raise LogReadError(path, f"could not be read ({type(exc).__name__}: {msg})"[:300]) from None
 
 
-def _load(path: str, validation_freq: int | None) -> list[Run]:
-    if not os.path.exists(path):
-        raise LogReadError(path, "no such file or folder")
-    if os.path.isdir(path):
-        return load_folder(path, validation_freq)
-    try:
-        size = os.path.getsize(path)
-    except OSError as exc:
-        raise LogReadError(path, exc.strerror or str(exc)) from None
+def _load_file(path: str, validation_freq: int | None) -> list[Run]:
+    from analysis.readers.rules import not_a_log_by_name
+
+    size = regular_file_size(path)
+    why = not_a_log_by_name(path)
+    if why and not is_event_file_name(path):
+        raise NotATrainingLog(path, f"{why}, not a training log")
     head = read_bytes(path, HEAD_BYTES)
     kind = sniff(path, head)
-    return read_file(path, kind, head, size, validation_freq)
+    runs = read_file(path, kind, head, size, validation_freq)
+    return drop_empty_runs(runs, path)
 
 
-def read_file(path: str, kind: str, head: bytes, size: int,
-              validation_freq: int | None = None) -> list[Run]:
+def drop_empty_runs(runs: list[Run], path: str) -> list[Run]:
+    """The runs that hold at least one value; a header-only live CSV log is kept as it is.
+
+    Raises
+    ------
+    NotATrainingLog
+        When every run is empty ("no training curves").
+    """
+    keep = [r for r in runs if r.meta.get("header_only") or any(len(s) for s in r.series.values())]
+    if not keep:
+        raise NotATrainingLog(path, "no training curves: every series is empty")
+    return keep
+
+
+def read_file(
+    path: str, kind: str, head: bytes, size: int, validation_freq: int | None = None
+) -> list[Run]:
     """Read one file whose kind :func:`sniff` found.
 
     Parameters
@@ -155,7 +270,7 @@ def read_file(path: str, kind: str, head: bytes, size: int,
 
     name = stem(path)
     if kind == "empty":
-        raise LogReadError(path, "the file is empty")
+        raise NotATrainingLog(path, "the file is empty")
     if kind == "zip":
         raise LogReadError(path, "a ZIP archive (renamed .zip/.xlsx/.npz?), not a training log")
     if kind == "gzip":
@@ -166,18 +281,30 @@ def read_file(path: str, kind: str, head: bytes, size: int,
         return tfevents.read_events(path)
     if kind == "npy":
         obj = history.load_npy(read_bytes(path), path)
-        return history.obj_to_runs(obj, path, name, "npy", [history.npy_note()]
-                                   if isinstance(obj, np.ndarray) and obj.dtype.hasobject
-                                   else [], validation_freq)
+        return history.obj_to_runs(
+            obj,
+            path,
+            name,
+            "npy",
+            [history.npy_note()] if isinstance(obj, np.ndarray) and obj.dtype.hasobject else [],
+            validation_freq,
+        )
     if kind == "npz":
         return _read_npz(path, name, validation_freq)
     if kind == "pickle":
         obj = history.load_pickle(read_bytes(path), path)
-        return history.obj_to_runs(obj, path, name, "pickle", [history.pickle_note()],
-                                   validation_freq)
+        return history.obj_to_runs(
+            obj, path, name, "pickle", [history.pickle_note()], validation_freq
+        )
     if kind == "json":
-        return history.read_json(path, None if size >= history.STREAM_MIN_BYTES else
-                                 read_bytes(path), size, name, [], validation_freq)
+        return history.read_json(
+            path,
+            None if size >= history.STREAM_MIN_BYTES else read_bytes(path),
+            size,
+            name,
+            [],
+            validation_freq,
+        )
     return read_table_path(path, head, size, name)
 
 
@@ -190,14 +317,31 @@ def _read_npz(path: str, name: str, validation_freq: int | None) -> list[Run]:
     except Exception as exc:
         msg = " ".join(str(exc).split())
         raise LogReadError(path, f"not a readable .npz of arrays ({msg})"[:300]) from None
-    return history.obj_to_runs(d, path, name, "npy", [".npz: one array per key"],
-                               validation_freq)
+    from analysis.readers.rules import dataset_keys, is_metric_name
+
+    keys = list(d)
+    ds = dataset_keys(keys)
+    images = [k for k, v in d.items() if v.ndim >= 3]
+    if (ds or images) and not any(is_metric_name(k) for k in keys):
+        shown = ", ".join(f"{k} {d[k].shape}" for k in (ds or images)[:4])
+        raise NotATrainingLog(
+            path,
+            f"looks like a dataset ({shown}), not a training log — use --data to check a dataset",
+        )
+    return history.obj_to_runs(d, path, name, "npy", [".npz: one array per key"], validation_freq)
 
 
 def read_table_path(path: str, head: bytes, size: int, name: str) -> list[Run]:
     """Delimited text logs (CSVLogger, pandas, Lightning, W&B, TensorBoard CSV, plain CSV)."""
     from analysis.readers import csvlogger
     from analysis.readers._table import read_table_file
+    from analysis.readers.rules import dataset_reason, header_looks_like_log, source_language
+
+    enc, skip, _ = sniff_encoding(head)
+    if enc != "binary":
+        lang = source_language(head[skip:].decode(enc, errors="ignore"))
+        if lang:
+            raise NotATrainingLog(path, f"{lang}, not a training log")
 
     def text_loader():
         return _base.decode_text(read_bytes(path), path)
@@ -205,152 +349,54 @@ def read_table_path(path: str, head: bytes, size: int, name: str) -> list[Run]:
     t, builder, info = read_table_file(path, head, size, text_loader)
     if t.nrows == 0 and not t.columns:
         if builder is not None and builder.pending:
-            raise LogReadError(path, f"no numeric rows in {len(builder.pending)} line(s) of text "
-                                     "(not a training log?)")
-        raise LogReadError(path, "no numeric rows (not a training log?)", where="line 1")
+            raise NotATrainingLog(
+                path,
+                f"no numeric rows in {len(builder.pending)} line(s) of text: not a training log",
+            )
+        raise NotATrainingLog(path, "no numeric rows: not a training log", where="line 1")
+    why = dataset_reason(t.columns)
+    if why:
+        raise NotATrainingLog(path, why)
+    if t.nrows == 0:
+        # one header line and nothing else: a live log before its first row, or not a log
+        if not header_looks_like_log(t.columns):
+            shown = ", ".join(t.columns[:6]) + (", ..." if len(t.columns) > 6 else "")
+            raise NotATrainingLog(
+                path,
+                f"one line of text ({shown}) and no numeric rows; the "
+                "names are not those of a training log (epoch, step, "
+                "loss, accuracy...)",
+            )
+        runs = csvlogger.read_table(t, path, name, info)
+        for r in runs:
+            r.meta["header_only"] = True
+            r.notes.append(
+                "header names look like a training log (epoch/step or metric "
+                "names): an empty live run until rows are appended"
+            )
+        return runs
+    if builder is not None and builder.headerless and t.nrows < 2:
+        # "12345" (a .pid file), "0" (an exit code): no names and no curve
+        raise NotATrainingLog(path, "one line of numbers without a header: not a training log")
     runs = csvlogger.read_table(t, path, name, info)
-    if t.nrows > 0 and not any(r.series for r in runs):
-        raise LogReadError(path, "no numeric metric column (only axes or text)")
+    if not any(r.series for r in runs):
+        raise NotATrainingLog(path, "no numeric metric column (only axes or text)")
+    if not any(len(s) for r in runs for s in r.series.values()):
+        raise NotATrainingLog(
+            path,
+            f"no value in any metric column ({t.nrows} row(s), every "
+            "metric cell empty or NA): no training curves",
+        )
     return runs
 
 
 # ---------------------------------------------------------------------------
-# folders
+# folders: see analysis.readers.folder
 # ---------------------------------------------------------------------------
-
-
-def _trainer_states(folder: str) -> list[str]:
-    out = []
-    direct = os.path.join(folder, "trainer_state.json")
-    if os.path.isfile(direct):
-        out.append(direct)
-    try:
-        entries = sorted(os.listdir(folder))
-    except OSError:
-        return out
-    for e in entries:
-        p = os.path.join(folder, e, "trainer_state.json")
-        if e.startswith("checkpoint-") and os.path.isfile(p):
-            out.append(p)
-    return out
-
-
-def _ckpt_step(p: str) -> int:
-    m = re.search(r"checkpoint-(\d+)", p)
-    return int(m.group(1)) if m else 1 << 62
-
-
-def _lightning_versions(folder: str) -> list[str]:
-    direct = os.path.join(folder, "metrics.csv")
-    if os.path.isfile(direct):
-        return [direct]
-    out = []
-    for sub in (folder, os.path.join(folder, "lightning_logs")):
-        try:
-            entries = os.listdir(sub)
-        except OSError:
-            continue
-        vs = [e for e in entries if re.fullmatch(r"version_\d+", e)
-              and os.path.isfile(os.path.join(sub, e, "metrics.csv"))]
-        out.extend(os.path.join(sub, e, "metrics.csv")
-                   for e in sorted(vs, key=lambda e: int(e.split("_")[1])))
-        if out:
-            break
-    return out
-
-
-def scan_logs(folder: str, max_files: int = MAX_FOLDER_FILES, max_depth: int = 2) -> list[str]:
-    """Candidate log files in a folder (extensions :data:`LOG_EXTS`), sorted, hidden skipped."""
-    out: list[str] = []
-    base = os.path.abspath(folder).rstrip(os.sep).count(os.sep)
-    for d, dirs, files in os.walk(folder):
-        dirs[:] = sorted(x for x in dirs if not x.startswith(".") and x != "__pycache__")
-        if os.path.abspath(d).count(os.sep) - base >= max_depth - 1:
-            dirs[:] = []
-        for f in sorted(files):
-            if f.startswith(".") or not f.lower().endswith(LOG_EXTS):
-                continue
-            out.append(os.path.join(d, f))
-            if len(out) >= max_files:
-                return out
-    return out
 
 
 def load_folder(path: str, validation_freq: int | None = None) -> list[Run]:
-    """Runs from a folder: TensorBoard log dir, Lightning ``version_N``, HF checkpoints, or logs.
+    """Runs of every readable log in a folder (see :func:`analysis.readers.folder.load_folder`)."""
+    from analysis.readers.folder import load_folder as _lf
 
-    Raises
-    ------
-    LogReadError
-        When the folder holds no readable training log.
-    """
-    from analysis.readers import tfevents
-
-    if tfevents.find_event_files(path):
-        return tfevents.read_events(path)
-    states = _trainer_states(path)
-    if states:
-        latest = max(states, key=_ckpt_step)
-        runs = load(latest, validation_freq=validation_freq)
-        for r in runs:
-            r.name = os.path.basename(os.path.normpath(path))
-            if len(states) > 1:
-                r.notes.append(f"{len(states)} trainer_state.json files: read the latest "
-                               f"checkpoint's ({os.path.relpath(latest, path)}), whose "
-                               "log_history holds the earlier ones'")
-        return runs
-    versions = _lightning_versions(path)
-    if versions:
-        runs = []
-        for v in versions:
-            for r in load(v):
-                r.name = os.path.basename(os.path.dirname(v))
-                runs.append(r)
-        return runs
-    files = scan_logs(path)
-    runs: list[Run] = []
-    failed: list[str] = []
-    for f in files:
-        try:
-            runs.extend(load(f, validation_freq=validation_freq))
-        except LogReadError as exc:
-            failed.append(exc.line())
-    if not runs:
-        if failed:
-            raise LogReadError(path, f"no readable training log in this folder ({len(failed)} "
-                                     f"candidate file(s); first: {failed[0]})"[:400])
-        raise LogReadError(path, "no training logs found in this folder (looked for CSV, JSON, "
-                                 "pickle, .npy and TensorBoard event files)")
-    runs = _merge_tb_exports(runs, path)
-    if failed:
-        runs[0].notes.append(f"{len(failed)} file(s) in the folder not read: " + "; ".join(
-            failed[:3]))
-    return runs
-
-
-def _merge_tb_exports(runs: list[Run], folder: str) -> list[Run]:
-    """TensorBoard CSV/JSON exports of one run (one file per tag) become one run."""
-    from analysis.readers.tbexport import FORMAT_CSV, FORMAT_JSON, tag_from_filename
-
-    out: list[Run] = []
-    groups: dict[str, Run] = {}
-    for r in runs:
-        if r.format not in (FORMAT_CSV, FORMAT_JSON):
-            out.append(r)
-            continue
-        _, rn = tag_from_filename(r.source)
-        key = rn if rn not in (None, ".", "_", "") else os.path.basename(
-            os.path.normpath(folder))
-        g = groups.get(key)
-        if g is None:
-            g = Run(name=key, source=folder, format=r.format, step_kind=r.step_kind,
-                    notes=[f"TensorBoard exports of run {key!r} merged (one file per tag)"])
-            groups[key] = g
-            out.append(g)
-        for k, s in r.series.items():
-            if k in g.series:
-                continue  # the same tag exported as CSV and JSON
-            g.series[k] = s
-        g.segments = max(g.segments, r.segments)
-        g.notes.extend(n for n in r.notes if n not in g.notes)
-    return out
+    return _lf(path, validation_freq)

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from analysis.model import LogReadError
-from analysis.readers._base import MISSING_TOKENS, parse_number
+from analysis.readers._base import MISSING_TOKENS, NotATrainingLog, parse_number
 from analysis.readers.columns import axis_kind
 
 _SEPS = (",", ";", "\t", "|")
@@ -217,15 +217,24 @@ class TableBuilder:
 
     # -- seeding from the fast path -----------------------------------------
     @classmethod
-    def from_table(cls, source: str, sep: str, header: list[str], table: TableData,
-                   line_no: int, last_line: str | None) -> TableBuilder:
+    def from_table(
+        cls,
+        source: str,
+        sep: str,
+        header: list[str],
+        table: TableData,
+        line_no: int,
+        last_line: str | None,
+    ) -> TableBuilder:
         """A builder that continues a table read by the bulk path (for live logs)."""
         b = cls(source, sep)
         b._header_cells = list(header)
         b._set_header(header)
         b.header_rows = 1
-        b.cols = {name: Column.from_arrays(name, table.values[name], table.missing.get(name))
-                  for name in table.columns}
+        b.cols = {
+            name: Column.from_arrays(name, table.values[name], table.missing.get(name))
+            for name in table.columns
+        }
         b.nrows = table.nrows
         b.line_no = line_no
         b.first_data_line = 2
@@ -273,8 +282,11 @@ class TableBuilder:
                 self._headerless = True
                 self._set_header([f"column {i + 1}" for i in range(ncells)])
                 return
-        n_head = sum(1 for _, p in pending if [c.strip() for c in p] == cand or
-                     [""] + [c.strip() for c in p] == cand)
+        n_head = sum(
+            1
+            for _, p in pending
+            if [c.strip() for c in p] == cand or [""] + [c.strip() for c in p] == cand
+        )
         self.header_rows += n_head
         self.title_rows += len(pending) - n_head
         if cand != self._header_cells:
@@ -314,9 +326,12 @@ class TableBuilder:
                 self.separator_rows += 1
                 continue
             if len(cells) > MAX_COLUMNS:
-                raise LogReadError(self.source, f"{len(cells)} cells in one line: not a training "
-                                   f"log (more than {MAX_COLUMNS} columns)",
-                                   where=f"line {self.line_no}")
+                raise NotATrainingLog(
+                    self.source,
+                    f"{len(cells)} cells in one line: not a training "
+                    f"log (more than {MAX_COLUMNS} columns)",
+                    where=f"line {self.line_no}",
+                )
             kinds: list[object] = []
             n_num = n_text = 0
             for c in cells:
@@ -355,7 +370,7 @@ class TableBuilder:
     def _add_row(self, kinds: list) -> None:
         m = self._map
         if len(kinds) > len(m):
-            if any(k is not None for k in kinds[len(m):]):
+            if any(k is not None for k in kinds[len(m) :]):
                 self.ragged.append(self.line_no)
             kinds = kinds[: len(m)]
         filled: set[str] = set()
@@ -415,11 +430,15 @@ class TableBuilder:
         if self.separator_rows:
             notes.append(f"{self.separator_rows} row(s) of separators only skipped")
         if self.dup_rows:
-            notes.append(f"{self.dup_rows} exact duplicate line(s) dropped (a byte-identical "
-                         "line directly repeated is counted once)")
+            notes.append(
+                f"{self.dup_rows} exact duplicate line(s) dropped (a byte-identical "
+                "line directly repeated is counted once)"
+            )
         if self.ragged:
-            notes.append(f"{len(self.ragged)} row(s) with more cells than the header (extra "
-                         f"cells ignored; first at line {self.ragged[0]})")
+            notes.append(
+                f"{len(self.ragged)} row(s) with more cells than the header (extra "
+                f"cells ignored; first at line {self.ragged[0]})"
+            )
         if self._headerless:
             notes.append("no header line: columns named 'column 1', 'column 2'...")
         if self._decimal_comma:
@@ -434,8 +453,10 @@ class TableBuilder:
                 if n_ok == 0:
                     notes.append(f"column {name!r} is not numeric (not a metric; dropped)")
                     continue
-                notes.append(f"column {name!r}: {col.text_cells} non-numeric cell(s) ignored "
-                             f"(first at line {col.first_text_line})")
+                notes.append(
+                    f"column {name!r}: {col.text_cells} non-numeric cell(s) ignored "
+                    f"(first at line {col.first_text_line})"
+                )
             columns.append(name)
             values[name] = col.values()
             missing[name] = col.missing()
@@ -447,8 +468,21 @@ class TableBuilder:
                     columns.append(c)
                     values[c] = np.zeros(0)
                     missing[c] = None
-        return TableData(columns, values, missing, self.nrows, list(self.boundaries),
-                         self.first_data_line or 1, notes, self.dup_rows)
+        return TableData(
+            columns,
+            values,
+            missing,
+            self.nrows,
+            list(self.boundaries),
+            self.first_data_line or 1,
+            notes,
+            self.dup_rows,
+        )
+
+    @property
+    def headerless(self) -> bool:
+        """True when the data came without a header line (columns named ``column N``)."""
+        return self._headerless
 
     def header_only_ok(self) -> bool:
         """A file of one header line and nothing else (a live log before its first row)."""
@@ -542,8 +576,9 @@ def fast_layout(head: bytes, size: int) -> FastLayout | None:
                 return None
         if ln.rstrip("\r") == lines[0].rstrip("\r"):
             return None
-    return FastLayout(sep, header, bom + len(lines[0].encode("utf-8")) + 1,
-                      "utf-8-sig" if bom else "utf-8")
+    return FastLayout(
+        sep, header, bom + len(lines[0].encode("utf-8")) + 1, "utf-8-sig" if bom else "utf-8"
+    )
 
 
 def fast_numeric_csv(path: str, layout: FastLayout, size: int) -> TableData | None:
@@ -568,9 +603,17 @@ def fast_numeric_csv(path: str, layout: FastLayout, size: int) -> TableData | No
 
     names = list(layout.header)
     try:
-        df = pd.read_csv(path, sep=layout.sep, header=0, engine="c", keep_default_na=False,
-                         na_values=_NA_VALUES, skip_blank_lines=False, encoding=layout.encoding,
-                         index_col=False)
+        df = pd.read_csv(
+            path,
+            sep=layout.sep,
+            header=0,
+            engine="c",
+            keep_default_na=False,
+            na_values=_NA_VALUES,
+            skip_blank_lines=False,
+            encoding=layout.encoding,
+            index_col=False,
+        )
     except (ValueError, TypeError, OSError, MemoryError, UnicodeDecodeError, OverflowError):
         return None
     except Exception as exc:  # pandas.errors.ParserError and friends
@@ -630,14 +673,25 @@ def fast_numeric_csv(path: str, layout: FastLayout, size: int) -> TableData | No
             nrows -= dup
     notes = []
     if dup:
-        notes.append(f"{dup} exact duplicate line(s) dropped (a byte-identical line directly "
-                     "repeated is counted once)")
-    return TableData(names, dict(zip(names, cols, strict=True)), dict(zip(names, ms, strict=True)),
-                     nrows, [], 2, notes,
-                     dup)
+        notes.append(
+            f"{dup} exact duplicate line(s) dropped (a byte-identical line directly "
+            "repeated is counted once)"
+        )
+    return TableData(
+        names,
+        dict(zip(names, cols, strict=True)),
+        dict(zip(names, ms, strict=True)),
+        nrows,
+        [],
+        2,
+        notes,
+        dup,
+    )
 
 
-def read_table_file(path: str, head: bytes, size: int, text_loader) -> tuple[TableData, TableBuilder | None, dict]:
+def read_table_file(
+    path: str, head: bytes, size: int, text_loader
+) -> tuple[TableData, TableBuilder | None, dict]:
     """Parse a delimited log file: bulk path when possible, else the line parser.
 
     Parameters
@@ -672,8 +726,12 @@ def read_table_file(path: str, head: bytes, size: int, text_loader) -> tuple[Tab
 def sep_note(sep: str | None) -> str | None:
     if sep in (None, ","):
         return None
-    return {";": "separator ';'", "\t": "separator tab", "|": "separator '|'",
-            _WS: "separator: blanks"}.get(sep, f"separator {sep!r}")
+    return {
+        ";": "separator ';'",
+        "\t": "separator tab",
+        "|": "separator '|'",
+        _WS: "separator: blanks",
+    }.get(sep, f"separator {sep!r}")
 
 
 def file_size(path: str) -> int:
@@ -683,5 +741,12 @@ def file_size(path: str) -> int:
         raise LogReadError(path, exc.strerror or str(exc)) from None
 
 
-__all__ = ["TableBuilder", "TableData", "Column", "fast_layout", "fast_numeric_csv",
-           "read_table_file", "sniff_separator"]
+__all__ = [
+    "TableBuilder",
+    "TableData",
+    "Column",
+    "fast_layout",
+    "fast_numeric_csv",
+    "read_table_file",
+    "sniff_separator",
+]

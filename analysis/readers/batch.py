@@ -39,8 +39,12 @@ def epoch_end_values(s: Series) -> Series:
     """
     starts = _epoch_groups(s)
     ends = np.concatenate([starts[1:] - 1, [len(s) - 1]]) if len(starts) else starts
-    return Series(s.name, s.epoch[ends], s.value[ends],
-                  wall_time=None if s.wall_time is None else s.wall_time[ends])
+    return Series(
+        s.name,
+        s.epoch[ends],
+        s.value[ends],
+        wall_time=None if s.wall_time is None else s.wall_time[ends],
+    )
 
 
 def deaverage_running_mean(s: Series, batch: np.ndarray | None = None) -> Series:
@@ -71,8 +75,11 @@ def deaverage_running_mean(s: Series, batch: np.ndarray | None = None) -> Series
     group_start = np.zeros(n, dtype=np.int64)
     group_start[starts] = starts
     np.maximum.accumulate(group_start, out=group_start)
-    b = (idx - group_start + 1).astype(np.float64) if batch is None else \
-        np.asarray(batch, dtype=np.float64) + 1
+    b = (
+        (idx - group_start + 1).astype(np.float64)
+        if batch is None
+        else np.asarray(batch, dtype=np.float64) + 1
+    )
     m = s.value
     prev_b = np.zeros(n)
     prev_m = np.zeros(n)
@@ -82,5 +89,6 @@ def deaverage_running_mean(s: Series, batch: np.ndarray | None = None) -> Series
     prev_m[~first] = m[:-1][~first[1:]] if n > 1 else prev_m[~first]
     with np.errstate(divide="ignore", invalid="ignore"):
         out = (b * m - prev_b * prev_m) / (b - prev_b)
-    return Series(s.name, s.step.copy(), out, wall_time=s.wall_time, epoch=s.epoch,
-                  segments=s.segments)
+    return Series(
+        s.name, s.step.copy(), out, wall_time=s.wall_time, epoch=s.epoch, segments=s.segments
+    )

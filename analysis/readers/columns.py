@@ -12,13 +12,36 @@ from typing import Literal
 
 AxisKind = Literal["epoch", "step", "batch", "wall_time", "index"]
 
-_EPOCH = {"epoch", "epochs", "epoch#", "epoch_num", "epoch_idx", "epoch_index", "ep",
-          "epoch no", "epoch number", "n_epoch", "epoch/epoch"}
-_STEP = {"step", "steps", "global_step", "global step", "globalstep", "iteration", "iterations",
-         "iter", "it", "_step", "trainer/global_step", "train/global_step", "num_steps"}
+_EPOCH = {
+    "epoch",
+    "epochs",
+    "epoch#",
+    "epoch_num",
+    "epoch_idx",
+    "epoch_index",
+    "ep",
+    "epoch no",
+    "epoch number",
+    "n_epoch",
+    "epoch/epoch",
+}
+_STEP = {
+    "step",
+    "steps",
+    "global_step",
+    "global step",
+    "globalstep",
+    "iteration",
+    "iterations",
+    "iter",
+    "it",
+    "_step",
+    "trainer/global_step",
+    "train/global_step",
+    "num_steps",
+}
 _BATCH = {"batch", "batch_idx", "batch index", "batch_index", "batch#"}
-_WALL = {"wall time", "wall_time", "walltime", "timestamp", "_timestamp", "time_stamp",
-         "unix_time"}
+_WALL = {"wall time", "wall_time", "walltime", "timestamp", "_timestamp", "time_stamp", "unix_time"}
 _INDEX = {"", "unnamed: 0", "index"}
 
 

@@ -93,16 +93,25 @@ def series_from_columns(
             if shared_segs is None:
                 shared_segs = segment_starts(as_f64(step))
             segs = shared_segs
-        out[name] = make_series(name, st, val, wall_time=wt, epoch=ep,
-                                boundaries=rows_to_points(t.boundaries, keep), segs=segs)
+        out[name] = make_series(
+            name,
+            st,
+            val,
+            wall_time=wt,
+            epoch=ep,
+            boundaries=rows_to_points(t.boundaries, keep),
+            segs=segs,
+        )
     if empty and not out:
         # nothing but empty columns (a first epoch without values): keep them, without points
         for name in empty:
             out[name] = make_series(name, np.zeros(0), np.zeros(0))
     if empty:
-        notes.append(f"no value in any row for {', '.join(map(repr, empty))} (every cell empty "
-                     "or NA): not drawn" + (" — no validation data?" if any(
-                         e.lower().startswith("val") for e in empty) else ""))
+        notes.append(
+            f"no value in any row for {', '.join(map(repr, empty))} (every cell empty "
+            "or NA): not drawn"
+            + (" — no validation data?" if any(e.lower().startswith("val") for e in empty) else "")
+        )
     return out
 
 
@@ -127,8 +136,9 @@ def table_to_run(t: TableData, source: str, name: str, pre_notes: list[str]) -> 
         v = t.values[c]
         m = t.missing.get(c)
         if m is not None and m.any():
-            notes.append(f"x axis column {c!r} has {int(m.sum())} empty cell(s): filled from "
-                         "the row before")
+            notes.append(
+                f"x axis column {c!r} has {int(m.sum())} empty cell(s): filled from the row before"
+            )
             return _ffill(v, m)
         return v
 
@@ -152,7 +162,8 @@ def table_to_run(t: TableData, source: str, name: str, pre_notes: list[str]) -> 
             f"index (epoch × {per:g} + batch); values taken as Keras running means since the "
             "start of each epoch (Callback.on_train_batch_end logs 'aggregated metric results "
             "up until this batch'), so a saw-tooth at epoch starts is expected; the epoch value "
-            "is the last batch's")
+            "is the last batch's"
+        )
     elif "epoch" in first:
         xcol = first["epoch"]
         step = col(xcol)
@@ -181,21 +192,33 @@ def table_to_run(t: TableData, source: str, name: str, pre_notes: list[str]) -> 
         notes.append("header only: no data rows yet")
     if len(metrics) == 1 and xcol is None:
         fmt = FORMAT_SINGLE
-    elif keras_style(metrics) and kinds.get(first.get("epoch", ""), None) == "epoch" \
-            and first.get("epoch") == t.columns[0] and "step" not in first:
+    elif (
+        keras_style(metrics)
+        and kinds.get(first.get("epoch", ""), None) == "epoch"
+        and first.get("epoch") == t.columns[0]
+        and "step" not in first
+    ):
         fmt = FORMAT_CSVLOGGER
     elif keras_style(metrics) and "epoch" not in first and "step" not in first:
         fmt = FORMAT_HISTORY_CSV
     else:
         fmt = FORMAT_CUSTOM
-    run = Run(name=name, source=source, format=fmt, series=series, step_kind=step_kind,
-              notes=notes, meta=meta)
+    run = Run(
+        name=name,
+        source=source,
+        format=fmt,
+        series=series,
+        step_kind=step_kind,
+        notes=notes,
+        meta=meta,
+    )
     _segment_note(run, t, xcol)
     return finish_run(run)
 
 
-def _sparse_val_note(series: dict[str, Series], nrows: int, step_kind: str, notes: list[str],
-                     meta: dict) -> None:
+def _sparse_val_note(
+    series: dict[str, Series], nrows: int, step_kind: str, notes: list[str], meta: dict
+) -> None:
     """Say when validation columns have values only in some epochs (``validation_freq > 1``).
 
     Keras 3's CSVLogger writes ``NA`` for keys an epoch did not log
@@ -233,8 +256,10 @@ def _segment_note(run: Run, t: TableData, xcol: str | None) -> None:
             where.append(f"{int(s)} (new header block)")
     run.notes.append(
         f"{longest.n_segments} segments (a resumed or repeated run in one file; drawn one "
-        f"after the other, never backwards): boundaries before point " + ", ".join(where)
-        + " (0-based)")
+        f"after the other, never backwards): boundaries before point "
+        + ", ".join(where)
+        + " (0-based)"
+    )
 
 
 def read_table(t: TableData, source: str, name: str, info: dict) -> list[Run]:
@@ -250,6 +275,6 @@ def read_table(t: TableData, source: str, name: str, info: dict) -> list[Run]:
         return [tbexport.table_to_run(t, source, name, notes)]
     if wandb.is_wandb(t.columns):
         return [wandb.table_to_run(t, source, name, notes)]
-    if lightning.is_lightning(low):
+    if lightning.is_lightning(t.columns, t):
         return [lightning.table_to_run(t, source, name, notes)]
     return [table_to_run(t, source, name, notes)]

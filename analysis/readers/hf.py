@@ -46,8 +46,14 @@ def _num(v) -> float | None:
     return None
 
 
-def records_to_run(rows: list, source: str, name: str, pre_notes: list[str],
-                   hf: bool = False, top: dict | None = None) -> Run:
+def records_to_run(
+    rows: list,
+    source: str,
+    name: str,
+    pre_notes: list[str],
+    hf: bool = False,
+    top: dict | None = None,
+) -> Run:
     """A run from a list of per-step dicts.
 
     Parameters
@@ -114,6 +120,7 @@ def records_to_run(rows: list, source: str, name: str, pre_notes: list[str],
             s.append(st)
             e.append(math.nan if ep is None else ep)
             val.append(x)
+    _refuse_without_curves(source, hf, keys_order, xstep_key, xepoch_key, data, top)
     series = {}
     axes = {}
     for k in keys_order:
@@ -128,24 +135,38 @@ def records_to_run(rows: list, source: str, name: str, pre_notes: list[str],
         else:
             series[k] = ser
     if hf:
-        notes.append(f"log_history: {len(rows)} rows = {n_train} train rows (loss), {n_eval} "
-                     f"eval rows, {n_summary} summary row(s); x axis step/epoch excluded")
+        notes.append(
+            f"log_history: {len(rows)} rows = {n_train} train rows (loss), {n_eval} "
+            f"eval rows, {n_summary} summary row(s); x axis step/epoch excluded"
+        )
         if summary_loss is not None:
-            notes.append(f"final summary row excluded (train_loss={summary_loss!r} is the run "
-                         "average, not a point)")
+            notes.append(
+                f"final summary row excluded (train_loss={summary_loss!r} is the run "
+                "average, not a point)"
+            )
         if bookkeeping:
             notes.append("bookkeeping keys excluded: " + ", ".join(sorted(bookkeeping)))
     else:
-        notes.append(f"{len(dict_rows)} records; x axis "
-                     f"{xstep_key or xepoch_key or 'record position'!r} excluded")
+        notes.append(
+            f"{len(dict_rows)} records; x axis "
+            f"{xstep_key or xepoch_key or 'record position'!r} excluded"
+        )
     if axes:
         notes.append("counters kept as axes, not metrics: " + ", ".join(axes))
     if skipped_non_numeric:
         notes.append("non-numeric keys skipped: " + ", ".join(sorted(skipped_non_numeric)))
     meta: dict = {}
     if top:
-        for k in ("global_step", "max_steps", "num_train_epochs", "best_metric",
-                  "best_model_checkpoint", "best_global_step", "logging_steps", "eval_steps"):
+        for k in (
+            "global_step",
+            "max_steps",
+            "num_train_epochs",
+            "best_metric",
+            "best_model_checkpoint",
+            "best_global_step",
+            "logging_steps",
+            "eval_steps",
+        ):
             if k in top and isinstance(top[k], (str, int, float)) and not isinstance(top[k], bool):
                 meta[k] = top[k]
         gs, ms = top.get("global_step"), top.get("max_steps")
@@ -156,9 +177,55 @@ def records_to_run(rows: list, source: str, name: str, pre_notes: list[str],
     else:
         fmt = "keras-history-json" if keras_style(series) and xstep_key is None else FORMAT_RECORDS
     step_kind = "step" if (hf or xstep_key) else "epoch"
-    run = Run(name=name, source=source, format=fmt, series=series, step_kind=step_kind,
-              notes=notes, axes=axes, meta=meta)
+    run = Run(
+        name=name,
+        source=source,
+        format=fmt,
+        series=series,
+        step_kind=step_kind,
+        notes=notes,
+        axes=axes,
+        meta=meta,
+    )
     return finish_run(run)
+
+
+def _refuse_without_curves(
+    source: str,
+    hf: bool,
+    keys: list[str],
+    xstep_key: str | None,
+    xepoch_key: str | None,
+    data: dict,
+    top: dict | None,
+) -> None:
+    """Refuse records that hold no curve (:class:`NotATrainingLog`).
+
+    Hugging Face: an empty ``log_history`` (a state saved before the first
+    ``logging_steps``). Other records (JSON Lines, a JSON list of objects): no
+    numeric key, or neither an epoch/step key nor a key named like a metric
+    (:func:`analysis.readers.rules.is_metric_name`) — e.g. a list of per-file
+    reference values such as the corpus' ``expect.json``.
+    """
+    from analysis.readers._base import NotATrainingLog
+    from analysis.readers.rules import is_metric_name
+
+    curves = [k for k in keys if not naming.is_counter(k)]
+    if hf:
+        if not curves:
+            raise NotATrainingLog(
+                source, "log_history has no logged values yet: no training curves"
+            )
+        return
+    if not keys:
+        raise NotATrainingLog(source, "records without any numeric value: not a training log")
+    if xstep_key is None and xepoch_key is None and not any(is_metric_name(k) for k in keys):
+        shown = ", ".join(keys[:6]) + (", ..." if len(keys) > 6 else "")
+        raise NotATrainingLog(
+            source,
+            f"records without an epoch/step key or a metric-named key "
+            f"(numeric keys: {shown}): not a training log",
+        )
 
 
 def is_trainer_state(obj) -> bool:

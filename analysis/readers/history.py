@@ -77,15 +77,30 @@ def _safe_bytearray(*args):
 def _safe_encode(obj, encoding="utf-8", errors="strict"):
     """``_codecs.encode`` as protocol-2 pickles use it for bytes (``latin1``)."""
     if not isinstance(obj, str) or str(encoding).lower().replace("_", "-") not in (
-            "latin1", "latin-1", "utf-8", "utf8", "ascii", "iso-8859-1"):
+        "latin1",
+        "latin-1",
+        "utf-8",
+        "utf8",
+        "ascii",
+        "iso-8859-1",
+    ):
         raise pickle.UnpicklingError("_codecs.encode with these arguments is not allowed")
     return codecs.encode(obj, encoding, errors)
 
 
 _BUILTINS = {
-    "dict": dict, "list": list, "tuple": tuple, "set": set, "frozenset": frozenset,
-    "float": float, "int": int, "complex": complex, "bool": bool, "str": str,
-    "bytes": _safe_bytes, "bytearray": _safe_bytearray,
+    "dict": dict,
+    "list": list,
+    "tuple": tuple,
+    "set": set,
+    "frozenset": frozenset,
+    "float": float,
+    "int": int,
+    "complex": complex,
+    "bool": bool,
+    "str": str,
+    "bytes": _safe_bytes,
+    "bytearray": _safe_bytearray,
 }
 
 
@@ -127,8 +142,11 @@ class SafeUnpickler(pickle.Unpickler):
             if m.group(1) == "_core" and NUMPY_MAJOR < 2:
                 raise _NumpyTooOld()
             sub = m.group(2)
-            if (sub, name) in (("multiarray", "scalar"), ("multiarray", "_reconstruct"),
-                               ("numeric", "_frombuffer")):
+            if (sub, name) in (
+                ("multiarray", "scalar"),
+                ("multiarray", "_reconstruct"),
+                ("numeric", "_frombuffer"),
+            ):
                 return getattr(_numpy_core(sub), name)
         if module == "numpy.dtypes" and name.endswith("DType"):
             import numpy.dtypes as npd
@@ -163,21 +181,30 @@ def safe_unpickle(fh, source: str):
     try:
         return SafeUnpickler(fh, encoding="latin1").load()
     except _NumpyTooOld:
-        raise LogReadError(source, "file was written with NumPy 2 — upgrade NumPy (>= 2) or "
-                                   "re-export the history as JSON/CSV") from None
+        raise LogReadError(
+            source,
+            "file was written with NumPy 2 — upgrade NumPy (>= 2) or "
+            "re-export the history as JSON/CSV",
+        ) from None
     except _Forbidden as exc:
         what = exc.what
         hint = "save history.history (a dict of lists) or export JSON/CSV instead"
         if "keras" in what or "tensorflow" in what:
-            reason = (f"the pickle holds a Keras/TensorFlow object ({what}); only plain "
-                      f"containers and numpy values are opened (a pickle can run code) — {hint}")
+            reason = (
+                f"the pickle holds a Keras/TensorFlow object ({what}); only plain "
+                f"containers and numpy values are opened (a pickle can run code) — {hint}"
+            )
         elif what.startswith("pandas"):
-            reason = (f"the pickle holds a pandas object ({what}); only plain containers and "
-                      "numpy values are opened (a pickle can run code) — save it with "
-                      "DataFrame.to_csv instead")
+            reason = (
+                f"the pickle holds a pandas object ({what}); only plain containers and "
+                "numpy values are opened (a pickle can run code) — save it with "
+                "DataFrame.to_csv instead"
+            )
         else:
-            reason = (f"the pickle asks for {what}, which is not allowed: only plain containers "
-                      f"and numpy values are opened (a pickle can run code) — {hint}")
+            reason = (
+                f"the pickle asks for {what}, which is not allowed: only plain containers "
+                f"and numpy values are opened (a pickle can run code) — {hint}"
+            )
         raise LogReadError(source, reason) from None
     except RecursionError:
         raise LogReadError(source, "pickle nested too deeply") from None
@@ -185,8 +212,9 @@ def safe_unpickle(fh, source: str):
         raise LogReadError(source, "pickle too large to open") from None
     except Exception as exc:  # damaged pickle: UnpicklingError, EOFError, ValueError...
         msg = " ".join(str(exc).split()) or type(exc).__name__
-        raise LogReadError(source, f"not a readable pickle ({type(exc).__name__}: {msg})"[:300]) \
-            from None
+        raise LogReadError(
+            source, f"not a readable pickle ({type(exc).__name__}: {msg})"[:300]
+        ) from None
 
 
 def load_pickle(raw: bytes, source: str):
@@ -208,8 +236,9 @@ def load_npy(raw: bytes, source: str):
         else:
             shape, fortran, dtype = npfmt._read_array_header(fh, version)
     except Exception as exc:
-        raise LogReadError(source, f"damaged .npy header ({' '.join(str(exc).split())})"[:300]) \
-            from None
+        raise LogReadError(
+            source, f"damaged .npy header ({' '.join(str(exc).split())})"[:300]
+        ) from None
     if dtype.hasobject:
         arr = safe_unpickle(fh, source)
         if not isinstance(arr, np.ndarray):
@@ -218,8 +247,9 @@ def load_npy(raw: bytes, source: str):
     try:
         return np.load(io.BytesIO(raw), allow_pickle=False)
     except Exception as exc:
-        raise LogReadError(source, f"damaged .npy data ({' '.join(str(exc).split())})"[:300]) \
-            from None
+        raise LogReadError(
+            source, f"damaged .npy data ({' '.join(str(exc).split())})"[:300]
+        ) from None
 
 
 # ---------------------------------------------------------------------------
@@ -293,7 +323,7 @@ class _Stream:
         if not chunk:
             self.eof = True
             return False
-        self.buf = self.buf[self.pos:] + chunk
+        self.buf = self.buf[self.pos :] + chunk
         self.pos = 0
         return True
 
@@ -302,7 +332,7 @@ class _Stream:
             m = _NONWS.search(self.buf, self.pos)
             if m:
                 self.pos = m.start()
-                return self.buf[self.pos:self.pos + 1]
+                return self.buf[self.pos : self.pos + 1]
             self.pos = len(self.buf)
             if not self.fill():
                 return b""
@@ -330,7 +360,7 @@ class _Stream:
             while k > start and self.buf[k] == 0x5C:  # backslash
                 k -= 1
             if (j - 1 - k) % 2 == 0:
-                s = orjson.loads(self.buf[start:j + 1])
+                s = orjson.loads(self.buf[start : j + 1])
                 self.pos = j + 1
                 return s
             i = j + 1
@@ -344,7 +374,7 @@ class _Stream:
             m = _SCALAR_END.search(self.buf, self.pos)
             if m or self.eof:
                 end = m.start() if m else len(self.buf)
-                tok = self.buf[self.pos:end]
+                tok = self.buf[self.pos : end]
                 self.pos = end
                 try:
                     return orjson.loads(tok)
@@ -494,7 +524,7 @@ def _group_prefixes(keys: list[str]) -> list[str]:
         members = [k for k in keys if k.startswith(p) and len(k) > len(p)]
         if len(members) < 2 or any(k.startswith(q) for q in found for k in members):
             continue
-        if all(k[len(p):] in keyset for k in members):
+        if all(k[len(p) :] in keyset for k in members):
             found.append(p)
     return found
 
@@ -515,8 +545,14 @@ def infer_validation_freq(n_epochs: int, n_val: int) -> int | None:
     return None
 
 
-def history_to_run(d: dict, source: str, name: str, kind: str, pre_notes: list[str],
-                   validation_freq: int | None = None) -> Run:
+def history_to_run(
+    d: dict,
+    source: str,
+    name: str,
+    kind: str,
+    pre_notes: list[str],
+    validation_freq: int | None = None,
+) -> Run:
     """A run from a ``history.history``-like dict of lists.
 
     Parameters
@@ -534,8 +570,10 @@ def history_to_run(d: dict, source: str, name: str, kind: str, pre_notes: list[s
         hist = d["history"]
         if isinstance(d.get("epoch"), (list, tuple, np.ndarray)):
             ext_epoch = _as_array(d["epoch"])
-        notes.append("Keras History fields: 'history' holds the metrics"
-                     + ("; 'epoch' is the x axis" if ext_epoch is not None else ""))
+        notes.append(
+            "Keras History fields: 'history' holds the metrics"
+            + ("; 'epoch' is the x axis" if ext_epoch is not None else "")
+        )
         d = hist
     arrays: dict[str, np.ndarray] = {}
     scalars: list[str] = []
@@ -573,8 +611,11 @@ def history_to_run(d: dict, source: str, name: str, kind: str, pre_notes: list[s
         keys = [k for k in arrays if group_of[k] == g]
         if not keys:
             continue
-        L = max(len(arrays[k]) for k in keys if k not in axes_keys) if any(
-            k not in axes_keys for k in keys) else max(len(arrays[k]) for k in keys)
+        L = (
+            max(len(arrays[k]) for k in keys if k not in axes_keys)
+            if any(k not in axes_keys for k in keys)
+            else max(len(arrays[k]) for k in keys)
+        )
         gx = ext_epoch if (g == "" and ext_epoch is not None) else None
         for k in keys:
             a = arrays[k]
@@ -615,13 +656,16 @@ def history_to_run(d: dict, source: str, name: str, kind: str, pre_notes: list[s
             notes.append(
                 f"{k} has {n} values for {L} epochs; assumed validation every {f} epochs "
                 f"(Keras validates when (epoch+1) % validation_freq == 0: epochs {at}"
-                f"{', ...' if n > 6 else ''}); pass validation_freq= to override")
+                f"{', ...' if n > 6 else ''}); pass validation_freq= to override"
+            )
     if groups:
         meta["key_groups"] = [""] + groups
         notes.append(
             f"segments = key groups {[''] + groups} (a second fit() stored under a prefix; each "
             f"group has its own epochs: "
-            + ", ".join(f"{k}={len(arrays[k])}" for k in arrays if k not in axes_keys) + ")")
+            + ", ".join(f"{k}={len(arrays[k])}" for k in arrays if k not in axes_keys)
+            + ")"
+        )
     if ext_epoch is None:
         notes.append(f"dict of lists (lengths {lengths}); no epoch key, list position = epoch")
     else:
@@ -635,8 +679,16 @@ def history_to_run(d: dict, source: str, name: str, kind: str, pre_notes: list[s
     fmt = {"json": FORMAT_JSON, "pickle": FORMAT_PICKLE, "npy": FORMAT_NPY}[kind]
     if not keras_style(series):
         fmt = fmt.replace("keras-", "custom-")
-    run = Run(name=name, source=source, format=fmt, series=series, step_kind="epoch",
-              notes=notes, axes=axes, meta=meta)
+    run = Run(
+        name=name,
+        source=source,
+        format=fmt,
+        series=series,
+        step_kind="epoch",
+        notes=notes,
+        axes=axes,
+        meta=meta,
+    )
     run = finish_run(run)
     if groups:
         run.segments = max(run.segments, 1 + len(groups))
@@ -649,10 +701,87 @@ def _short(x: float) -> str:
     return repr(float(x))
 
 
-def obj_to_runs(obj, source: str, name: str, kind: str, notes: list[str],
-                validation_freq: int | None = None, depth: int = 0) -> list[Run]:
-    """Runs from a decoded JSON value or unpickled object."""
+def _array_refusal(obj: np.ndarray) -> str | None:
+    """Why a plain numeric array is not a training history (see :mod:`.rules`), or None."""
+    from analysis.readers.rules import MAX_HISTORY_COLUMNS
+
+    if obj.ndim >= 3:
+        return (
+            f"an array of shape {obj.shape} (images or a dataset?), not a training "
+            "history — use --data to check a dataset"
+        )
+    if obj.dtype.kind in "iub":
+        return (
+            f"an array of whole numbers ({obj.dtype}, shape {obj.shape}): class labels "
+            "or ids, not a training history (curves are floats)"
+        )
+    if obj.ndim == 2 and obj.shape[1] > MAX_HISTORY_COLUMNS:
+        return (
+            f"an array of shape {obj.shape} ({obj.shape[1]} columns: a feature matrix?), "
+            "not a training history"
+        )
+    return None
+
+
+def _check_history_run(run: Run, obj: dict, source: str) -> Run:
+    """Refuse a dict-built run without curves (:class:`NotATrainingLog`, rules in :mod:`.rules`)."""
+    from analysis.readers._base import NotATrainingLog
+    from analysis.readers.rules import dataset_keys, is_metric_name
+
+    keys = ", ".join(list(map(str, obj))[:8]) + (", ..." if len(obj) > 8 else "")
+    if not run.series:
+        raise NotATrainingLog(
+            source,
+            f"no list of numbers in the dict (keys: {keys}): "
+            "settings or metadata, not a training history",
+        )
+    if all(len(s) == 0 for s in run.series.values()):
+        raise NotATrainingLog(
+            source, f"no training curves: every list in the dict is empty (keys: {keys})"
+        )
+    names = list(run.series)
+    if not any(is_metric_name(k) for k in names):
+        ds = dataset_keys(names)
+        if ds:
+            raise NotATrainingLog(
+                source,
+                f"looks like a dataset (keys {', '.join(ds[:4])}), "
+                "not a training history — use --data to check it",
+            )
+        whole = all(
+            np.all(np.mod(v[np.isfinite(v)], 1) == 0)
+            for v in (s.value for s in run.series.values())
+        )
+        if whole:
+            raise NotATrainingLog(
+                source,
+                "only lists of whole numbers under names that are "
+                f"not metrics (keys: {keys}): ids or settings, not "
+                "a training history",
+            )
+    return run
+
+
+def obj_to_runs(
+    obj,
+    source: str,
+    name: str,
+    kind: str,
+    notes: list[str],
+    validation_freq: int | None = None,
+    depth: int = 0,
+) -> list[Run]:
+    """Runs from a decoded JSON value or unpickled object.
+
+    Raises
+    ------
+    NotATrainingLog
+        The value holds no curves (rules in :mod:`analysis.readers.rules`).
+    LogReadError
+        Nested too deeply; a malformed TensorBoard JSON export.
+    """
     from analysis.readers import hf, tbexport
+    from analysis.readers._base import NotATrainingLog
 
     if depth > 3:
         raise LogReadError(source, "nested too deeply to be a training history")
@@ -661,17 +790,42 @@ def obj_to_runs(obj, source: str, name: str, kind: str, notes: list[str],
             return obj_to_runs(obj.item(), source, name, kind, notes, validation_freq, depth + 1)
         if obj.dtype.names:
             d = {n: obj[n] for n in obj.dtype.names}
-            return [history_to_run(d, source, name, kind, notes + ["structured array: one series "
-                                                                   "per field"], validation_freq)]
+            run = history_to_run(
+                d,
+                source,
+                name,
+                kind,
+                notes + ["structured array: one series per field"],
+                validation_freq,
+            )
+            return [_check_history_run(run, d, source)]
+        if obj.dtype.kind in "fiub" and obj.size:
+            why = _array_refusal(obj)
+            if why:
+                raise NotATrainingLog(source, why)
         if obj.dtype.kind in "fiub" and obj.ndim in (1, 2) and obj.size:
-            d = {name: obj} if obj.ndim == 1 else {f"{name}[{j}]": obj[:, j]
-                                                   for j in range(min(obj.shape[1], 256))}
-            return [history_to_run(d, source, name, kind, notes + ["a plain array: one series per "
-                                                                   "column"], validation_freq)]
+            d = (
+                {name: obj}
+                if obj.ndim == 1
+                else {f"{name}[{j}]": obj[:, j] for j in range(obj.shape[1])}
+            )
+            return [
+                history_to_run(
+                    d,
+                    source,
+                    name,
+                    kind,
+                    notes + ["a plain array: one series per column"],
+                    validation_freq,
+                )
+            ]
         if obj.dtype.hasobject and obj.ndim == 1:
             return obj_to_runs(obj.tolist(), source, name, kind, notes, validation_freq, depth + 1)
-        raise LogReadError(source, f"an array of shape {obj.shape} and dtype {obj.dtype} is not "
-                                   "a training history")
+        if obj.size == 0:
+            raise NotATrainingLog(source, f"an empty array (shape {obj.shape}): no training curves")
+        raise NotATrainingLog(
+            source, f"an array of shape {obj.shape} and dtype {obj.dtype} is not a training history"
+        )
     if isinstance(obj, str):
         import orjson
 
@@ -681,36 +835,54 @@ def obj_to_runs(obj, source: str, name: str, kind: str, notes: list[str],
             try:
                 inner = json.loads(obj)
             except (ValueError, RecursionError):
-                raise LogReadError(source, "holds a string, not a training history") from None
-        return obj_to_runs(inner, source, name, kind, notes + [
-            "a JSON string holding the history (json.dumps applied twice)"], validation_freq,
-            depth + 1)
+                raise NotATrainingLog(source, "holds a string, not a training history") from None
+        return obj_to_runs(
+            inner,
+            source,
+            name,
+            kind,
+            notes + ["a JSON string holding the history (json.dumps applied twice)"],
+            validation_freq,
+            depth + 1,
+        )
     if isinstance(obj, dict):
         if not obj:
-            raise LogReadError(source, "an empty dict: no metrics")
+            raise NotATrainingLog(source, "an empty dict: no metrics")
         if hf.is_trainer_state(obj):
             top = {k: v for k, v in obj.items() if k != "log_history"}
             return [hf.records_to_run(obj["log_history"], source, name, notes, hf=True, top=top)]
         if all(isinstance(v, dict) for v in obj.values()) and not isinstance(
-                obj.get("history"), dict):
+            obj.get("history"), dict
+        ):
             runs = []
             for k, v in obj.items():
                 try:
-                    runs.extend(obj_to_runs(v, source, str(k), kind, notes + [
-                        f"run {k!r} of a dict of histories"], validation_freq, depth + 1))
+                    runs.extend(
+                        obj_to_runs(
+                            v,
+                            source,
+                            str(k),
+                            kind,
+                            notes + [f"run {k!r} of a dict of histories"],
+                            validation_freq,
+                            depth + 1,
+                        )
+                    )
                 except LogReadError:
                     continue
             if runs:
                 return runs
-            raise LogReadError(source, "a dict of objects, none of them a training history")
+            raise NotATrainingLog(
+                source,
+                "a dict of objects, none of them a training history "
+                "(keys: " + ", ".join(list(map(str, obj))[:8]) + ")",
+            )
         run = history_to_run(obj, source, name, kind, notes, validation_freq)
-        if not run.series:
-            raise LogReadError(source, "no list of numbers in the dict (keys: "
-                               + ", ".join(list(map(str, obj))[:8]) + ")")
-        return [run]
+        inner = obj["history"] if isinstance(obj.get("history"), dict) else obj
+        return [_check_history_run(run, inner, source)]
     if isinstance(obj, (list, tuple)):
         if not obj:
-            raise LogReadError(source, "an empty list: no metrics")
+            raise NotATrainingLog(source, "an empty list: no metrics")
         if kind == "json" and tbexport.is_tb_json(obj):
             return [tbexport.json_to_run(obj, source, name, notes)]
         if all(isinstance(r, dict) for r in obj[:100]):
@@ -720,12 +892,20 @@ def obj_to_runs(obj, source: str, name: str, kind: str, notes: list[str],
         a = _as_array(list(obj))
         if isinstance(a, np.ndarray):
             return obj_to_runs(a, source, name, kind, notes, validation_freq, depth + 1)
-        raise LogReadError(source, "a list that is neither numbers nor records")
-    raise LogReadError(source, f"holds a {type(obj).__name__}, not a training history")
+        raise NotATrainingLog(
+            source, "a list that is neither numbers nor records, not a training history"
+        )
+    raise NotATrainingLog(source, f"holds a {type(obj).__name__}, not a training history")
 
 
-def read_json(path: str, raw: bytes | None, size: int, name: str, notes: list[str],
-              validation_freq: int | None = None) -> list[Run]:
+def read_json(
+    path: str,
+    raw: bytes | None,
+    size: int,
+    name: str,
+    notes: list[str],
+    validation_freq: int | None = None,
+) -> list[Run]:
     """Runs from a JSON file (history dict, trainer_state, TensorBoard export, records)."""
     from analysis.readers._base import decode_text
 
@@ -745,13 +925,24 @@ def read_json(path: str, raw: bytes | None, size: int, name: str, notes: list[st
 
 
 def pickle_note() -> str:
-    return ("opened with a restricted unpickler (plain containers and numpy scalars/arrays "
-            "only); pickles from untrusted sources can run code in other tools — prefer JSON/CSV")
+    return (
+        "opened with a restricted unpickler (plain containers and numpy scalars/arrays "
+        "only); pickles from untrusted sources can run code in other tools — prefer JSON/CSV"
+    )
 
 
 def npy_note() -> str:
     return pickle_note().replace("opened with", ".npy object array opened with")
 
 
-__all__ = ["SafeUnpickler", "safe_unpickle", "load_pickle", "load_npy", "history_to_run",
-           "obj_to_runs", "read_json", "infer_validation_freq", "stream_numeric_dict"]
+__all__ = [
+    "SafeUnpickler",
+    "safe_unpickle",
+    "load_pickle",
+    "load_npy",
+    "history_to_run",
+    "obj_to_runs",
+    "read_json",
+    "infer_validation_freq",
+    "stream_numeric_dict",
+]

@@ -99,21 +99,22 @@ def append_runs(first: Run, second: Run, name: str | None = None) -> Run:
     elif n_over:
         plural = "s" if n_over > 1 else ""
         verb = "overlap" if n_over > 1 else "overlaps"
-        notes.append(f"second run restarted at {unit} {start:g} — {n_over} {unit}{plural} "
-                     f"{verb}; drawn after the first run as a new segment")
+        notes.append(
+            f"second run restarted at {unit} {start:g} — {n_over} {unit}{plural} "
+            f"{verb}; drawn after the first run as a new segment"
+        )
     else:
         notes.append(f"second run continues at {unit} {start:g} (no overlap)")
-    meta = {"run_boundaries": boundaries, "overlap": n_over,
-            "second_start": start}
+    meta = {"run_boundaries": boundaries, "overlap": n_over, "second_start": start}
     run = Run(
         name=name or first.name,
         source=first.source,
-        format=first.format if first.format == second.format else
-        f"{first.format}+{second.format}",
+        format=first.format if first.format == second.format else f"{first.format}+{second.format}",
         series=series,
         step_kind=first.step_kind,
-        notes=notes + [f"(first) {n}" for n in first.notes] + [f"(second) {n}" for n in
-                                                               second.notes],
+        notes=notes
+        + [f"(first) {n}" for n in first.notes]
+        + [f"(second) {n}" for n in second.notes],
         segments=first.segments + second.segments,
         axes=axes,
         meta=meta,

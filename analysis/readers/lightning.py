@@ -28,9 +28,37 @@ from analysis.readers.csvlogger import _segment_note, series_from_columns
 FORMAT = "lightning-csvlogger"
 
 
-def is_lightning(lower_names: list[str]) -> bool:
-    """A Lightning table has both an ``epoch`` and a ``step`` column."""
-    return "step" in lower_names and "epoch" in lower_names
+def is_lightning(columns: list[str], table: TableData | None = None) -> bool:
+    """Whether a table is a Lightning ``metrics.csv``.
+
+    Lightning's ``CSVLogger`` always writes ``epoch`` and ``step`` columns and keeps
+    its header sorted (``_ExperimentWriter._record_new_keys`` in
+    ``lightning/fabric/loggers/csv_logs.py`` calls ``self.metrics_keys.sort()``), and
+    its rows are sparse (each ``self.log`` call fills only its own keys). A table
+    with ``epoch`` and ``step`` columns is taken for Lightning when its header is in
+    sorted order or some metric cells are empty; a dense table with an unsorted
+    header (``step,epoch,loss,accuracy`` written by a custom loop) is a plain CSV.
+
+    Parameters
+    ----------
+    columns : list of str
+        Column names as logged (lower-cased names are accepted too).
+    table : TableData, optional
+        The parsed table, for the sparseness test.
+    """
+    low = [c.strip().lower() for c in columns]
+    if "step" not in low or "epoch" not in low:
+        return False
+    names = [c.strip() for c in columns]
+    if names == sorted(names):
+        return True
+    if table is None:
+        return False
+    return any(
+        m is not None and m.any()
+        for c, m in table.missing.items()
+        if c.strip().lower() not in ("epoch", "step")
+    )
 
 
 def _fill_epoch(step: np.ndarray, epoch: np.ndarray, miss: np.ndarray) -> np.ndarray:
@@ -64,13 +92,14 @@ def table_to_run(t: TableData, source: str, name: str, pre_notes: list[str]) -> 
     emiss = t.missing.get(ecol)
     if emiss is not None and emiss.any():
         epoch = _fill_epoch(step, epoch, emiss)
-        notes.append(f"{int(emiss.sum())} row(s) without an epoch (LearningRateMonitor rows): "
-                     "epoch taken from the last row at or before the same step")
+        notes.append(
+            f"{int(emiss.sum())} row(s) without an epoch (LearningRateMonitor rows): "
+            "epoch taken from the last row at or before the same step"
+        )
     metrics = [c for c in t.columns if c not in (scol, ecol)]
     notes.append(f"x axis column {scol!r} excluded; {ecol!r} kept as each point's epoch")
     notes.append("Lightning sparse table: a series = the non-empty cells of its column")
     series = series_from_columns(t, metrics, step, None, epoch, notes, keep_empty=t.nrows == 0)
-    run = Run(name=name, source=source, format=FORMAT, series=series, step_kind="step",
-              notes=notes)
+    run = Run(name=name, source=source, format=FORMAT, series=series, step_kind="step", notes=notes)
     _segment_note(run, t, scol)
     return finish_run(run)

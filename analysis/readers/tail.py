@@ -24,7 +24,14 @@ import os
 
 from analysis.model import LogReadError, Run
 from analysis.readers import _base
-from analysis.readers._base import HEAD_BYTES, read_bytes, sniff_encoding, split_lines, stem
+from analysis.readers._base import (
+    HEAD_BYTES,
+    read_bytes,
+    regular_file_size,
+    sniff_encoding,
+    split_lines,
+    stem,
+)
 
 _SIG_BYTES = 256
 
@@ -41,10 +48,10 @@ class _Whole:
 
     def _signature(self):
         if os.path.isdir(self.path):
-            from analysis.readers._front import scan_logs
+            from analysis.readers.folder import scan_folder
 
             out = []
-            for f in scan_logs(self.path, max_depth=3):
+            for f in scan_folder(self.path).all_files():
                 try:
                     st = os.stat(f)
                     out.append((f, st.st_size, st.st_mtime_ns))
@@ -150,7 +157,7 @@ class _Table:
             cut = data.rfind(b"\n")
             if cut < 0:
                 return changed
-            data = data[:cut + 1]
+            data = data[: cut + 1]
         if not data:
             return changed
         self.offset += len(data)
@@ -195,9 +202,14 @@ class _Table:
             self.offset = size
         consumed = tail[: self.offset - (size - back)].rstrip(b"\r\n")
         last = consumed.rsplit(b"\n", 1)[-1].decode("utf-8", "replace").strip()
-        self.builder = TableBuilder.from_table(self.path, layout.sep, layout.header, t,
-                                               line_no=t.nrows + 1 + t.dropped_duplicates,
-                                               last_line=last)
+        self.builder = TableBuilder.from_table(
+            self.path,
+            layout.sep,
+            layout.header,
+            t,
+            line_no=t.nrows + 1 + t.dropped_duplicates,
+            last_line=last,
+        )
 
     def _rebuild(self) -> None:
         from analysis.readers import csvlogger
@@ -209,8 +221,9 @@ class _Table:
         if not t.columns:
             self.runs = []
             return
-        self.runs = csvlogger.read_table(t, self.path, stem(self.path),
-                                         {"sep": self.builder.sep, "notes": notes})
+        self.runs = csvlogger.read_table(
+            t, self.path, stem(self.path), {"sep": self.builder.sep, "notes": notes}
+        )
         self.error = None
 
 
@@ -245,8 +258,9 @@ class _Events:
             for run_dir in sorted(groups):
                 readers = [(side, self.readers[f]) for side, f in groups[run_dir]]
                 src = self.path if os.path.isfile(self.path) else run_dir
-                run = tfevents.build_run(tfevents.run_name(self.path, run_dir), src, readers,
-                                         copy=True)
+                run = tfevents.build_run(
+                    tfevents.run_name(self.path, run_dir), src, readers, copy=True
+                )
                 if run is not None:
                     runs.append(run)
             self.runs = runs
@@ -287,19 +301,23 @@ class LogTail:
     def kind(self) -> str | None:
         """``"table"``, ``"tfevents"`` or ``"whole"`` once the format is known."""
         return {None: None, _Table: "table", _Events: "tfevents", _Whole: "whole"}[
-            type(self._impl) if self._impl is not None else None]
+            type(self._impl) if self._impl is not None else None
+        ]
 
     def _choose(self):
-        from analysis.readers import tfevents
         from analysis.readers._front import sniff
 
         p = self.path
         if not os.path.exists(p):
             return None
         if os.path.isdir(p):
-            if tfevents.find_event_files(p):
-                return _Events(p)
+            from analysis.readers.folder import scan_folder
+
+            scan = scan_folder(p)
+            if scan.events and not (scan.files or scan.lightning or scan.trainer_states):
+                return _Events(p)  # nothing but TensorBoard: follow it record by record
             return _Whole(p, self.validation_freq)
+        regular_file_size(p)  # a FIFO or device would block: refused before opening
         head = read_bytes(p, HEAD_BYTES)
         kind = sniff(p, head)
         if kind == "empty":
@@ -332,11 +350,12 @@ class LogTail:
                 self._impl = self._choose()
                 if self._impl is None:
                     return False
-            elif isinstance(self._impl, _Whole) and os.path.isdir(self.path):
-                from analysis.readers import tfevents
-
-                if tfevents.find_event_files(self.path):
-                    self._impl = _Events(self.path)
+            elif (
+                isinstance(self._impl, _Whole) and os.path.isdir(self.path) and not self._impl.runs
+            ):
+                nxt = self._choose()  # a folder that was empty may have become a TB log dir
+                if isinstance(nxt, _Events):
+                    self._impl = nxt
             changed = self._impl.poll(final=final)
             self.error = getattr(self._impl, "error", None)
             return changed
@@ -350,6 +369,7 @@ class LogTail:
             if _base.strict():
                 raise
             msg = " ".join(str(exc).split()) or type(exc).__name__
-            self.error = LogReadError(self.path, f"could not be read ({type(exc).__name__}: "
-                                                 f"{msg})"[:300])
+            self.error = LogReadError(
+                self.path, f"could not be read ({type(exc).__name__}: {msg})"[:300]
+            )
             return False

@@ -38,6 +38,21 @@ def tag_from_filename(path: str) -> tuple[str, str | None]:
     return stem, None
 
 
+def export_name_parts(path: str) -> tuple[str, str | None, str]:
+    """``(prefix, run, tag)`` of an export's file name.
+
+    ``010_imdb_tb_run-.-tag-loss.csv`` -> ``("010_imdb_tb_", ".", "loss")``;
+    ``run_train-tag-epoch_loss.csv`` -> ``("", "train", "epoch_loss")``; a name without
+    ``-tag-`` -> ``("", None, <stem>)``. TensorBoard itself names downloads
+    ``run-<run>-tag-<tag>``; the prefix is what a person added (renamed copies).
+    """
+    stem = os.path.splitext(os.path.basename(path))[0]
+    m = _NAME_RE.search(stem)
+    if m:
+        return stem[: m.start()], m.group("run"), m.group("tag")
+    return "", None, stem
+
+
 def is_tb_csv(lower_names: list[str]) -> bool:
     return lower_names == ["wall time", "step", "value"]
 
@@ -60,10 +75,17 @@ def table_to_run(t: TableData, source: str, name: str, pre_notes: list[str]) -> 
     notes.append(f"metric name = TensorBoard tag from file name: {tag!r}")
     series = {}
     if t.nrows:
-        series[tag] = make_series(tag, step, val, wall_time=wall,
-                                  boundaries=rows_to_points(t.boundaries, keep))
-    run = Run(name=_run_name(name, run_name), source=source, format=FORMAT_CSV, series=series,
-              step_kind=_step_kind(tag), notes=notes)
+        series[tag] = make_series(
+            tag, step, val, wall_time=wall, boundaries=rows_to_points(t.boundaries, keep)
+        )
+    run = Run(
+        name=_run_name(name, run_name),
+        source=source,
+        format=FORMAT_CSV,
+        series=series,
+        step_kind=_step_kind(tag),
+        notes=notes,
+    )
     _segment_note(run, t, "Step")
     return finish_run(run)
 
@@ -75,32 +97,50 @@ def _run_name(default: str, run: str | None) -> str:
 
 
 def _step_kind(tag: str) -> str:
-    # Keras' TensorBoard callback names epoch-level scalars epoch_* (step = epoch)
-    return "epoch" if tag.rsplit("/", 1)[-1].startswith("epoch_") else "step"
+    """``"epoch"`` for Keras' epoch-level tags (``epoch_*``), else ``"step"``.
+
+    Same rule as :func:`analysis.readers.tfevents.is_epoch_tag`.
+    """
+    from analysis.readers.tfevents import is_epoch_tag
+
+    return "epoch" if is_epoch_tag(tag) else "step"
 
 
 def json_to_run(obj, source: str, name: str, pre_notes: list[str]) -> Run:
     """A run from a TensorBoard JSON export ``[[wall_time, step, value], ...]``."""
     notes = list(pre_notes)
     try:
-        arr = np.asarray([[np.nan if x is None else x for x in row] for row in obj],
-                         dtype=np.float64)
+        arr = np.asarray(
+            [[np.nan if x is None else x for x in row] for row in obj], dtype=np.float64
+        )
     except (TypeError, ValueError):
-        raise LogReadError(source, "a JSON list that is not [wall_time, step, value] triples") \
-            from None
+        raise LogReadError(
+            source, "a JSON list that is not [wall_time, step, value] triples"
+        ) from None
     if arr.ndim != 2 or arr.shape[1] != 3:
         raise LogReadError(source, "a JSON list that is not [wall_time, step, value] triples")
     tag, run_name = tag_from_filename(source)
-    notes.append(f"metric name = TensorBoard tag from file name: {tag!r}; triples are "
-                 "[wall_time, step, value]")
+    notes.append(
+        f"metric name = TensorBoard tag from file name: {tag!r}; triples are "
+        "[wall_time, step, value]"
+    )
     s = make_series(tag, arr[:, 1], arr[:, 2], wall_time=arr[:, 0])
-    run = Run(name=_run_name(name, run_name), source=source, format=FORMAT_JSON,
-              series={tag: s}, step_kind=_step_kind(tag), notes=notes)
+    run = Run(
+        name=_run_name(name, run_name),
+        source=source,
+        format=FORMAT_JSON,
+        series={tag: s},
+        step_kind=_step_kind(tag),
+        notes=notes,
+    )
     if s.n_segments > 1:
-        where = ", ".join(f"{int(i)} (step {s.step[i - 1]:g}->{s.step[i]:g})"
-                          for i in s.segments[1:])
-        notes.append(f"{s.n_segments} segments (step goes back: several runs in one log dir): "
-                     f"boundaries before point {where} (0-based)")
+        where = ", ".join(
+            f"{int(i)} (step {s.step[i - 1]:g}->{s.step[i]:g})" for i in s.segments[1:]
+        )
+        notes.append(
+            f"{s.n_segments} segments (step goes back: several runs in one log dir): "
+            f"boundaries before point {where} (0-based)"
+        )
     return finish_run(run)
 
 
@@ -109,6 +149,9 @@ def is_tb_json(obj) -> bool:
     if not isinstance(obj, list) or not obj:
         return False
     head = obj[: min(len(obj), 50)]
-    return all(isinstance(r, list) and len(r) == 3 and
-               all(isinstance(x, (int, float)) and not isinstance(x, bool) or x is None
-                   for x in r) for r in head)
+    return all(
+        isinstance(r, list)
+        and len(r) == 3
+        and all(isinstance(x, (int, float)) and not isinstance(x, bool) or x is None for x in r)
+        for r in head
+    )

@@ -47,8 +47,9 @@ from analysis.readers._table import _Grow
 FORMAT = "tensorboard-events"
 
 #: Names of sub-folders that hold one side (train/validation) of one run.
-SIDE_DIRS = frozenset({"train", "training", "validation", "val", "valid", "eval", "evaluation",
-                       "test"})
+SIDE_DIRS = frozenset(
+    {"train", "training", "validation", "val", "valid", "eval", "evaluation", "test"}
+)
 _BLOCK = 1 << 17
 _MAX_RECORD = 1 << 31
 
@@ -77,8 +78,12 @@ def frame_record(data: bytes) -> bytes:
     benchmark files; TensorFlow's ``RecordWriter`` format).
     """
     head = struct.pack("<Q", len(data))
-    return (head + struct.pack("<I", masked_crc32c(head)) + data
-            + struct.pack("<I", masked_crc32c(data)))
+    return (
+        head
+        + struct.pack("<I", masked_crc32c(head))
+        + data
+        + struct.pack("<I", masked_crc32c(data))
+    )
 
 
 def is_event_file_name(name: str) -> bool:
@@ -94,8 +99,19 @@ def looks_like_tfrecord(head: bytes) -> bool:
     return length < _MAX_RECORD and masked_crc32c(head[:8]) == hcrc
 
 
-_DT_FMT = {1: "<f", 2: "<d", 19: "<e", 3: "<i", 9: "<q", 4: "<B", 5: "<h", 6: "<b",
-           17: "<H", 22: "<I", 23: "<Q"}
+_DT_FMT = {
+    1: "<f",
+    2: "<d",
+    19: "<e",
+    3: "<i",
+    9: "<q",
+    4: "<B",
+    5: "<h",
+    6: "<b",
+    17: "<H",
+    22: "<I",
+    23: "<Q",
+}
 
 
 def tensor_scalar(t) -> float | None:
@@ -287,8 +303,11 @@ def decode_scalar_events(u: np.ndarray, off: np.ndarray, ln: np.ndarray) -> dict
         clen = u[r + 1].astype(np.int64)
         f32, f64, f16 = (dt == 1) & (clen == 4), (dt == 2) & (clen == 8), (dt == 19) & (clen == 2)
         tens &= tok2 & (u[q] == 0x08) & (u[r] == 0x22) & (r + 2 + clen == tend) & (f32 | f64 | f16)
-        for sel, width, fmt in ((tens & f32, 4, "<f4"), (tens & f64, 8, "<f8"),
-                                (tens & f16, 2, "<f2")):
+        for sel, width, fmt in (
+            (tens & f32, 4, "<f4"),
+            (tens & f64, 8, "<f8"),
+            (tens & f16, 2, "<f2"),
+        ):
             if sel.any():
                 value[sel] = _gather(u, r[sel] + 2, width).copy().view(fmt)[:, 0]
         after[tens] = tend[tens]
@@ -296,11 +315,19 @@ def decode_scalar_events(u: np.ndarray, off: np.ndarray, ln: np.ndarray) -> dict
     meta = good & (after < vend)
     if meta.any():
         ml, mll, mok = _varint(u, after + 1)
-        good &= ~meta | ((u[after] == 0x4A) & mok & (after + 1 + mll + ml.astype(np.int64) ==
-                                                     vend))
+        good &= ~meta | ((u[after] == 0x4A) & mok & (after + 1 + mll + ml.astype(np.int64) == vend))
     good &= after <= vend
-    return {"ok": good, "wall": wall, "step": step, "value": value, "tag_start": tag_start,
-            "tag_len": tlen, "meta": meta & good, "meta_start": after, "end": vend}
+    return {
+        "ok": good,
+        "wall": wall,
+        "step": step,
+        "value": value,
+        "tag_start": tag_start,
+        "tag_len": tlen,
+        "meta": meta & good,
+        "meta_start": after,
+        "end": vend,
+    }
 
 
 def _row_keys(u: np.ndarray, start: np.ndarray, length: np.ndarray):
@@ -318,7 +345,7 @@ def _row_keys(u: np.ndarray, start: np.ndarray, length: np.ndarray):
     for k in uniq:
         raw = bytes(k)
         n = int.from_bytes(raw[:2], "little")
-        out.append(raw[2:2 + n])
+        out.append(raw[2 : 2 + n])
     return inv.reshape(-1), out
 
 
@@ -401,7 +428,7 @@ class EventFileReader:
             end = pos + 16 + length
             if end > n or length >= _MAX_RECORD:
                 need = end - pos if length < _MAX_RECORD else 0
-                if verify and masked_crc32c(buf[pos:pos + 8]) != unpack_i(buf, pos + 8)[0]:
+                if verify and masked_crc32c(buf[pos : pos + 8]) != unpack_i(buf, pos + 8)[0]:
                     self.corrupt_at = self.offset + pos
                 break
             starts.append(pos)
@@ -422,8 +449,7 @@ class EventFileReader:
                 pos = int(st[-1] + 16 + ln[-1]) if k else 0
             d0 = (st + 12).tolist()
             d1 = (st + 12 + ln).tolist()
-            got = np.array([crc(buf[a:b]) for a, b in zip(d0, d1, strict=True)],
-                           dtype=np.uint32)
+            got = np.array([crc(buf[a:b]) for a, b in zip(d0, d1, strict=True)], dtype=np.uint32)
             got = ((got >> np.uint32(15)) | (got << np.uint32(17))) + np.uint32(0xA282EAD8)
             want = _gather(u, st + 12 + ln, 4).copy().view("<u4")[:, 0] if len(st) else got
             bad = np.flatnonzero(got != want)
@@ -495,9 +521,10 @@ class EventFileReader:
             names = []
             for blob in blobs:
                 try:
-                    _, ll, _ = _varint(np.frombuffer(blob + bytes(12), dtype=np.uint8),
-                                       np.array([1]))
-                    md = summary_pb2.SummaryMetadata.FromString(blob[1 + int(ll[0]):])
+                    _, ll, _ = _varint(
+                        np.frombuffer(blob + bytes(12), dtype=np.uint8), np.array([1])
+                    )
+                    md = summary_pb2.SummaryMetadata.FromString(blob[1 + int(ll[0]) :])
                     names.append(md.plugin_data.plugin_name)
                 except Exception:  # google.protobuf.message.DecodeError
                     names.append("?")
@@ -516,7 +543,8 @@ class EventFileReader:
             if t_id in plugins:
                 self._plugin_seen(tag, *plugins[t_id])
             parts.setdefault(tag, []).append(
-                (rec_idx[rows], dec["step"][rows], dec["value"][rows], dec["wall"][rows]))
+                (rec_idx[rows], dec["step"][rows], dec["value"][rows], dec["wall"][rows])
+            )
 
     def _decode_protobuf(self, buf: bytes, st, ln, idx, parts: dict) -> None:
         from tensorboard.compat.proto import event_pb2
@@ -525,15 +553,20 @@ class EventFileReader:
         pending: dict[str, tuple] = {}
         for s, n_, i in zip(st.tolist(), ln.tolist(), idx.tolist(), strict=True):
             try:
-                ev = parse(buf[s + 12:s + 12 + n_])
+                ev = parse(buf[s + 12 : s + 12 + n_])
             except Exception:  # google.protobuf.message.DecodeError
                 self.bad_records += 1
                 continue
             self._event(ev, i, pending)
         for tag, (ii, ss, vv, ww) in pending.items():
-            parts.setdefault(tag, []).append((np.asarray(ii, dtype=np.int64), np.asarray(ss),
-                                              np.asarray(vv, dtype=np.float64),
-                                              np.asarray(ww, dtype=np.float64)))
+            parts.setdefault(tag, []).append(
+                (
+                    np.asarray(ii, dtype=np.int64),
+                    np.asarray(ss),
+                    np.asarray(vv, dtype=np.float64),
+                    np.asarray(ww, dtype=np.float64),
+                )
+            )
 
     def _event(self, ev, rec: int, pending: dict) -> None:
         if not ev.HasField("summary"):
@@ -571,16 +604,22 @@ class EventFileReader:
         out = []
         name = os.path.basename(self.path)
         if self.corrupt_at is not None:
-            out.append(f"{name}: damaged record at byte {self.corrupt_at} (bad length CRC): "
-                       "the rest of the file is skipped")
+            out.append(
+                f"{name}: damaged record at byte {self.corrupt_at} (bad length CRC): "
+                "the rest of the file is skipped"
+            )
         if self.bad_records:
             out.append(f"{name}: {self.bad_records} record(s) with a bad data CRC skipped")
         if self.partial_tail:
-            out.append(f"{name}: ends in the middle of a record ({self.partial_tail} bytes): "
-                       "still being written, or cut off")
+            out.append(
+                f"{name}: ends in the middle of a record ({self.partial_tail} bytes): "
+                "still being written, or cut off"
+            )
         if self.restarts:
-            out.append(f"{name}: session restarted at step(s) "
-                       + ", ".join(f"{s:g}" for s in self.restarts[:5]))
+            out.append(
+                f"{name}: session restarted at step(s) "
+                + ", ".join(f"{s:g}" for s in self.restarts[:5])
+            )
         if _crc is None:
             out.append("record CRCs not verified (google-crc32c is not installed)")
         return out
@@ -596,8 +635,11 @@ def find_event_files(root: str, max_depth: int = 6) -> list[str]:
         dirs[:] = sorted(x for x in dirs if not x.startswith("."))
         if os.path.abspath(d).count(os.sep) - base >= max_depth:
             dirs[:] = []
-        out.extend(os.path.join(d, f) for f in sorted(files)
-                   if is_event_file_name(f) and not f.startswith("."))
+        out.extend(
+            os.path.join(d, f)
+            for f in sorted(files)
+            if is_event_file_name(f) and not f.startswith(".")
+        )
     return out
 
 
@@ -625,8 +667,51 @@ def run_name(root: str, run_dir: str) -> str:
     return rel.replace(os.sep, "/")
 
 
-def build_run(name: str, source: str, readers: list[tuple[str, EventFileReader]],
-              copy: bool = False) -> Run | None:
+def is_epoch_tag(tag: str) -> bool:
+    """A tag the Keras TensorBoard callback writes once per epoch, step = epoch index.
+
+    Keras' ``TensorBoard`` callback (TF2 / Keras 3, ``keras/callbacks/tensorboard.py``)
+    names epoch-level scalars ``epoch_<metric>`` (``epoch_loss``,
+    ``epoch_learning_rate``) and writes them at step = epoch; ``batch_<metric>``
+    (``update_freq``) and ``evaluation_<metric>_vs_iterations`` are written at the
+    global training step.
+    """
+    return tag.rsplit("/", 1)[-1].startswith("epoch_")
+
+
+def mark_step_kinds(series: dict, notes: list[str] | None = None) -> str:
+    """The run's ``step_kind`` from its tags; each series' own kind where the run mixes them.
+
+    All tags epoch-level (:func:`is_epoch_tag`): ``"epoch"``. None: ``"step"``
+    (TensorBoard's step is the global step as logged). Mixed (the Keras callback
+    with ``evaluation_*_vs_iterations`` or ``batch_*`` tags): the run takes the
+    kind of most of its series, and every series gets its own
+    :attr:`~analysis.model.Series.step_kind`, so that epoch curves are never put
+    on one x axis with step curves.
+    """
+    if not series:
+        return "step"
+    ep = {k for k in series if is_epoch_tag(k)}
+    if not ep:
+        return "step"
+    if len(ep) == len(series):
+        return "epoch"
+    run_kind = "epoch" if 2 * len(ep) >= len(series) else "step"
+    for k, s in series.items():
+        s.step_kind = "epoch" if k in ep else "step"
+    if notes is not None:
+        other = sorted(k for k in series if k not in ep)
+        notes.append(
+            f"x axes differ: epoch_* tags are per epoch (step = epoch index), "
+            f"{', '.join(other[:4])}{', ...' if len(other) > 4 else ''} per training "
+            "step (Keras TensorBoard callback); each series carries its own x kind"
+        )
+    return run_kind
+
+
+def build_run(
+    name: str, source: str, readers: list[tuple[str, EventFileReader]], copy: bool = False
+) -> Run | None:
     """A run from the readers of its event files (``(side prefix, reader)`` in file order)."""
     merged: dict[str, list] = {}
     notes: list[str] = []
@@ -669,11 +754,15 @@ def build_run(name: str, source: str, readers: list[tuple[str, EventFileReader]]
         for s in series.values():
             pos = np.clip(np.searchsorted(es, s.step, side="right") - 1, 0, len(es) - 1)
             s.epoch = ev[pos]
-        notes.append(f"tag {next(iter(axes))!r} is the logged epoch counter: an axis, not a "
-                     "metric (each point's epoch = its value at the last step <= the point's)")
+        notes.append(
+            f"tag {next(iter(axes))!r} is the logged epoch counter: an axis, not a "
+            "metric (each point's epoch = its value at the last step <= the point's)"
+        )
     if skipped or other_plugin:
-        parts = [f"{n} {'non-scalar tensor' if k == 'tensor' else k} value(s)"
-                 for k, n in sorted(skipped.items())]
+        parts = [
+            f"{n} {'non-scalar tensor' if k == 'tensor' else k} value(s)"
+            for k, n in sorted(skipped.items())
+        ]
         if other_plugin:
             parts.append("tags of other plugins: " + ", ".join(sorted(other_plugin)[:6]))
         notes.append("non-scalar summaries skipped (" + "; ".join(parts) + ")")
@@ -682,54 +771,124 @@ def build_run(name: str, source: str, readers: list[tuple[str, EventFileReader]]
         per_side[side] = per_side.get(side, 0) + 1
     if any(n > 1 for n in per_side.values()):
         notes.append(f"{len(readers)} event files read in file-name order into one run")
-    kinds = {k.rsplit("/", 1)[-1].startswith("epoch_") for k in series}
-    step_kind = "epoch" if kinds == {True} else "step"
-    run = Run(name=name, source=source, format=FORMAT, series=series, step_kind=step_kind,
-              notes=notes, axes=axes)
+    step_kind = mark_step_kinds(series, notes)
+    run = Run(
+        name=name,
+        source=source,
+        format=FORMAT,
+        series=series,
+        step_kind=step_kind,
+        notes=notes,
+        axes=axes,
+    )
     segs = [f"{k} ({s.n_segments})" for k, s in series.items() if s.n_segments > 1]
     if segs:
-        run.notes.append("step goes back (a restarted run in the same folder): segments in "
-                         + ", ".join(segs[:6]))
+        run.notes.append(
+            "step goes back (a restarted run in the same folder): segments in "
+            + ", ".join(segs[:6])
+        )
     return finish_run(run)
 
 
-def read_events(path: str) -> list[Run]:
-    """Runs from an event file or a folder of event files (see the module docstring)."""
-    files = find_event_files(path)
-    if not files:
-        raise LogReadError(path, "no TensorBoard event files (events.out.tfevents.*) found")
-    runs = []
-    empty: list[str] = []
-    groups = group_runs(path, files)
+def read_event_files(root: str, files: list[str]) -> tuple[list[Run], list[LogReadError]]:
+    """Runs from event files found under ``root``, and what could not be made a run.
+
+    Parameters
+    ----------
+    root : str
+        The file or folder the user opened (run names are relative to it).
+    files : list of str
+        Event files under ``root`` (:func:`find_event_files`).
+
+    Returns
+    -------
+    (runs, problems)
+        One run per run folder (:func:`group_runs`). ``problems`` holds a
+        :class:`~analysis.model.LogReadError` for each file that is not an event
+        file at all (bad first record header) and a
+        :class:`~analysis.readers._base.NotATrainingLog` for each run folder whose
+        files hold no scalar (graphs, histograms or images only).
+    """
+    from analysis.readers._base import NotATrainingLog
+
+    runs: list[Run] = []
+    problems: list[LogReadError] = []
+    groups = group_runs(root, files)
     for run_dir in sorted(groups):
         readers = []
         for side, f in groups[run_dir]:
             r = EventFileReader(f)
-            r.read()
+            try:
+                r.read()
+            except LogReadError as exc:
+                problems.append(exc)
+                continue
             readers.append((side, r))
-        src = path if os.path.isfile(path) else run_dir
-        run = build_run(run_name(path, run_dir), src, readers)
-        if run is None:
-            bad = [r for _, r in readers if r.corrupt_at == 0 and r.n_events == 0]
-            if len(bad) == len(readers):
-                empty.append(f"{readers[0][1].path}: byte 0: not a TensorBoard event file "
-                             "(bad record header)")
-            else:
-                empty.append(run_dir)
+        if not readers:
             continue
-        runs.append(run)
-    if not runs:
-        if os.path.isfile(path):
-            r = EventFileReader(path)
-            r.read()
+        src = root if os.path.isfile(root) else run_dir
+        run = build_run(run_name(root, run_dir), src, readers)
+        if run is not None:
+            runs.append(run)
+            continue
+        for _, r in readers:
             if r.n_events == 0 and r.corrupt_at == 0:
-                raise LogReadError(path, "not a TensorBoard event file (bad record header)",
-                                   where="byte 0")
-            if r.corrupt_at is not None:
-                raise LogReadError(path, "damaged record before any scalar (bad length CRC)",
-                                   where=f"byte {r.corrupt_at}")
-        raise LogReadError(path, "TensorBoard event files without any scalar summary "
-                                 f"({len(files)} file(s): graphs, histograms or images only)")
-    if empty and runs:
-        runs[0].notes.append(f"{len(empty)} run folder(s) without scalars skipped")
+                problems.append(
+                    LogReadError(
+                        r.path, "not a TensorBoard event file (bad record header)", where="byte 0"
+                    )
+                )
+            elif r.n_events == 0 and r.corrupt_at is not None:
+                problems.append(
+                    LogReadError(
+                        r.path,
+                        "damaged record before any scalar (bad length CRC)",
+                        where=f"byte {r.corrupt_at}",
+                    )
+                )
+        if not any(p.source in {r.path for _, r in readers} for p in problems):
+            problems.append(
+                NotATrainingLog(
+                    run_dir,
+                    f"TensorBoard run folder without any scalar summary ({len(readers)} "
+                    "event file(s): graphs, histograms or images only)",
+                )
+            )
+    return runs, problems
+
+
+def read_events(path: str) -> list[Run]:
+    """Runs from an event file or a folder of event files (see the module docstring).
+
+    Raises
+    ------
+    LogReadError
+        No event file, or none with a scalar (the first problem found).
+    """
+    files = find_event_files(path)
+    if not files:
+        raise LogReadError(path, "no TensorBoard event files (events.out.tfevents.*) found")
+    runs, problems = read_event_files(path, files)
+    if not runs:
+        if os.path.isfile(path) and problems:
+            from analysis.readers._base import NotATrainingLog
+
+            p = problems[0]
+            if isinstance(p, NotATrainingLog):
+                raise NotATrainingLog(
+                    path,
+                    "TensorBoard event file without any scalar summary "
+                    "(graphs, histograms or images only)",
+                )
+            raise LogReadError(path, p.reason, where=p.where)
+        raise LogReadError(
+            path,
+            "TensorBoard event files without any scalar summary "
+            f"({len(files)} file(s): graphs, histograms or images only)",
+        )
+    if problems:
+        runs[0].notes.append(
+            f"{len(problems)} event file(s) or run folder(s) without scalars "
+            "skipped: " + "; ".join(p.line() for p in problems[:3])
+        )
     return runs

@@ -44,7 +44,6 @@ def table_to_run(t: TableData, source: str, name: str, pre_notes: list[str]) -> 
         if c != scol and c not in band and c not in metrics:
             notes.append(f"axis column {c!r} excluded from the metrics")
     series = series_from_columns(t, metrics, step, None, None, notes, keep_empty=t.nrows == 0)
-    run = Run(name=name, source=source, format=FORMAT, series=series, step_kind="step",
-              notes=notes)
+    run = Run(name=name, source=source, format=FORMAT, series=series, step_kind="step", notes=notes)
     _segment_note(run, t, scol)
     return finish_run(run)

@@ -56,9 +56,19 @@ def test_case01_float32_pickle_loads_3_epochs(cases_dir):
 
 
 def test_case01_export_json_has_plain_numbers(cases_dir):
-    out = subprocess.run([sys.executable, "main.py", "analyze", "--json",
-                          str(cases_dir / "case_01_float32_history.pkl")], cwd=ROOT,
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "main.py",
+            "analyze",
+            "--json",
+            str(cases_dir / "case_01_float32_history.pkl"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)  # strict JSON: would fail on float32 objects or NaN
     m = doc["runs"][0]["metrics"]["loss"]
@@ -161,8 +171,10 @@ def test_case07_repeated_header_is_a_boundary_not_data(cases_dir):
 
 def test_case07_later_header_with_other_columns_maps_by_name(tmp_path):
     p = tmp_path / "log.csv"
-    p.write_text("epoch,loss,val_loss\n0,0.9,0.8\n1,0.7,0.6\n"
-                 "epoch,accuracy,loss,val_loss\n2,0.5,0.6,0.55\n3,0.6,0.5,0.5\n")
+    p.write_text(
+        "epoch,loss,val_loss\n0,0.9,0.8\n1,0.7,0.6\n"
+        "epoch,accuracy,loss,val_loss\n2,0.5,0.6,0.55\n3,0.6,0.5,0.5\n"
+    )
     run = one(p)
     assert run.series["loss"].value.tolist() == [0.9, 0.7, 0.6, 0.5]
     assert run.series["val_loss"].value.tolist() == [0.8, 0.6, 0.55, 0.5]
@@ -199,8 +211,10 @@ def test_case10_json_short_val_list_infers_validation_freq(cases_dir):
     assert run.series["loss"].step.tolist() == list(map(float, range(9)))
     assert run.series["val_loss"].step.tolist() == [2.0, 5.0, 8.0]
     assert run.meta["validation_freq"] == 3
-    assert any("val_loss has 3 values for 9 epochs; assumed validation every 3 epochs" in n
-               for n in run.notes)
+    assert any(
+        "val_loss has 3 values for 9 epochs; assumed validation every 3 epochs" in n
+        for n in run.notes
+    )
     # the user can override the inference
     run2 = one(cases_dir / "case_10_history_validation_freq.json", validation_freq=2)
     assert run2.series["val_loss"].step.tolist() == [1.0, 3.0, 5.0]
@@ -239,8 +253,7 @@ def test_case11_nonfinite_kept_and_counted(cases_dir):
 
 def test_case11_partial_last_row_is_accepted(tmp_path, cases_dir):
     p = tmp_path / "log.csv"
-    p.write_bytes((cases_dir / "case_11_csv_nan_inf.csv").read_bytes().rstrip(b"\r\n")
-                  + b"\n8,0.3")
+    p.write_bytes((cases_dir / "case_11_csv_nan_inf.csv").read_bytes().rstrip(b"\r\n") + b"\n8,0.3")
     run = one(p)
     assert run.series["loss"].step[-1] == 8.0
     assert len(run.series["val_loss"]) == 8  # the missing cell is not a value
@@ -260,5 +273,8 @@ def test_case13_batch_running_means(cases_dir):
     assert ends.value.tolist() == [0.78, 0.53, 0.41]
     assert ends.step.tolist() == [0.0, 1.0, 2.0]
     per_batch = deaverage_running_mean(s)
-    np.testing.assert_allclose(per_batch.value, [1.0, 0.8, 0.7, 0.62, 0.6, 0.56, 0.5, 0.46,
-                                                 0.46, 0.42, 0.4, 0.36], atol=2e-6)
+    np.testing.assert_allclose(
+        per_batch.value,
+        [1.0, 0.8, 0.7, 0.62, 0.6, 0.56, 0.5, 0.46, 0.46, 0.42, 0.4, 0.36],
+        atol=2e-6,
+    )

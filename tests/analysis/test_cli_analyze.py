@@ -15,8 +15,13 @@ from conftest import ROOT
 
 
 def analyze(*args, timeout=120):
-    out = subprocess.run([sys.executable, "main.py", "analyze", *map(str, args)], cwd=ROOT,
-                         capture_output=True, text=True, timeout=timeout)
+    out = subprocess.run(
+        [sys.executable, "main.py", "analyze", *map(str, args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     assert "Traceback" not in out.stderr and "Traceback" not in out.stdout
     return out
 
@@ -73,8 +78,9 @@ def test_error_line_names_the_place(tmp_path):
 
 
 def test_text_report_shows_metrics_segments_and_notes(cases_dir, corpus_dir):
-    out = analyze(cases_dir / "case_08_csv_epoch_restart.csv",
-                  corpus_dir / "tfevents" / "03_pytorch_lr_sweep")
+    out = analyze(
+        cases_dir / "case_08_csv_epoch_restart.csv", corpus_dir / "tfevents" / "03_pytorch_lr_sweep"
+    )
     assert out.returncode == 0, out.stderr
     text = out.stdout
     assert "case_08_csv_epoch_restart  (keras-csvlogger" in text

@@ -13,6 +13,7 @@ from analysis.dataset import (
     check_frame,
     class_info,
     dataset_class_info,
+    label_looks_continuous,
     load_dataset,
 )
 from analysis.model import REMEDIES, LogReadError
@@ -106,8 +107,11 @@ def test_npz_split_overlap_and_images(tmp_path):
     np.savez(path, x_train=x[:1200], y_train=y[:1200], x_val=x_val, y_val=y_val)
     fs = _by_kind(check_dataset(path, None))
     ov = fs["train_val_overlap"][0]
-    dup_in_source = int(pd.DataFrame(x[1200:].reshape(len(x) - 1200, -1)).merge(
-        pd.DataFrame(x[:1200].reshape(1200, -1)).drop_duplicates()).shape[0])
+    dup_in_source = int(
+        pd.DataFrame(x[1200:].reshape(len(x) - 1200, -1))
+        .merge(pd.DataFrame(x[:1200].reshape(1200, -1)).drop_duplicates())
+        .shape[0]
+    )
     assert ov.evidence["overlap"] == 40 + dup_in_source
     assert ov.evidence["val_rows"] == len(x_val)
     assert fs["unscaled_features"][0].evidence["largest"] == pytest.approx(240)
@@ -139,18 +143,24 @@ def test_one_hot_labels_and_regression_target():
 
 
 def test_remedies_are_from_the_vocabulary(cases_dir):
-    for name in ("case_19_tiny_dataset.csv", "case_27_smote_few_minority.csv",
-                 "case_28_pandas_text_column.csv"):
+    for name in (
+        "case_19_tiny_dataset.csv",
+        "case_27_smote_few_minority.csv",
+        "case_28_pandas_text_column.csv",
+    ):
         for f in check_dataset(cases_dir / name, "label"):
             assert set(f.remedies) <= set(REMEDIES)
             assert f.run == "" and f.start is None
 
 
-@pytest.mark.parametrize("args,needle", [
-    (("nope.csv", "label"), "no such file"),
-    (("case_19_tiny_dataset.csv", "target"), "no column 'target' (columns: f1, f2, f3, label)"),
-    (("case_19_tiny_dataset.csv", None), "needs --label"),
-])
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (("nope.csv", "label"), "no such file"),
+        (("case_19_tiny_dataset.csv", "target"), "no column 'target' (columns: f1, f2, f3, label)"),
+        (("case_19_tiny_dataset.csv", None), "needs --label"),
+    ],
+)
 def test_errors_are_one_line_with_the_file(cases_dir, args, needle):
     path = cases_dir / args[0]
     with pytest.raises(LogReadError) as ei:
@@ -172,13 +182,53 @@ def test_frame_without_label_column_is_value_error():
         check_frame(df, "y")
 
 
-@pytest.mark.parametrize("content,needle", [
-    (b"a,label\n", "no data rows"),
-    (b"\x00\x01\x02label\n", "binary content"),
-])
+@pytest.mark.parametrize(
+    "content,needle",
+    [
+        (b"a,label\n", "no data rows"),
+        (b"\x00\x01\x02label\n", "binary content"),
+    ],
+)
 def test_unusable_csv_is_one_line_error(tmp_path, content, needle):
     p = tmp_path / "d.csv"
     p.write_bytes(content)
     with pytest.raises(LogReadError) as ei:
         check_dataset(p, "label")
     assert needle in ei.value.line() and "\n" not in ei.value.line()
+
+
+def test_continuous_label_is_not_treated_as_classes(demo_dir):
+    # QA 9: the demo's breast-cancer subset with label mean_radius (a measurement, 335 distinct
+    # values in 417 rows) was trained as a 335-class model; the check says it is a regression
+    # target and names the column that holds the classes
+    fs = check_dataset(demo_dir / "data.csv", "mean_radius")
+    f = next(f for f in fs if f.kind == "label_not_categorical")
+    assert f.severity == "critical" and f.metric == "mean_radius"
+    assert f.evidence["n_unique"] == 335 and f.evidence["rows"] == 417
+    assert f.evidence["candidates"] == ["target"]
+    assert "regression target" in f.message and "mean_radius" in f.message
+    assert not [g for g in fs if g.kind == "class_imbalance"]
+    assert class_info(load_dataset(demo_dir / "data.csv", "mean_radius").y_train) == (None, None)
+    # the real label of the same file is categorical
+    assert not [
+        g
+        for g in check_dataset(demo_dir / "data.csv", "target")
+        if g.kind == "label_not_categorical"
+    ]
+
+
+def test_label_looks_continuous_on_sklearn_targets():
+    bc = datasets.load_breast_cancer()
+    cont, why = label_looks_continuous(bc.data[:, 0])  # mean radius: 456 distinct floats
+    assert cont and why.startswith("456 distinct values among 569 rows, not whole numbers")
+    cont, why = label_looks_continuous(datasets.load_diabetes().target)
+    assert cont and why.startswith("214 distinct numbers among 442 rows")
+    assert label_looks_continuous(bc.target) == (False, "2 distinct values")
+    assert label_looks_continuous(datasets.load_digits().target) == (False, "10 distinct values")
+    assert label_looks_continuous(np.eye(3)[datasets.load_iris().target]) == (False, "one-hot rows")
+    assert label_looks_continuous(np.array(["cat", "dog", "cat"], dtype=object)) == (
+        False,
+        "text labels",
+    )
+    # classes stored as floats with a missing label stay classes
+    assert label_looks_continuous(np.array([0.0, 1.0, np.nan, 1.0]))[0] is False

@@ -100,6 +100,23 @@ def test_case22_onset_and_early_stopping(cases_dir):
     assert f.remedies[:3] == ("early_stopping", "l2", "dropout")
 
 
+def test_case22_message_quotes_the_value_logged_at_the_end(cases_dir):
+    # val_loss at epoch 14 is 0.97 (+70% over 0.57); the median of the last 3 (0.86, 0.91,
+    # 0.97) is 0.91 (+60%) and is named as such; loss ends at 0.07
+    f = next(
+        f
+        for f in _diag(cases_dir / "case_22_val_loss_up_val_acc_up.json")
+        if f.kind == "overfitting"
+    )
+    assert "ended +70% higher at 0.97 (epoch 14;" in f.message
+    assert "median of the last 3: 0.91, +60%" in f.message
+    assert "-> 0.07 " in f.message and "val_accuracy still crept up 0.81 -> 0.83" in f.message
+    assert f.evidence["end"] == pytest.approx(0.97) and f.evidence["end_x"] == 14
+    assert f.evidence["end_median"] == pytest.approx(0.91)
+    assert f.evidence["rise"] == pytest.approx(0.97 / 0.57 - 1, abs=1e-4)
+    assert f.evidence["gap_end"] == pytest.approx(0.97 - 0.07)
+
+
 def test_case23_best_epoch_before_the_end(cases_dir):
     # "best epoch 37 (0.210); last epoch 40 (0.226)" (1-based)
     fs = _diag(cases_dir / "case_23_earlystop_restore.json")
@@ -120,8 +137,9 @@ def test_case24_lr_cut_while_score_improves(cases_dir):
     assert "mode='max'" in f.message
 
 
-@pytest.mark.parametrize("name", ["case_10_csv_validation_freq_NA.csv",
-                                  "case_10_history_validation_freq.json"])
+@pytest.mark.parametrize(
+    "name", ["case_10_csv_validation_freq_NA.csv", "case_10_history_validation_freq.json"]
+)
 def test_case10_validation_freq_three_points_not_judged(cases_dir, name):
     # validation_freq=3: 3 val_loss values for 9 epochs -> too few to judge, said so
     fs = _diag(cases_dir / name)

@@ -34,10 +34,19 @@ def test_colour_on_a_terminal(zoo_dir):
     import pty
 
     master, slave = pty.openpty()
-    p = subprocess.run([sys.executable, "main.py", "analyze",
-                        str(zoo_dir / "stuck_at_50_adam_lr_2" / "training.log")],
-                       cwd=ROOT, stdout=slave, stderr=subprocess.PIPE, timeout=120,
-                       env={**os.environ, "PYTHONPATH": str(ROOT)})
+    p = subprocess.run(
+        [
+            sys.executable,
+            "main.py",
+            "analyze",
+            str(zoo_dir / "stuck_at_50_adam_lr_2" / "training.log"),
+        ],
+        cwd=ROOT,
+        stdout=slave,
+        stderr=subprocess.PIPE,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     os.close(slave)
     chunks = []
     while True:
@@ -63,21 +72,31 @@ def test_json_findings_per_run(capsys, zoo_dir):
     assert f["remedies"][0] == "early_stopping"
 
 
-@pytest.mark.parametrize("run,level,rc", [
-    ("healthy_breast_cancer", "warning", 0),      # no finding at all
-    ("overfit_digits_small", "critical", 0),      # a warning only
-    ("overfit_digits_small", "warning", 1),
-    ("nan_from_start_unscaled", "critical", 1),
-])
+@pytest.mark.parametrize(
+    "run,level,rc",
+    [
+        ("healthy_breast_cancer", "warning", 0),  # no finding at all
+        ("overfit_digits_small", "critical", 0),  # a warning only
+        ("overfit_digits_small", "warning", 1),
+        ("nan_from_start_unscaled", "critical", 1),
+    ],
+)
 def test_fail_on(capsys, zoo_dir, run, level, rc):
     assert main(["--fail-on", level, str(zoo_dir / run / "training.log")]) == rc
     capsys.readouterr()
 
 
 def test_data_and_label_add_dataset_findings(capsys, zoo_dir, cases_dir):
-    rc, doc = _json(capsys, ["--data", str(cases_dir / "case_27_smote_few_minority.csv"),
-                             "--label", "label",
-                             str(zoo_dir / "healthy_wine" / "training.log")])
+    rc, doc = _json(
+        capsys,
+        [
+            "--data",
+            str(cases_dir / "case_27_smote_few_minority.csv"),
+            "--label",
+            "label",
+            str(zoo_dir / "healthy_wine" / "training.log"),
+        ],
+    )
     assert rc == 0
     kinds = [f["kind"] for f in doc["dataset"]["findings"]]
     assert kinds == ["class_imbalance"]
@@ -86,11 +105,39 @@ def test_data_and_label_add_dataset_findings(capsys, zoo_dir, cases_dir):
 
 def test_dataset_findings_count_for_fail_on(capsys, cases_dir, zoo_dir):
     # case 19's f2/f3 magnitudes are >1e4 apart: a critical dataset finding, healthy run
-    argv = ["--fail-on", "critical", "--data", str(cases_dir / "case_19_tiny_dataset.csv"),
-            "--label", "label", str(zoo_dir / "healthy_breast_cancer" / "training.log")]
+    argv = [
+        "--fail-on",
+        "critical",
+        "--data",
+        str(cases_dir / "case_19_tiny_dataset.csv"),
+        "--label",
+        "label",
+        str(zoo_dir / "healthy_breast_cancer" / "training.log"),
+    ]
     assert main(argv) == 1
     out = capsys.readouterr().out
     assert "dataset:" in out and "unscaled_features" in out
+
+
+def test_continuous_label_fails_the_gate(capsys, demo_dir):
+    # QA 9: `analyze --data data.csv --label mean_radius` said nothing; mean_radius is a
+    # measurement (335 distinct values), not a class column
+    rc, doc = _json(
+        capsys,
+        [
+            "--fail-on",
+            "critical",
+            "--data",
+            str(demo_dir / "data.csv"),
+            "--label",
+            "mean_radius",
+            str(demo_dir / "training.log"),
+        ],
+    )
+    assert rc == 1
+    first = doc["dataset"]["findings"][0]
+    assert first["kind"] == "label_not_categorical" and first["severity"] == "critical"
+    assert first["metric"] == "mean_radius" and first["evidence"]["candidates"] == ["target"]
 
 
 def test_dataset_class_info_reaches_the_chance_detector(capsys, tmp_path, zoo_dir):
@@ -99,17 +146,30 @@ def test_dataset_class_info_reaches_the_chance_detector(capsys, tmp_path, zoo_di
 
     y_val = np.array([0] * 92 + [1] * 8)
     p = tmp_path / "d.npz"
-    np.savez(p, x_train=np.random.default_rng(0).normal(size=(100, 3)), y_train=y_val,
-             x_val=np.random.default_rng(1).normal(size=(100, 3)), y_val=y_val)
-    rc, doc = _json(capsys, ["--data", str(p),
-                             str(zoo_dir / "stuck_majority_imbalanced_l2" / "training.log")])
+    np.savez(
+        p,
+        x_train=np.random.default_rng(0).normal(size=(100, 3)),
+        y_train=y_val,
+        x_val=np.random.default_rng(1).normal(size=(100, 3)),
+        y_val=y_val,
+    )
+    rc, doc = _json(
+        capsys, ["--data", str(p), str(zoo_dir / "stuck_majority_imbalanced_l2" / "training.log")]
+    )
     f = next(f for f in doc["runs"][0]["findings"] if f["kind"] == "stuck_at_chance")
     assert f["evidence"]["lead"]["majority_rate"] == pytest.approx(0.92)
 
 
 def test_bad_dataset_is_a_one_line_error(capsys, cases_dir, zoo_dir):
-    rc = main(["--data", str(cases_dir / "case_19_tiny_dataset.csv"), "--label", "nope",
-               str(zoo_dir / "healthy_wine" / "training.log")])
+    rc = main(
+        [
+            "--data",
+            str(cases_dir / "case_19_tiny_dataset.csv"),
+            "--label",
+            "nope",
+            str(zoo_dir / "healthy_wine" / "training.log"),
+        ]
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert rc == 2
     assert len(err) == 1 and "no column 'nope'" in err[0]

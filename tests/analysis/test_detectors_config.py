@@ -43,15 +43,18 @@ def test_partial_file_keeps_other_defaults(tmp_path):
     assert cfg.divergence == DetectorConfig().divergence
 
 
-@pytest.mark.parametrize("text,needle", [
-    ("[plateau\n", "invalid TOML"),
-    ("[plateau]\npatience = 'ten'\n", "[plateau] patience must be an integer"),
-    ("[plateau]\npatiense = 3\n", "unknown key 'patiense' in [plateau]"),
-    ("[foo]\nx = 1\n", "unknown key or table 'foo'"),
-    ("[overfitting]\nmin_rise = -1\n", "must be a number >= 0"),
-    ("[chance]\nn_classes = 1\n", "n_classes must be an integer >= 2"),
-    ("plateau = 3\n", "[plateau] must be a table"),
-])
+@pytest.mark.parametrize(
+    "text,needle",
+    [
+        ("[plateau\n", "invalid TOML"),
+        ("[plateau]\npatience = 'ten'\n", "[plateau] patience must be an integer"),
+        ("[plateau]\npatiense = 3\n", "unknown key 'patiense' in [plateau]"),
+        ("[foo]\nx = 1\n", "unknown key or table 'foo'"),
+        ("[overfitting]\nmin_rise = -1\n", "must be a number >= 0"),
+        ("[chance]\nn_classes = 1\n", "n_classes must be an integer >= 2"),
+        ("plateau = 3\n", "[plateau] must be a table"),
+    ],
+)
 def test_bad_toml_is_one_line_value_error(tmp_path, text, needle):
     p = tmp_path / "bad.toml"
     p.write_text(text)

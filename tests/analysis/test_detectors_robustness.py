@@ -76,12 +76,15 @@ def test_negative_loss_falling_is_not_convergence(corpus_dir):
 
 def test_percent_accuracy_gives_the_same_diagnosis(zoo_dir):
     run = _run(zoo_dir / "stuck_majority_imbalanced_l2" / "training.log")
-    pct = {k: (Series(k, s.step, s.value * 100.0) if "accuracy" in k else s)
-           for k, s in run.series.items()}
+    pct = {
+        k: (Series(k, s.step, s.value * 100.0) if "accuracy" in k else s)
+        for k, s in run.series.items()
+    }
     a = diagnose(run)
     b = diagnose(_rebuild(run, pct))
-    assert [(f.kind, f.severity, f.metric, f.start, f.end) for f in a] == \
-           [(f.kind, f.severity, f.metric, f.start, f.end) for f in b]
+    assert [(f.kind, f.severity, f.metric, f.start, f.end) for f in a] == [
+        (f.kind, f.severity, f.metric, f.start, f.end) for f in b
+    ]
     stuck = next(f for f in b if f.kind == "stuck_at_chance")
     assert stuck.evidence["percent"] is True
     assert stuck.evidence["lead"]["value"] == pytest.approx(0.92)  # judged as a fraction
@@ -111,8 +114,9 @@ def test_fresh_restart_in_one_log_is_not_a_spike(zoo_dir):
     series = {}
     for k, s in run.series.items():
         step = np.concatenate([s.step, s.step])
-        series[k] = Series(k, step, np.concatenate([s.value, s.value]),
-                           segments=segment_starts(step))
+        series[k] = Series(
+            k, step, np.concatenate([s.value, s.value]), segments=segment_starts(step)
+        )
     fs = diagnose(_rebuild(run, series))
     assert not {"divergence", "oscillation", "non_finite", "stuck_at_chance"} & _kinds(fs)
     for f in fs:
@@ -139,10 +143,16 @@ def test_diagnose_does_not_modify_the_run(zoo_dir):
 def _all_real_runs(zoo_dir, corpus_dir, cases_dir):
     paths = [p / "training.log" for p in sorted(zoo_dir.iterdir()) if (p / "meta.json").is_file()]
     paths += [p for p in sorted(corpus_dir.iterdir()) if p.name[:3].isdigit()]
-    paths += sorted(p for p in cases_dir.iterdir()
-                    if p.suffix in (".csv", ".json", ".pkl") and "dataset" not in p.name
-                    and "smote" not in p.name and "pandas" not in p.name
-                    and "callback_config" not in p.name and "retrain" not in p.name)
+    paths += sorted(
+        p
+        for p in cases_dir.iterdir()
+        if p.suffix in (".csv", ".json", ".pkl")
+        and "dataset" not in p.name
+        and "smote" not in p.name
+        and "pandas" not in p.name
+        and "callback_config" not in p.name
+        and "retrain" not in p.name
+    )
     for p in paths:
         try:
             yield from load(p)

@@ -34,15 +34,35 @@ from analysis.readers.tfevents import frame_record
 
 #: Examples per property; FITLENS_FUZZ_EXAMPLES=2000 (and a random seed) for a deeper run.
 N_EXAMPLES = int(os.environ.get("FITLENS_FUZZ_EXAMPLES", "100"))
-FUZZ = settings(max_examples=N_EXAMPLES, deadline=None,
-                derandomize="FITLENS_FUZZ_EXAMPLES" not in os.environ,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=N_EXAMPLES,
+    deadline=None,
+    derandomize="FITLENS_FUZZ_EXAMPLES" not in os.environ,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
-SOURCES = sorted(p for p in list(CORPUS.glob("*.*")) + list(CASES.glob("case_*"))
-                 if p.suffix not in (".tsv", ".md", ".py")) if CORPUS.is_dir() else []
+SOURCES = (
+    sorted(
+        p
+        for p in list(CORPUS.glob("*.*")) + list(CASES.glob("case_*"))
+        if p.suffix not in (".tsv", ".md", ".py")
+    )
+    if CORPUS.is_dir()
+    else []
+)
 SOURCES += sorted(CORPUS.glob("tfevents/**/events.out.tfevents.*")) if CORPUS.is_dir() else []
-NAMES = ["log.csv", "training.log", "history.json", "history.pkl", "h.npy", "h.npz",
-         "trainHistoryDict", "events.out.tfevents.1.host", "metrics.csv", "x.txt"]
+NAMES = [
+    "log.csv",
+    "training.log",
+    "history.json",
+    "history.pkl",
+    "h.npy",
+    "h.npz",
+    "trainHistoryDict",
+    "events.out.tfevents.1.host",
+    "metrics.csv",
+    "x.txt",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -57,8 +77,10 @@ def folder():
 
 
 def snapshot(d: Path) -> dict:
-    return {p.relative_to(d).as_posix(): (p.stat().st_size, p.read_bytes() if p.is_file() else
-                                          None) for p in sorted(d.rglob("*"))}
+    return {
+        p.relative_to(d).as_posix(): (p.stat().st_size, p.read_bytes() if p.is_file() else None)
+        for p in sorted(d.rglob("*"))
+    }
 
 
 def check(path: Path):
@@ -109,7 +131,7 @@ def _mutate(data: bytes, kind: int, a: int, b: int, junk: bytes) -> bytes:
     if kind == 0:  # truncated
         return data[:a]
     if kind == 1:  # bytes overwritten
-        return data[:a] + junk + data[a + len(junk):]
+        return data[:a] + junk + data[a + len(junk) :]
     if kind == 2:  # a slice removed
         lo, hi = sorted((a, b))
         return data[:lo] + data[hi:]
@@ -128,9 +150,14 @@ def _mutate(data: bytes, kind: int, a: int, b: int, junk: bytes) -> bytes:
 
 
 @FUZZ
-@given(src=st.sampled_from(SOURCES) if SOURCES else st.nothing(),
-       kind=st.integers(0, 7), a=st.integers(0, 1 << 20), b=st.integers(0, 1 << 20),
-       junk=st.binary(min_size=1, max_size=12), keep_name=st.booleans())
+@given(
+    src=st.sampled_from(SOURCES) if SOURCES else st.nothing(),
+    kind=st.integers(0, 7),
+    a=st.integers(0, 1 << 20),
+    b=st.integers(0, 1 << 20),
+    junk=st.binary(min_size=1, max_size=12),
+    keep_name=st.booleans(),
+)
 def test_mutated_real_logs(src, kind, a, b, junk, keep_name):
     data = _mutate(src.read_bytes(), kind, a, b, junk)
     with folder() as d:
@@ -141,23 +168,40 @@ def test_mutated_real_logs(src, kind, a, b, junk, keep_name):
 
 # -- generated logs are read exactly ------------------------------------------------
 
-_name_chars = st.characters(whitelist_categories=("L", "N"), whitelist_characters="_ /-",
-                            max_codepoint=0xFF)
-_names = st.lists(st.text(_name_chars, min_size=1, max_size=12).map(str.strip).filter(
-    lambda s: s and axis_kind(s) is None and s not in MISSING_TOKENS
-    and not s.lstrip("+-").replace(".", "", 1).replace("e", "").isdigit()
-    and not s.lower().startswith(("nan", "inf")) and "_" not in s[:1]),
-    min_size=1, max_size=5, unique_by=str.lower)
+_name_chars = st.characters(
+    whitelist_categories=("L", "N"), whitelist_characters="_ /-", max_codepoint=0xFF
+)
+_names = st.lists(
+    st.text(_name_chars, min_size=1, max_size=12)
+    .map(str.strip)
+    .filter(
+        lambda s: (
+            s
+            and axis_kind(s) is None
+            and s not in MISSING_TOKENS
+            and not s.lstrip("+-").replace(".", "", 1).replace("e", "").isdigit()
+            and not s.lower().startswith(("nan", "inf"))
+            and "_" not in s[:1]
+        )
+    ),
+    min_size=1,
+    max_size=5,
+    unique_by=str.lower,
+)
 _cell = st.one_of(st.floats(allow_nan=True, allow_infinity=True, width=32), st.none())
 
 
 @FUZZ
-@given(names=_names, rows=st.lists(st.lists(_cell, min_size=5, max_size=5), min_size=1,
-                                   max_size=30),
-       sep=st.sampled_from([",", ";", "\t"]), eol=st.sampled_from(["\n", "\r\n", "\r\r\n"]),
-       bom=st.booleans(), encoding=st.sampled_from(["utf-8", "utf-16", "latin-1"]))
+@given(
+    names=_names,
+    rows=st.lists(st.lists(_cell, min_size=5, max_size=5), min_size=1, max_size=30),
+    sep=st.sampled_from([",", ";", "\t"]),
+    eol=st.sampled_from(["\n", "\r\n", "\r\r\n"]),
+    bom=st.booleans(),
+    encoding=st.sampled_from(["utf-8", "utf-16", "latin-1"]),
+)
 def test_generated_csvlogger_read_exactly(names, rows, sep, eol, bom, encoding):
-    names = [n for n in names if all(c not in n for c in ",;\t\"")]
+    names = [n for n in names if all(c not in n for c in ',;\t"')]
     if not names or any(n.strip() != n for n in names):
         return
     k = len(names)
@@ -177,6 +221,12 @@ def test_generated_csvlogger_read_exactly(names, rows, sep, eol, bom, encoding):
         p = d / "training.log"
         p.write_bytes(data)
         runs = check(p)
+        if all(r[j] is None for r in rows for j in range(k)):
+            # every metric cell NA: epochs without a single value are no training curve
+            assert runs is None, "a log without any value was accepted"
+            with pytest.raises(LogReadError, match="no training curves"):
+                load(p)
+            return
         assert runs is not None, "a well-formed CSVLogger file was refused"
         (run,) = runs
         for j, name in enumerate(names):
@@ -192,10 +242,14 @@ def test_generated_csvlogger_read_exactly(names, rows, sep, eol, bom, encoding):
 
 
 @FUZZ
-@given(hist=st.dictionaries(
-    st.sampled_from(["loss", "val_loss", "accuracy", "val_accuracy", "lr", "auc"]),
-    st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=1, max_size=20),
-    min_size=1), how=st.sampled_from(["json", "json2", "pickle", "npy"]))
+@given(
+    hist=st.dictionaries(
+        st.sampled_from(["loss", "val_loss", "accuracy", "val_accuracy", "lr", "auc"]),
+        st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=1, max_size=20),
+        min_size=1,
+    ),
+    how=st.sampled_from(["json", "json2", "pickle", "npy"]),
+)
 def test_generated_history_read_exactly(hist, how):
     with folder() as d:
         if how == "json":
@@ -206,8 +260,7 @@ def test_generated_history_read_exactly(hist, how):
             p.write_text(json.dumps(json.dumps(hist)))
         elif how == "pickle":
             p = d / "history.pkl"
-            p.write_bytes(pickle.dumps({k: [np.float64(x) for x in v] for k, v in
-                                        hist.items()}))
+            p.write_bytes(pickle.dumps({k: [np.float64(x) for x in v] for k, v in hist.items()}))
         else:
             p = d / "history.npy"
             np.save(p, hist, allow_pickle=True)
@@ -217,20 +270,34 @@ def test_generated_history_read_exactly(hist, how):
 
 
 def _event_file(points, cut):
-    recs = [frame_record(event_pb2.Event(wall_time=1.0, file_version="brain.Event:2")
-                         .SerializeToString())]
+    recs = [
+        frame_record(
+            event_pb2.Event(wall_time=1.0, file_version="brain.Event:2").SerializeToString()
+        )
+    ]
     for step, tag, value in points:
         s = summary_pb2.Summary(value=[summary_pb2.Summary.Value(tag=tag, simple_value=value)])
-        recs.append(frame_record(event_pb2.Event(wall_time=2.0 + step, step=step,
-                                                 summary=s).SerializeToString()))
+        recs.append(
+            frame_record(
+                event_pb2.Event(wall_time=2.0 + step, step=step, summary=s).SerializeToString()
+            )
+        )
     data = b"".join(recs)
     return data[: len(data) - cut] if cut else data, recs
 
 
 @FUZZ
-@given(points=st.lists(st.tuples(st.integers(0, 10**6), st.sampled_from(["loss", "acc"]),
-                                 st.floats(width=32, allow_nan=False)), max_size=40),
-       cut=st.integers(0, 40))
+@given(
+    points=st.lists(
+        st.tuples(
+            st.integers(0, 10**6),
+            st.sampled_from(["loss", "acc"]),
+            st.floats(width=32, allow_nan=False),
+        ),
+        max_size=40,
+    ),
+    cut=st.integers(0, 40),
+)
 def test_generated_event_files(points, cut):
     data, recs = _event_file(points, cut)
     with folder() as d:
@@ -253,6 +320,51 @@ def test_generated_event_files(points, cut):
                 assert run.series[tag].value.tolist() == pytest.approx(want, nan_ok=True)
 
 
+@FUZZ
+@given(
+    picks=st.lists(
+        st.tuples(
+            st.sampled_from(SOURCES) if SOURCES else st.nothing(),
+            st.sampled_from(NAMES + ["notes.md", "data.bin", "x.py", "y"]),
+            st.integers(0, 7),
+            st.integers(0, 1 << 16),
+            st.binary(min_size=1, max_size=8),
+        ),
+        max_size=6,
+    ),
+    junk=st.lists(st.binary(max_size=400), max_size=3),
+)
+def test_folders_of_mixed_files(picks, junk):
+    """load_many on a folder of (mutated) real logs and junk: runs, one-line errors, or the
+    one "no training logs" refusal; every error names a file of the folder; nothing written."""
+    from analysis.readers import load_many
+
+    with folder() as d:
+        for i, (src, name, kind, a, j) in enumerate(picks):
+            sub = d / f"s{i % 3}"
+            sub.mkdir(exist_ok=True)
+            (sub / name).write_bytes(_mutate(src.read_bytes(), kind, a, a // 2, j))
+        for i, data in enumerate(junk):
+            (d / f"junk{i}.csv").write_bytes(data)
+        before = snapshot(d)
+        try:
+            out = load_many(d)
+        except LogReadError as exc:
+            assert "\n" not in str(exc) and str(exc).startswith(str(d))
+            assert "no training logs found in this folder" in exc.reason
+        else:
+            runs, errors = out
+            assert runs or errors
+            for e in list(errors) + list(out.skipped):
+                line = str(e)
+                assert "\n" not in line and line.startswith(str(d) + os.sep), line
+            for r in runs:
+                assert r.source.startswith(str(d))
+                for s_ in r.series.values():
+                    assert s_.stats()["n"] + s_.n_nonfinite == len(s_)
+        assert snapshot(d) == before
+
+
 # -- the named cases of the issue ------------------------------------------------------
 
 
@@ -272,9 +384,12 @@ def test_empty_file_and_header_only():
 
 def test_five_megabyte_single_line():
     with folder() as d:
-        for name, data in (("a.csv", b"0.5," * (5 << 18)), ("b.csv", b"x" * (5 << 20)),
-                           ("c.json", b"[" + b"1.5," * (5 << 18) + b"2]"),
-                           ("d.json", b'{"loss": [' + b"0.25," * (1 << 20) + b"0.5]}")):
+        for name, data in (
+            ("a.csv", b"0.5," * (5 << 18)),
+            ("b.csv", b"x" * (5 << 20)),
+            ("c.json", b"[" + b"1.5," * (5 << 18) + b"2]"),
+            ("d.json", b'{"loss": [' + b"0.25," * (1 << 20) + b"0.5]}"),
+        ):
             p = d / name
             p.write_bytes(data)
             runs = check(p)
@@ -299,15 +414,18 @@ def test_zip_renamed_csv_and_folder_without_logs():
             load(empty)
 
 
-@pytest.mark.parametrize("payload", [
-    b"cos\nsystem\n(S'touch {m}'\ntR.",
-    b"cposix\nsystem\n(S'touch {m}'\ntR.",
-    b"c__builtin__\neval\n(S'open(\"{m}\", \"w\")'\ntR.",
-    b"cbuiltins\nexec\n(S'open(\"{m}\", \"w\")'\ntR.",
-    b"csubprocess\ncall\n((S'touch'\nS'{m}'\nltR.",
-    b"cnumpy\nload\n(S'{m}'\ntR.",
-    b"(dp0\nS'loss'\np1\ncos\nsystem\n(S'touch {m}'\ntRs.",
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"cos\nsystem\n(S'touch {m}'\ntR.",
+        b"cposix\nsystem\n(S'touch {m}'\ntR.",
+        b'c__builtin__\neval\n(S\'open("{m}", "w")\'\ntR.',
+        b'cbuiltins\nexec\n(S\'open("{m}", "w")\'\ntR.',
+        b"csubprocess\ncall\n((S'touch'\nS'{m}'\nltR.",
+        b"cnumpy\nload\n(S'{m}'\ntR.",
+        b"(dp0\nS'loss'\np1\ncos\nsystem\n(S'touch {m}'\ntRs.",
+    ],
+)
 def test_pickles_that_would_run_code(payload):
     with folder() as d:
         marker = d / "ran"
@@ -322,8 +440,9 @@ def test_pickles_that_would_run_code(payload):
         q = d / "h.npy"
         header = b"{'descr': '|O', 'fortran_order': False, 'shape': (), }"
         header += b" " * (117 - len(header)) + b"\n"
-        q.write_bytes(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header
-                      + p.read_bytes())
+        q.write_bytes(
+            b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header + p.read_bytes()
+        )
         with pytest.raises(LogReadError, match="not allowed"):
             load(q)
         assert not marker.exists()

@@ -11,21 +11,24 @@ from analysis import naming
 from analysis.readers import load
 
 
-@pytest.mark.parametrize("train,val", [
-    ("loss", "val_loss"),
-    ("acc", "val_acc"),
-    ("accuracy", "val_accuracy"),
-    ("binary_accuracy", "val_binary_accuracy"),
-    ("categorical_accuracy", "val_categorical_accuracy"),
-    ("train_loss", "val_loss"),
-    ("loss", "eval_loss"),
-    ("train/x", "val/x"),
-    ("train/epoch_loss", "validation/epoch_loss"),
-    ("train loss", "validation loss"),
-    ("train_acc", "valid_acc"),
-    ("fine_tune_loss", "fine_tune_val_loss"),
-    ("F1_score", "val_F1_score"),
-])
+@pytest.mark.parametrize(
+    "train,val",
+    [
+        ("loss", "val_loss"),
+        ("acc", "val_acc"),
+        ("accuracy", "val_accuracy"),
+        ("binary_accuracy", "val_binary_accuracy"),
+        ("categorical_accuracy", "val_categorical_accuracy"),
+        ("train_loss", "val_loss"),
+        ("loss", "eval_loss"),
+        ("train/x", "val/x"),
+        ("train/epoch_loss", "validation/epoch_loss"),
+        ("train loss", "validation loss"),
+        ("train_acc", "valid_acc"),
+        ("fine_tune_loss", "fine_tune_val_loss"),
+        ("F1_score", "val_F1_score"),
+    ],
+)
 def test_train_val_pairs(train, val):
     assert naming.pairs([train, val]) == [(train, val)]
     assert naming.partner(train, [train, val]) == val
@@ -37,14 +40,29 @@ def test_lightning_prefers_the_epoch_variant():
     assert naming.pairs(names) == [("train_loss_epoch", "val_loss")]
 
 
-@pytest.mark.parametrize("name,family", [
-    ("loss", "loss"), ("val_loss", "loss"), ("mean_absolute_error", "loss"),
-    ("test_MSE", "loss"), ("eval_wer", "loss"), ("Conductor_Copper_loss", "loss"),
-    ("accuracy", "score"), ("val_acc", "score"), ("binary_accuracy", "score"),
-    ("val_auc", "score"), ("mean_io_u", "score"), ("dice_coef", "score"),
-    ("F1-Score", "score"), ("eval_macro_f1", "score"), ("rewards/margins", "score"),
-    ("lr", "lr"), ("learning_rate", "lr"), ("lr-AdamW", "lr"),
-])
+@pytest.mark.parametrize(
+    "name,family",
+    [
+        ("loss", "loss"),
+        ("val_loss", "loss"),
+        ("mean_absolute_error", "loss"),
+        ("test_MSE", "loss"),
+        ("eval_wer", "loss"),
+        ("Conductor_Copper_loss", "loss"),
+        ("accuracy", "score"),
+        ("val_acc", "score"),
+        ("binary_accuracy", "score"),
+        ("val_auc", "score"),
+        ("mean_io_u", "score"),
+        ("dice_coef", "score"),
+        ("F1-Score", "score"),
+        ("eval_macro_f1", "score"),
+        ("rewards/margins", "score"),
+        ("lr", "lr"),
+        ("learning_rate", "lr"),
+        ("lr-AdamW", "lr"),
+    ],
+)
 def test_family_and_direction(name, family):
     assert naming.family(name) == family
     assert naming.direction(name) == {"loss": "min", "score": "max", "lr": None}[family]
@@ -55,15 +73,29 @@ def test_learning_rates(name):
     assert naming.is_learning_rate(name)
 
 
-@pytest.mark.parametrize("name,counter", [
-    ("epoch", True), ("step", True), ("nb_steps", True), ("eval_runtime", True),
-    ("eval_samples_per_second", True), ("eval_g3_steps_per_second", True),
-    ("total_flos", True), ("num_tokens", True), ("eval_num_tokens", True),
-    ("trainer/global_step", True), ("run - _step", True),
-    # Lightning's per-step / per-epoch variants are metrics, not counters
-    ("train_loss_step", False), ("train_loss_epoch", False), ("acc_epoch", False),
-    ("acc_step", False), ("loss", False), ("grad_norm", False),
-])
+@pytest.mark.parametrize(
+    "name,counter",
+    [
+        ("epoch", True),
+        ("step", True),
+        ("nb_steps", True),
+        ("eval_runtime", True),
+        ("eval_samples_per_second", True),
+        ("eval_g3_steps_per_second", True),
+        ("total_flos", True),
+        ("num_tokens", True),
+        ("eval_num_tokens", True),
+        ("trainer/global_step", True),
+        ("run - _step", True),
+        # Lightning's per-step / per-epoch variants are metrics, not counters
+        ("train_loss_step", False),
+        ("train_loss_epoch", False),
+        ("acc_epoch", False),
+        ("acc_step", False),
+        ("loss", False),
+        ("grad_norm", False),
+    ],
+)
 def test_counters(name, counter):
     assert naming.is_counter(name) is counter
 

@@ -21,8 +21,7 @@ import analysis.readers._base as rbase
 from analysis.readers import load
 
 EXPECT = json.loads((CORPUS / "expect.json").read_text()) if CORPUS.is_dir() else []
-TF_EXPECT = json.loads((CORPUS / "tfevents" / "expect.json").read_text()) \
-    if CORPUS.is_dir() else []
+TF_EXPECT = json.loads((CORPUS / "tfevents" / "expect.json").read_text()) if CORPUS.is_dir() else []
 
 
 @pytest.fixture(autouse=True)
@@ -95,8 +94,11 @@ def test_tfevents_keras_layout_is_one_run_with_train_and_val(corpus_dir):
 
 def test_tfevents_sibling_runs_are_separate(corpus_dir):
     runs = load(corpus_dir / "tfevents" / "03_pytorch_lr_sweep" / "runs")
-    assert sorted(r.name for r in runs) == ["experiment_lr_0.001", "experiment_lr_0.01",
-                                            "experiment_lr_0.1"]
+    assert sorted(r.name for r in runs) == [
+        "experiment_lr_0.001",
+        "experiment_lr_0.01",
+        "experiment_lr_0.1",
+    ]
     assert all(list(r.series) == ["Train/Loss"] for r in runs)
 
 
@@ -115,8 +117,20 @@ def test_check_corpus_tool_reads_every_file(corpus_dir):
     if not tool.exists():
         pytest.skip("check_corpus.py not found")
     ids = ["005", "013", "014", "021", "033", "046", "052", "065"]
-    out = subprocess.run([sys.executable, str(tool), sys.executable, str(corpus_dir /
-                         "expect.json"), str(corpus_dir), "--ids", *ids], cwd=ROOT,
-                         capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(tool),
+            sys.executable,
+            str(corpus_dir / "expect.json"),
+            str(corpus_dir),
+            "--ids",
+            *ids,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     last = out.stdout.strip().splitlines()[-1]
     assert last == f"readers: {len(ids)}/{len(ids)} files read right", out.stdout

@@ -11,7 +11,7 @@ import pytest
 
 import analysis.readers._base as rbase
 from analysis.model import LogReadError
-from analysis.readers import load, sniff
+from analysis.readers import load, load_many, sniff
 from analysis.readers._table import FAST_MIN_BYTES, TableBuilder
 
 
@@ -54,8 +54,11 @@ def test_blank_separated_columns(tmp_path):
 
 
 def test_na_nan_inf_cells(tmp_path):
-    run = one(write(tmp_path, "l.csv", "epoch,loss,val_loss\n0,nan,NA\n1,inf,\n2,-inf,0.5\n"
-                                        "3,Infinity,NaN\n"))
+    run = one(
+        write(
+            tmp_path, "l.csv", "epoch,loss,val_loss\n0,nan,NA\n1,inf,\n2,-inf,0.5\n3,Infinity,NaN\n"
+        )
+    )
     loss = run.series["loss"]
     assert np.isnan(loss.value[0]) and loss.value[1:].tolist() == [np.inf, -np.inf, np.inf]
     val = run.series["val_loss"]
@@ -65,8 +68,9 @@ def test_na_nan_inf_cells(tmp_path):
 
 def test_list_cells_give_one_series_per_element(tmp_path):
     # Keras CSVLogger writes iterables as "[a, b]"
-    run = one(write(tmp_path, "l.csv", 'epoch,loss,recall\n0,0.9,"[0.1, 0.2]"\n'
-                                       '1,0.8,"[0.3, 0.4]"\n'))
+    run = one(
+        write(tmp_path, "l.csv", 'epoch,loss,recall\n0,0.9,"[0.1, 0.2]"\n1,0.8,"[0.3, 0.4]"\n')
+    )
     assert run.series["recall[0]"].value.tolist() == [0.1, 0.3]
     assert run.series["recall[1]"].value.tolist() == [0.2, 0.4]
     assert run.series["loss"].value.tolist() == [0.9, 0.8]
@@ -91,14 +95,16 @@ def test_pandas_index_and_no_epoch(tmp_path):
     noep = one(write(tmp_path, "b.csv", "loss,val_loss\n0.9,0.8\n0.7,0.6\n0.6,0.6\n"))
     assert noep.series["loss"].step.tolist() == [0.0, 1.0, 2.0]
     # a stuck run has identical rows: without an x column they are all kept
-    stuck = one(write(tmp_path, "c.csv", "loss,acc\n0.7534,0.4992\n0.7534,0.4992\n"
-                                          "0.7534,0.4992\n"))
+    stuck = one(write(tmp_path, "c.csv", "loss,acc\n0.7534,0.4992\n0.7534,0.4992\n0.7534,0.4992\n"))
     assert len(stuck.series["loss"]) == 3
 
 
 def test_text_column_is_dropped_with_a_note(tmp_path):
-    run = one(write(tmp_path, "l.csv", "epoch,time,loss\n0,2024-01-01 10:00,0.9\n"
-                                       "1,2024-01-01 10:05,0.8\n"))
+    run = one(
+        write(
+            tmp_path, "l.csv", "epoch,time,loss\n0,2024-01-01 10:00,0.9\n1,2024-01-01 10:05,0.8\n"
+        )
+    )
     assert list(run.series) == ["loss"]
     assert any("'time' is not numeric" in n for n in run.notes)
 
@@ -139,8 +145,9 @@ def test_large_csv_bulk_path_equals_line_parser(tmp_path):
     rng = np.random.default_rng(0)
     n = 40_000
     vals = rng.random((n, 3)).astype(np.float32).astype(np.float64)
-    lines = ["epoch,loss,lr,val_loss"] + [f"{i},{a!r},{b!r},{c!r}" for i, (a, b, c) in
-                                           enumerate(vals.tolist())]
+    lines = ["epoch,loss,lr,val_loss"] + [
+        f"{i},{a!r},{b!r},{c!r}" for i, (a, b, c) in enumerate(vals.tolist())
+    ]
     lines[100] = "99,0.5,NA,nan"  # a missing cell and a NaN value
     lines[101] = lines[100]  # a duplicated line (counted once)
     data = ("\n".join(lines) + "\n").encode()
@@ -179,8 +186,13 @@ def test_json_with_nan_infinity_and_null(tmp_path):
 
 
 def test_history_object_fields_and_records(tmp_path):
-    run = one(write(tmp_path, "h.json", json.dumps({"history": HIST, "epoch": [5, 6, 7],
-                                                     "params": {"epochs": 8}})))
+    run = one(
+        write(
+            tmp_path,
+            "h.json",
+            json.dumps({"history": HIST, "epoch": [5, 6, 7], "params": {"epochs": 8}}),
+        )
+    )
     assert run.series["loss"].step.tolist() == [5.0, 6.0, 7.0]
     recs = [{"epoch": i, "loss": v} for i, v in enumerate(HIST["loss"])]
     run = one(write(tmp_path, "r.json", json.dumps(recs)))
@@ -193,8 +205,12 @@ def test_large_json_streamed_equals_orjson(tmp_path, monkeypatch):
     from analysis.readers import history
 
     rng = np.random.default_rng(1)
-    d = {"loss": rng.random(5000).tolist(), "val_loss": rng.random(5000).tolist(),
-         "best_epoch": 3, "note": "x"}
+    d = {
+        "loss": rng.random(5000).tolist(),
+        "val_loss": rng.random(5000).tolist(),
+        "best_epoch": 3,
+        "note": "x",
+    }
     p = write(tmp_path, "h.json", json.dumps(d, indent=2))
     monkeypatch.setattr(history, "STREAM_MIN_BYTES", 1000)
     streamed = history.stream_numeric_dict(str(p), block=4096)
@@ -211,8 +227,11 @@ def test_large_json_streamed_equals_orjson(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("protocol", [0, 2, 3, 4, 5])
 def test_pickle_protocols_with_numpy_values(tmp_path, protocol):
-    d = {"loss": [np.float32(0.5), np.float32(0.25)], "acc": np.array([0.1, 0.2]),
-         "lr": [np.float64(1e-3), np.float64(1e-3)]}
+    d = {
+        "loss": [np.float32(0.5), np.float32(0.25)],
+        "acc": np.array([0.1, 0.2]),
+        "lr": [np.float64(1e-3), np.float64(1e-3)],
+    }
     p = write(tmp_path, "h.pkl", pickle.dumps(d, protocol=protocol))
     run = one(p)
     assert run.series["loss"].value.tolist() == [0.5, 0.25]
@@ -254,13 +273,28 @@ def test_npy_object_array_of_dict_and_numeric_npy(tmp_path):
 
 
 def test_trainer_state_rows(tmp_path):
-    state = {"global_step": 20, "max_steps": 40, "log_history": [
-        {"epoch": 0.5, "step": 10, "loss": 0.9, "learning_rate": 1e-4, "grad_norm": 2.0},
-        {"epoch": 0.5, "step": 10, "eval_loss": 0.8, "eval_runtime": 3.2,
-         "eval_samples_per_second": 10.0},
-        {"epoch": 1.0, "step": 20, "loss": 0.7, "learning_rate": 5e-5, "grad_norm": 1.5},
-        {"epoch": 1.0, "step": 20, "train_loss": 0.8, "train_runtime": 99.0,
-         "total_flos": 1e15}]}
+    state = {
+        "global_step": 20,
+        "max_steps": 40,
+        "log_history": [
+            {"epoch": 0.5, "step": 10, "loss": 0.9, "learning_rate": 1e-4, "grad_norm": 2.0},
+            {
+                "epoch": 0.5,
+                "step": 10,
+                "eval_loss": 0.8,
+                "eval_runtime": 3.2,
+                "eval_samples_per_second": 10.0,
+            },
+            {"epoch": 1.0, "step": 20, "loss": 0.7, "learning_rate": 5e-5, "grad_norm": 1.5},
+            {
+                "epoch": 1.0,
+                "step": 20,
+                "train_loss": 0.8,
+                "train_runtime": 99.0,
+                "total_flos": 1e15,
+            },
+        ],
+    }
     run = one(write(tmp_path, "trainer_state.json", json.dumps(state)))
     assert run.format == "hf-trainer-state"
     assert sorted(run.series) == ["eval_loss", "grad_norm", "learning_rate", "loss"]
@@ -307,26 +341,35 @@ def test_tb_exports_of_one_run_are_merged_in_a_folder(tmp_path, corpus_dir):
     assert run.series["loss"].wall_time is not None
 
 
-def test_folder_skips_unreadable_files_and_refuses_an_empty_one(tmp_path):
+def test_folder_skips_text_that_is_not_a_log_and_refuses_an_empty_one(tmp_path):
     write(tmp_path, "training.log", LOG)
     write(tmp_path, "notes.txt", "just some words\nand more words\n")
     (run,) = load(tmp_path)
     assert run.series["loss"].value.tolist() == [0.9, 0.7]
-    assert any("not read" in n for n in run.notes)
+    # the text file is listed as skipped (not a log), not as an error, and not in a run's notes
+    runs, errors = out = load_many(tmp_path)
+    assert len(runs) == 1 and errors == []
+    assert [(e.source, e.reason) for e in out.skipped] == [
+        (str(tmp_path / "notes.txt"), "no numeric rows in 2 line(s) of text: not a training log")
+    ]
+    assert not any("notes.txt" in n for n in run.notes)
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(LogReadError, match="no training logs found"):
         load(empty)
 
 
-@pytest.mark.parametrize("data,msg", [
-    (b"", "the file is empty"),
-    (b"PK\x03\x04" + b"\x00" * 40, "ZIP archive"),
-    (b"\x1f\x8b\x08\x00" + b"\x00" * 20, "gzip"),
-    (bytes(range(256)) * 4, "binary data"),
-    (b"just words\nmore words\n", "no numeric rows"),
-    (b"{\"loss\": [1, 2", "not valid JSON"),
-])
+@pytest.mark.parametrize(
+    "data,msg",
+    [
+        (b"", "the file is empty"),
+        (b"PK\x03\x04" + b"\x00" * 40, "ZIP archive"),
+        (b"\x1f\x8b\x08\x00" + b"\x00" * 20, "gzip"),
+        (bytes(range(256)) * 4, "binary data"),
+        (b"just words\nmore words\n", "no numeric rows"),
+        (b'{"loss": [1, 2', "not valid JSON"),
+    ],
+)
 def test_refusals_are_one_line(tmp_path, data, msg):
     p = write(tmp_path, "x.csv", data)
     with pytest.raises(LogReadError) as exc:

@@ -120,12 +120,15 @@ def test_replaced_file_is_read_again(tmp_path):
 
 
 def test_lightning_metrics_tail(tmp_path, corpus_dir):
-    lines = (corpus_dir / "046_trashproject_lr_lightning_metrics.csv").read_bytes().splitlines(
-        keepends=True)
+    lines = (
+        (corpus_dir / "046_trashproject_lr_lightning_metrics.csv")
+        .read_bytes()
+        .splitlines(keepends=True)
+    )
     p = tmp_path / "metrics.csv"
     tail = LogTail(p)
     for k in range(0, len(lines), 97):
-        append(p, b"".join(lines[k:k + 97]))
+        append(p, b"".join(lines[k : k + 97]))
         tail.poll()
     (whole,) = load(corpus_dir / "046_trashproject_lr_lightning_metrics.csv")
     for name, s in whole.series.items():
@@ -134,8 +137,9 @@ def test_lightning_metrics_tail(tmp_path, corpus_dir):
 
 def _event(step, value):
     s = summary_pb2.Summary(value=[summary_pb2.Summary.Value(tag="loss", simple_value=value)])
-    return frame_record(event_pb2.Event(wall_time=1.7e9 + step, step=step,
-                                        summary=s).SerializeToString())
+    return frame_record(
+        event_pb2.Event(wall_time=1.7e9 + step, step=step, summary=s).SerializeToString()
+    )
 
 
 def test_tfevents_partial_record_waits(tmp_path):

@@ -30,10 +30,12 @@ def simple(tag, step, value, wall=1.7e9):
 
 def tensor(tag, step, t, plugin="scalars", wall=1.7e9):
     meta = summary_pb2.SummaryMetadata(
-        plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name=plugin))
+        plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name=plugin)
+    )
     v = summary_pb2.Summary.Value(tag=tag, tensor=t, metadata=meta)
-    return event_pb2.Event(wall_time=wall + step, step=step,
-                           summary=summary_pb2.Summary(value=[v])).SerializeToString()
+    return event_pb2.Event(
+        wall_time=wall + step, step=step, summary=summary_pb2.Summary(value=[v])
+    ).SerializeToString()
 
 
 def header():
@@ -64,9 +66,15 @@ def test_simple_value_and_tensor_scalars(tmp_path):
     hist = tensor_pb2.TensorProto(dtype=2, tensor_content=np.zeros((2, 3)).tobytes())
     hist.tensor_shape.dim.add(size=2)
     hist.tensor_shape.dim.add(size=3)
-    events = [simple("loss", 0, 1.5), simple("loss", 1, 1.25),
-              tensor("epoch_loss", 0, f32), tensor("d", 0, f64), tensor("h", 0, f16),
-              tensor("i", 0, i64), tensor("weights", 0, hist, plugin="histograms")]
+    events = [
+        simple("loss", 0, 1.5),
+        simple("loss", 1, 1.25),
+        tensor("epoch_loss", 0, f32),
+        tensor("d", 0, f64),
+        tensor("h", 0, f16),
+        tensor("i", 0, i64),
+        tensor("weights", 0, hist, plugin="histograms"),
+    ]
     p = write_events(tmp_path / "events.out.tfevents.1.host", events)
     (run,) = load(p)
     assert run.series["loss"].value.tolist() == [1.5, 1.25]
@@ -90,15 +98,18 @@ def test_tensor_scalar_refuses_non_scalars():
 
 def test_every_event_kept_no_reservoir(tmp_path):
     # EventAccumulator keeps 1000 scalars per tag by default; we keep all
-    p = write_events(tmp_path / "run" / "events.out.tfevents.1.h",
-                     [simple("loss", i, 1.0 / (i + 1)) for i in range(5000)])
+    p = write_events(
+        tmp_path / "run" / "events.out.tfevents.1.h",
+        [simple("loss", i, 1.0 / (i + 1)) for i in range(5000)],
+    )
     (run,) = load(p.parent)
     assert len(run.series["loss"]) == 5000
 
 
 def test_truncated_tail_keeps_complete_records(tmp_path):
-    p = write_events(tmp_path / "events.out.tfevents.1.h",
-                     [simple("loss", i, float(i)) for i in range(10)])
+    p = write_events(
+        tmp_path / "events.out.tfevents.1.h", [simple("loss", i, float(i)) for i in range(10)]
+    )
     data = p.read_bytes()
     p.write_bytes(data[:-7])  # the last record is cut
     (run,) = load(p)
@@ -107,8 +118,7 @@ def test_truncated_tail_keeps_complete_records(tmp_path):
 
 
 def test_corrupt_record_stops_with_a_note(tmp_path):
-    recs = [frame_record(e) for e in [header()] + [simple("loss", i, float(i))
-                                                    for i in range(6)]]
+    recs = [frame_record(e) for e in [header()] + [simple("loss", i, float(i)) for i in range(6)]]
     bad = bytearray(recs[4])
     bad[14] ^= 0xFF  # a data byte: the data CRC no longer matches
     zero = b"\x00" * 64  # a zero-filled tail (a crash while writing)
@@ -130,13 +140,19 @@ def test_not_an_event_file(tmp_path):
 
 def test_keras_train_validation_layout_and_restart_segments(tmp_path):
     run_dir = tmp_path / "logs" / "fit" / "20240101-1200"
-    write_events(run_dir / "train" / "events.out.tfevents.1.h",
-                 [simple("epoch_loss", i, 1.0 - 0.1 * i) for i in range(5)])
-    write_events(run_dir / "validation" / "events.out.tfevents.1.h",
-                 [simple("epoch_loss", i, 1.1 - 0.1 * i) for i in range(5)])
+    write_events(
+        run_dir / "train" / "events.out.tfevents.1.h",
+        [simple("epoch_loss", i, 1.0 - 0.1 * i) for i in range(5)],
+    )
+    write_events(
+        run_dir / "validation" / "events.out.tfevents.1.h",
+        [simple("epoch_loss", i, 1.1 - 0.1 * i) for i in range(5)],
+    )
     # a resumed run writes a second file into train/ whose steps start again
-    write_events(run_dir / "train" / "events.out.tfevents.2.h",
-                 [simple("epoch_loss", i, 0.4 - 0.01 * i) for i in range(3)])
+    write_events(
+        run_dir / "train" / "events.out.tfevents.2.h",
+        [simple("epoch_loss", i, 0.4 - 0.01 * i) for i in range(3)],
+    )
     other = tmp_path / "logs" / "fit" / "20240102-0900"
     write_events(other / "train" / "events.out.tfevents.1.h", [simple("epoch_loss", 0, 2.0)])
     runs = load(tmp_path / "logs" / "fit")
@@ -150,11 +166,14 @@ def test_keras_train_validation_layout_and_restart_segments(tmp_path):
 
 
 def test_reading_events_does_not_import_tensorflow(corpus_dir):
-    code = ("import sys, json; from analysis.readers import load; "
-            f"runs = load({str(corpus_dir / 'tfevents')!r}); "
-            "print(json.dumps([len(runs), sorted(m.split('.')[0] for m in sys.modules)]))")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                         text=True, timeout=120)
+    code = (
+        "import sys, json; from analysis.readers import load; "
+        f"runs = load({str(corpus_dir / 'tfevents')!r}); "
+        "print(json.dumps([len(runs), sorted(m.split('.')[0] for m in sys.modules)]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     n, mods = json.loads(out.stdout.strip().splitlines()[-1])
     assert n == 7  # 1 + 3 + 1 + 1 + 1 runs
@@ -170,8 +189,10 @@ from analysis.readers import tfevents as tfe  # noqa: E402
 
 _value = st.one_of(
     st.tuples(st.just("simple"), st.floats(width=32)),
-    st.tuples(st.sampled_from(["f32", "f64", "f16", "f32val", "i64"]),
-              st.floats(width=16, allow_nan=False)),
+    st.tuples(
+        st.sampled_from(["f32", "f64", "f16", "f32val", "i64"]),
+        st.floats(width=16, allow_nan=False),
+    ),
 )
 
 
@@ -193,22 +214,39 @@ def _ev(step, wall, tag, kind, v, meta):
         val = summary_pb2.Summary.Value(tag=tag, tensor=t)
     if meta:
         val.metadata.plugin_data.plugin_name = meta
-    return event_pb2.Event(wall_time=wall, step=step,
-                           summary=summary_pb2.Summary(value=[val])).SerializeToString()
+    return event_pb2.Event(
+        wall_time=wall, step=step, summary=summary_pb2.Summary(value=[val])
+    ).SerializeToString()
 
 
-@settings(max_examples=60, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])  # context() resets it
-@given(events=st.lists(st.tuples(
-    st.integers(-5, 2**40), st.sampled_from([0.0, 1.7e9, 1.7e9 + 0.25]),
-    st.sampled_from(["loss", "val/acc", "x" * 200, "épsilon", "e"]), _value,
-    st.sampled_from(["", "scalars", "histograms"])), max_size=60),
-    extra=st.booleans())
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)  # context() resets it
+@given(
+    events=st.lists(
+        st.tuples(
+            st.integers(-5, 2**40),
+            st.sampled_from([0.0, 1.7e9, 1.7e9 + 0.25]),
+            st.sampled_from(["loss", "val/acc", "x" * 200, "épsilon", "e"]),
+            _value,
+            st.sampled_from(["", "scalars", "histograms"]),
+        ),
+        max_size=60,
+    ),
+    extra=st.booleans(),
+)
 def test_vectorised_decoder_equals_protobuf(tmp_path_factory, monkeypatch, events, extra):
     recs = [_ev(s, w, tag, k, v, m) for s, w, tag, (k, v), m in events]
     if extra:  # a record of another shape in the middle (two values in one summary)
-        two = summary_pb2.Summary(value=[summary_pb2.Summary.Value(tag="loss", simple_value=1),
-                                         summary_pb2.Summary.Value(tag="e", simple_value=2)])
+        two = summary_pb2.Summary(
+            value=[
+                summary_pb2.Summary.Value(tag="loss", simple_value=1),
+                summary_pb2.Summary.Value(tag="e", simple_value=2),
+            ]
+        )
         recs.insert(len(recs) // 2, event_pb2.Event(step=3, summary=two).SerializeToString())
     d = tmp_path_factory.mktemp("ev")
     p = d / "events.out.tfevents.1.h"
@@ -218,8 +256,11 @@ def test_vectorised_decoder_equals_protobuf(tmp_path_factory, monkeypatch, event
         r = tfe.EventFileReader(str(p))
         if not vectorised:
             with monkeypatch.context() as m:
-                m.setattr(tfe, "decode_scalar_events", lambda u, off, ln: {
-                    **real(u, off, ln), "ok": np.zeros(len(off), dtype=bool)})
+                m.setattr(
+                    tfe,
+                    "decode_scalar_events",
+                    lambda u, off, ln: {**real(u, off, ln), "ok": np.zeros(len(off), dtype=bool)},
+                )
                 r.read()
         else:
             r.read()

@@ -42,10 +42,14 @@ def test_zoo_labels(zoo_dir, name, log):
 
 @pytest.mark.parametrize("name", RUNS)
 def test_zoo_both_files_agree(zoo_dir, name):
-    a = [(f.kind, f.severity, f.metric, f.start, f.end)
-         for f in _findings(zoo_dir / name / "training.log")]
-    b = [(f.kind, f.severity, f.metric, f.start, f.end)
-         for f in _findings(zoo_dir / name / "history.json")]
+    a = [
+        (f.kind, f.severity, f.metric, f.start, f.end)
+        for f in _findings(zoo_dir / name / "training.log")
+    ]
+    b = [
+        (f.kind, f.severity, f.metric, f.start, f.end)
+        for f in _findings(zoo_dir / name / "history.json")
+    ]
     assert a == b
 
 
@@ -66,8 +70,11 @@ def test_stuck_majority_value_is_the_val_majority_rate(zoo_dir):
 
 def test_nan_after_lr_jump_first_bad_epoch(zoo_dir):
     """training.log: loss finite for epochs 0-14, NaN from epoch 15 (30 epochs)."""
-    f = next(f for f in _findings(zoo_dir / "nan_after_lr_jump" / "training.log")
-             if f.kind == "non_finite")
+    f = next(
+        f
+        for f in _findings(zoo_dir / "nan_after_lr_jump" / "training.log")
+        if f.kind == "non_finite"
+    )
     assert f.severity == "critical"
     assert f.start == 15 and f.end == 29
     info = f.evidence["metrics"]["loss"]
@@ -77,16 +84,22 @@ def test_nan_after_lr_jump_first_bad_epoch(zoo_dir):
 
 def test_nan_after_lr_jump_history_names_the_lr_jump(zoo_dir):
     """history.json also logged learning_rate 0.01 -> 200 at epoch 15: ranked first."""
-    f = next(f for f in _findings(zoo_dir / "nan_after_lr_jump" / "history.json")
-             if f.kind == "non_finite")
+    f = next(
+        f
+        for f in _findings(zoo_dir / "nan_after_lr_jump" / "history.json")
+        if f.kind == "non_finite"
+    )
     assert f.evidence["lr_jump"]["to"] == pytest.approx(200.0)
     assert "raised" in f.causes[0]
 
 
 def test_overfit_best_epoch_is_what_early_stopping_restores(zoo_dir):
     """overfit_breast_cancer_small: val_loss minimum 0.1527 at epoch 3 (of 250)."""
-    f = next(f for f in _findings(zoo_dir / "overfit_breast_cancer_small" / "training.log")
-             if f.kind == "overfitting")
+    f = next(
+        f
+        for f in _findings(zoo_dir / "overfit_breast_cancer_small" / "training.log")
+        if f.kind == "overfitting"
+    )
     assert f.evidence["best_x"] == 3
     assert f.evidence["best"] == pytest.approx(0.1527, abs=1e-4)
     assert f.evidence["early_stopping"]["stop_x"] == 6  # best + patience 3
@@ -95,8 +108,11 @@ def test_overfit_best_epoch_is_what_early_stopping_restores(zoo_dir):
 
 
 def test_slow_sgd_projection_is_below_the_last_value(zoo_dir):
-    f = next(f for f in _findings(zoo_dir / "slow_sgd_unfinished" / "training.log")
-             if f.kind == "slow_convergence")
+    f = next(
+        f
+        for f in _findings(zoo_dir / "slow_sgd_unfinished" / "training.log")
+        if f.kind == "slow_convergence"
+    )
     assert f.metric == "val_loss" and f.end == 119
     assert f.evidence["last"] == pytest.approx(0.3867, abs=1e-4)
     assert 0 < f.evidence["projected"] < f.evidence["last"]

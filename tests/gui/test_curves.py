@@ -10,7 +10,14 @@ import analysis
 from analysis.model import Run, Series
 from analysis.smoothing import smooth
 from gui.axes import format_elapsed, format_x
-from gui.curves import available_modes, make_curve, visible_rows, x_for
+from gui.curves import (
+    available_modes,
+    choose_axis,
+    make_curve,
+    placeable,
+    visible_rows,
+    x_for,
+)
 
 
 def _tb_run(corpus_dir):
@@ -103,3 +110,54 @@ def test_axis_formats():
     assert format_x(12.0, "epoch") == "12"
     assert format_x(0.25, "epoch") == "0.25"
     assert format_x(3725, "wall_time") == "1:02:05"
+
+
+# -- one x axis for a view (QA 3) -------------------------------------------------------------
+def _keras_tb_run(corpus_dir):
+    """tfevents/01_keras_imdb: the Keras TensorBoard callback writes ``epoch_*`` tags per
+    epoch and ``evaluation_*_vs_iterations`` per training step, in one run. The readers mark
+    the epoch tags (Series.step_kind); marking them here is a no-op once they do."""
+    run = analysis.load(str(corpus_dir / "tfevents" / "01_keras_imdb"))[0]
+    for name, s in run.series.items():
+        if name.rsplit("/", 1)[-1].startswith("epoch_") and run.step_kind_of(name) != "epoch":
+            s.step_kind = "epoch"
+    return run
+
+
+def test_keras_tensorboard_run_mixing_epochs_and_steps_gets_the_epoch_axis(corpus_dir):
+    run = _keras_tb_run(corpus_dir)
+    names = list(run.series)
+    per_step = [n for n in names if n.endswith("_vs_iterations")]
+    per_epoch = [n for n in names if "/epoch_" in n]
+    assert len(per_step) == 2 and len(per_epoch) == 4  # MANIFEST tfevents 01
+    curves = [(run, n) for n in names]
+    assert choose_axis(curves, "auto") == ("epoch", False)
+    assert [n for n in names if not placeable(run, n, "epoch")] == per_step
+    ep = make_curve(run, "validation/epoch_loss", "epoch")
+    assert ep.x.tolist() == list(range(20)) and not ep.fallback
+    # on a step axis the evaluation curves keep their iterations (30..600), epochs are left out
+    assert choose_axis(curves, "step") == ("step", False)
+    st = make_curve(run, "validation/evaluation_loss_vs_iterations", "step")
+    assert st.x[0] == 30 and st.x[-1] == 600 and not st.fallback
+    assert [n for n in names if placeable(run, n, "step")] == per_step
+    # every series has wall times: a wall-time axis places all of them
+    assert all(placeable(run, n, "wall_time") for n in names)
+
+
+def test_epoch_logs_compared_with_step_logs(corpus_dir):
+    keras = analysis.load(str(corpus_dir / "030_dm2020_overfit_training_log.csv"))[0]
+    lightning = analysis.load(str(corpus_dir / "045_pinnforem_nan_lightning_metrics.csv"))[0]
+    tb, _ = _tb_run(corpus_dir)
+    k = [(keras, m) for m in keras.series]
+    lt = [(lightning, m) for m in lightning.series]
+    # Lightning logs each point's epoch: both runs go on one epoch axis, nothing left out
+    assert choose_axis(k + lt, "auto") == ("epoch", False)
+    assert all(placeable(r, m, "epoch") for r, m in k + lt)
+    c = make_curve(lightning, "mean_loss", "epoch")
+    np.testing.assert_array_equal(c.x, lightning["mean_loss"].epoch)
+    # a TensorBoard export has steps only: 4 Keras curves outweigh it, it is left out
+    assert choose_axis(k + [(tb, "loss")], "auto") == ("epoch", False)
+    assert not placeable(tb, "loss", "epoch")
+    # asking for epochs where no curve has any: the logged axis, flagged as a fallback
+    assert choose_axis([(tb, "loss")], "epoch") == ("step", True)
+    assert choose_axis(k, "wall_time") == ("epoch", True)  # CSVLogger: no wall time

@@ -53,6 +53,21 @@ def test_demo_screenshot_renders_the_finished_window_and_exits_0(tmp_path):
     assert not list((tmp_path / "config").rglob("*.ini"))
 
 
+def test_screenshot_mode_reports_unreadable_inputs_on_stderr(tmp_path, cases_dir):
+    """QA 14: ``main.py /nonexist.csv --screenshot x.png`` said nothing; the offscreen
+    plugin's "propagateSizeHints" noise is dropped (and nothing else)."""
+    png = tmp_path / "x.png"
+    bad = tmp_path / "empty.csv"
+    bad.write_text("")
+    out = _run(["main.py", "/nonexist.csv", str(bad), "--screenshot", str(png)], tmp_path)
+    _assert_clean(out)
+    lines = out.stderr.strip().splitlines()
+    assert "fitlens: error: /nonexist.csv: no such file or folder" in lines
+    assert any(ln.startswith(f"fitlens: error: {bad}") for ln in lines), lines
+    assert len(lines) == 2, lines  # one line per unreadable input, nothing else
+    assert QImage(str(png)).width() == 1400
+
+
 def test_scripted_session_with_many_curves_exits_cleanly(tmp_path, corpus_dir, cases_dir, zoo_dir):
     files = [
         corpus_dir / "030_dm2020_overfit_training_log.csv",

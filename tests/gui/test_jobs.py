@@ -34,16 +34,21 @@ def _recorded_epochs() -> list[dict]:
 def _fake_runner(qtbot, mode: str = "normal", delay: float = 0.01, **kw) -> JobRunner:
     env = worker_env()
     env.update(FAKE_MODE=mode, FAKE_DELAY=str(delay))
-    runner = JobRunner(command=lambda spec: [sys.executable, str(FAKE), str(spec),
-                                             "--cancel-on-eof"], env=env, **kw)
+    runner = JobRunner(
+        command=lambda spec: [sys.executable, str(FAKE), str(spec), "--cancel-on-eof"],
+        env=env,
+        **kw,
+    )
     return runner
 
 
 @pytest.fixture
 def spec_file(tmp_path, cases_dir):
     p = tmp_path / "spec.toml"
-    p.write_text(f'[data]\npath = "{cases_dir / "case_19_tiny_dataset.csv"}"\nlabel = "label"\n'
-                 f'validation_split = 0.25\n[output]\ndir = "{tmp_path / "runs" / "job"}"\n')
+    p.write_text(
+        f'[data]\npath = "{cases_dir / "case_19_tiny_dataset.csv"}"\nlabel = "label"\n'
+        f'validation_split = 0.25\n[output]\ndir = "{tmp_path / "runs" / "job"}"\n'
+    )
     return p
 
 
@@ -127,8 +132,10 @@ def test_a_killed_worker_fails_the_job_with_the_reason(qtbot, spec_file):
     assert job.state == "failed"
     reason = blocker.args[0]["reason"]
     n = len(_recorded_epochs())
-    assert reason.startswith(f"the worker was killed by signal 9 (SIGKILL), possibly by the "
-                             f"system running out of memory during epoch 4/{n}")
+    assert reason.startswith(
+        f"the worker was killed by signal 9 (SIGKILL), possibly by the "
+        f"system running out of memory during epoch 4/{n}"
+    )
     m = json.loads((job.output / "metrics.json").read_text())
     assert m["status"] == "failed" and m["epochs_run"] == 3 and m["reason"] == reason
     assert len(_rows(job)) == 3
@@ -140,8 +147,7 @@ def test_a_silent_exit_fails_the_job(qtbot, spec_file):
     with qtbot.waitSignal(job.finished, timeout=TIMEOUT):
         pass
     assert job.state == "failed"
-    assert job.reason.startswith("the worker exited with status 1 without a result during "
-                                 "epoch 3/")
+    assert job.reason.startswith("the worker exited with status 1 without a result during epoch 3/")
 
 
 def test_a_worker_that_cannot_start(qtbot, spec_file, tmp_path):
@@ -166,11 +172,19 @@ def test_jobs_queue_and_run_one_at_a_time(qtbot, spec_file):
         pass
     a, b, c = (j.id for j in jobs)
     d = queued_then_cancelled.id
-    assert events == [("end", d, "cancelled"), ("start", a, True), ("end", a, "completed"),
-                      ("start", b, True), ("end", b, "completed"),
-                      ("start", c, True), ("end", c, "completed")]
-    assert json.loads((queued_then_cancelled.output / "metrics.json").read_text())[
-        "reason"] == "cancelled before it started"
+    assert events == [
+        ("end", d, "cancelled"),
+        ("start", a, True),
+        ("end", a, "completed"),
+        ("start", b, True),
+        ("end", b, "completed"),
+        ("start", c, True),
+        ("end", c, "completed"),
+    ]
+    assert (
+        json.loads((queued_then_cancelled.output / "metrics.json").read_text())["reason"]
+        == "cancelled before it started"
+    )
 
 
 def test_shutdown_stops_the_running_and_queued_jobs(qtbot, spec_file):
@@ -213,10 +227,11 @@ def test_real_worker_end_to_end_and_kill_9(qtbot, tmp_path, cases_dir):
     es = job_spec["remedies"]["early_stopping"]
     spec.write_text(
         f'[data]\npath = "{data}"\nlabel = "{job_spec["label"]}"\n'
-        f'validation_split = {job_spec["validation_split"]}\n'
-        f'[train]\nepochs = {job_spec["epochs"]}\nbatch_size = {job_spec["batch_size"]}\n'
+        f"validation_split = {job_spec['validation_split']}\n"
+        f"[train]\nepochs = {job_spec['epochs']}\nbatch_size = {job_spec['batch_size']}\n"
         f'seed = 0\n[remedies]\nstandardize = true\nclass_weight = "balanced"\n'
-        f'early_stopping = {{ monitor = "{es["monitor"]}", patience = {es["patience"]} }}\n')
+        f'early_stopping = {{ monitor = "{es["monitor"]}", patience = {es["patience"]} }}\n'
+    )
     runner = JobRunner()
     panel = JobsPanel(runner)
     qtbot.addWidget(panel)
@@ -232,8 +247,7 @@ def test_real_worker_end_to_end_and_kill_9(qtbot, tmp_path, cases_dir):
     assert outcome["val"]["n"] == 10  # 25 % of 40 rows
     assert outcome["epochs_run"] == job.progress.epochs_done >= 1
     assert len(_rows(job)) == outcome["epochs_run"]
-    assert job.progress.started["remedies"] == ["standardize", "class_weight",
-                                                "early_stopping"]
+    assert job.progress.started["remedies"] == ["standardize", "class_weight", "early_stopping"]
     row = panel.row(job)
     qtbot.waitUntil(lambda: row.comparison is not None, timeout=20_000)
     assert row.bar.text() == f"epoch {outcome['epochs_run']}/{job_spec['epochs']}"
@@ -241,8 +255,10 @@ def test_real_worker_end_to_end_and_kill_9(qtbot, tmp_path, cases_dir):
 
     # a long job cancelled from the GUI after its first epoch: stops after the current batch
     long_spec = tmp_path / "long.toml"
-    long_spec.write_text(f'[data]\npath = "{data}"\nlabel = "label"\n'
-                         f'[model]\nhidden = [512, 512]\n[train]\nepochs = 500\nbatch_size = 1\n')
+    long_spec.write_text(
+        f'[data]\npath = "{data}"\nlabel = "label"\n'
+        f"[model]\nhidden = [512, 512]\n[train]\nepochs = 500\nbatch_size = 1\n"
+    )
     job1 = runner.submit(long_spec, output=tmp_path / "cancelled")
     job1.epochEnded.connect(lambda m: job1.cancel() if m["epoch"] == 0 else None)
     with qtbot.waitSignal(job1.finished, timeout=120_000) as blocker:
@@ -253,8 +269,9 @@ def test_real_worker_end_to_end_and_kill_9(qtbot, tmp_path, cases_dir):
 
     # the same long job killed with SIGKILL after its first epoch
     job2 = runner.submit(long_spec, output=tmp_path / "killed")
-    job2.epochEnded.connect(lambda m: os.kill(job2.pid, signal.SIGKILL) if m["epoch"] == 0
-                            else None)
+    job2.epochEnded.connect(
+        lambda m: os.kill(job2.pid, signal.SIGKILL) if m["epoch"] == 0 else None
+    )
     n_ticks = len(ticks)
     with qtbot.waitSignal(job2.finished, timeout=120_000):
         pass

@@ -17,7 +17,9 @@ import analysis
 from analysis.detectors import diagnose
 from analysis.model import Finding, Run, Series
 from analysis.smoothing import smooth
-from gui.theme import RAW_ALPHA, SPAN_ALPHA_SELECTED
+from gui.axes import format_x
+from gui.plot_panel import SHORT_SERIES
+from gui.theme import RAW_ALPHA, RAW_ALPHA_SHORT, SPAN_ALPHA_SELECTED
 
 
 def _open(qtbot, w, *paths, n=None):
@@ -57,6 +59,13 @@ def test_open_demo_draws_every_metric_of_the_log(qtbot, window, demo_dir):
     assert "Opened" in window.status_label.text()
     # the demo's dataset was checked too (label column from retrain.toml)
     assert str(demo_dir / "data.csv") in window.store.dataset_findings
+    # the status bar counts findings as the findings panel does, dataset findings included
+    n = len(window.findings_panel.items())
+    n_data = len(window.store.dataset_findings[str(demo_dir / "data.csv")])
+    assert n == len(e.findings) + n_data and n_data >= 1
+    assert window.findings_panel.summary.text().startswith(f"{n} findings:")
+    assert f"{n} findings (" in window.summary_label.text()
+    assert "finding" not in window.status_label.text()  # no second, per-file count
 
 
 def test_open_several_corpus_logs_compare_runs(qtbot, window, corpus_dir):
@@ -80,9 +89,13 @@ def test_open_several_corpus_logs_compare_runs(qtbot, window, corpus_dir):
     qtbot.wait(20)
     x0, x1 = window.plot_area.plot("score").visible_x_range()
     assert x0 == pytest.approx(5, abs=0.6) and x1 == pytest.approx(15, abs=0.6)
-    # legend: one entry per run (its colour) plus the line-style key
-    labels = [label.text for _, label in window.plot_area.plot("loss").legend.items]
-    assert labels == [e.name for e in entries] + ["training", "validation"]
+    # legend: the line-style key, then one entry per run (its colour), in a strip above
+    # the plot: nothing of it lies over the data (QA 11)
+    p = window.plot_area.plot("loss")
+    assert p.legend_bar.texts() == ["training", "validation"] + [e.name for e in entries]
+    assert [x.color for x in p.legend_bar.entries()[2:]] == [e.color for e in entries]
+    assert not p.legend.isVisible()
+    assert p.legend_bar.geometry().bottom() < p.pw.geometry().top()
 
 
 def test_learning_rate_plot_log_y_step_style_never_smoothed(qtbot, window, corpus_dir):
@@ -108,7 +121,11 @@ def test_smoothing_slider_draws_tensorboard_ema_over_faint_raw(qtbot, window, co
     s = spec_for(window, "loss", "val_loss")
     np.testing.assert_allclose(s.data.smoothed, smooth(np.array(cols["val_loss"]), 0.6))
     items = window.plot_area.plot("loss")._items[(s.key, "val_loss")]
-    assert items.main is not None and items.raw.opts["pen"].color().alpha() == RAW_ALPHA
+    # 25 epochs: the raw values stay clearly visible under the EMA, as points (QA 12)
+    assert len(cols["val_loss"]) == 25 <= SHORT_SERIES
+    assert items.main is not None and items.raw.opts["pen"].color().alpha() == RAW_ALPHA_SHORT
+    assert items.raw.opts["symbol"] == "o"
+    assert items.main.opts["pen"].widthF() > items.raw.opts["pen"].widthF()  # EMA emphasised
     window.smooth_slider.setValue(90)
     qtbot.waitUntil(lambda: abs(window.plot_area.weight - 0.9) < 1e-9, timeout=2000)
     s = spec_for(window, "loss", "val_loss")
@@ -120,6 +137,16 @@ def test_smoothing_slider_draws_tensorboard_ema_over_faint_raw(qtbot, window, co
     items = window.plot_area.plot("loss")._items[(s.key, "val_loss")]
     assert items.main is None and items.raw.opts["pen"].color().alpha() == 255
     assert window.settings.smoothing == 0.0
+
+
+def test_long_series_keep_a_faint_raw_curve_without_points(qtbot, window, corpus_dir):
+    f = corpus_dir / "013_ocr_tb_run-.-tag-loss.csv"
+    _open(qtbot, window, f)
+    s = spec_for(window, "loss", "loss")
+    assert len(s.data) == 1000 > SHORT_SERIES  # MANIFEST 013: 1000 rows
+    items = window.plot_area.plot("loss")._items[(s.key, "loss")]
+    assert items.raw.opts["pen"].color().alpha() == RAW_ALPHA
+    assert items.raw.opts["symbol"] is None
 
 
 def test_log_y_with_negative_losses_gives_a_notice(qtbot, window, corpus_dir):
@@ -157,17 +184,129 @@ def test_x_axis_modes_epoch_step_wall_time(qtbot, window, corpus_dir):
     s = spec_for(window, "loss", "loss", "imdb")
     assert s.data.x_mode == "wall_time" and not s.data.fallback
     np.testing.assert_allclose(s.data.x, np.array(cols["Wall time"]) - min(cols["Wall time"]))
-    assert window.plot_area.plot("loss").axis.mode == "wall_time"
-    other = [x for x in window.plot_area.plot("loss").specs() if x.run_name != "imdb"][0]
-    assert other.data.fallback  # the CSVLogger file has no wall time ...
-    assert "no wall time" in window.plot_area.plot("loss").notice.text()  # ... and says so
+    for fam in ("loss", "score"):  # every plot says what x is (QA 3: "epoch" on wall time)
+        assert window.plot_area.plot(fam).axis.mode == "wall_time"
+        assert window.plot_area.plot(fam).axis.labelText == "elapsed time (h:mm:ss)"
+    # the CSVLogger file has no wall time: not drawn against seconds, and the view says so
+    assert [x.run_name for x in window.plot_area.plot("loss").specs()] == ["imdb"]
+    assert not window.plot_area.plot("score").has_curves()
+    other = window.store.entries_in_order()[1]
+    assert window.plot_area.is_excluded(other.key, "val_accuracy")
+    notice = window.plot_area.notice_text()
+    assert "4 curves not drawn on the wall time axis (no wall time in the log)" in notice
+    assert other.name in notice
     window.set_x_mode("step")
     s = spec_for(window, "loss", "loss", "imdb")
     np.testing.assert_allclose(s.data.x, cols["Step"])
+    assert window.plot_area.plot("loss").axis.labelText == "step"
     window.set_x_mode("epoch")
     e = spec_for(window, "loss", "val_loss")
     assert e.data.x_mode == "epoch" and e.data.x.tolist() == list(range(25))
+    assert window.plot_area.plot("loss").axis.labelText == "epoch"
+    assert "Choose X axis ▸ Step" in window.plot_area.notice_text()  # the TB loss needs steps
     assert window.x_combo.currentData() == "epoch" and window.settings.x_mode == "epoch"
+
+
+def _keras_tb_run(corpus_dir):
+    """tfevents/01_keras_imdb as the readers give it: ``epoch_*`` tags per epoch,
+    ``evaluation_*_vs_iterations`` per step (Keras TensorBoard callback)."""
+    run = analysis.load(str(corpus_dir / "tfevents" / "01_keras_imdb"))[0]
+    for name, s in run.series.items():
+        if name.rsplit("/", 1)[-1].startswith("epoch_") and run.step_kind_of(name) != "epoch":
+            s.step_kind = "epoch"
+    return run
+
+
+def test_epoch_and_step_curves_of_one_run_never_share_an_axis(qtbot, window, corpus_dir):
+    """QA 3: the 20-epoch curves were drawn on the 30-600 step axis of the evaluation curves."""
+    run = _keras_tb_run(corpus_dir)
+    path = str(corpus_dir / "tfevents" / "01_keras_imdb")
+    window.store.set_file_runs(path, [run], [[]])
+    window.plot_area.rebuild()
+    key = window.store.entries_in_order()[0].key
+    loss = window.plot_area.plot("loss")
+    assert window.plot_area.axis_kind == "epoch" and loss.axis.labelText == "epoch"
+    drawn = sorted(s.data.metric for s in loss.specs())
+    assert drawn == ["train/epoch_loss", "validation/epoch_loss"]
+    assert all(s.data.x.tolist() == list(range(20)) for s in loss.specs())
+    assert window.plot_area.is_excluded(key, "validation/evaluation_loss_vs_iterations")
+    notice = window.plot_area.notice_text()
+    assert notice.startswith("2 curves not drawn on the epoch axis (logged per step")
+    assert "validation/evaluation_loss_vs_iterations" in notice and "Step to see them" in notice
+    window.plot_area.fit_view()
+    assert loss.visible_x_range()[1] < 25  # not a 600-step axis with the epochs squashed at 0
+    qtbot.waitUntil(lambda: window.runs_panel.find_item("run", key) is not None)
+    assert window.runs_panel.find_item("run", key).text(1) == "20 epochs, 20 steps"
+    window.set_x_mode("step")
+    assert loss.axis.labelText == "step"
+    s = spec_for(window, "loss", "validation/evaluation_loss_vs_iterations")
+    assert s.data.x[0] == 30 and s.data.x[-1] == 600
+    assert [x.data.metric for x in loss.specs()] == ["validation/evaluation_loss_vs_iterations"]
+    assert "4 curves not drawn on the step axis" in window.plot_area.notice_text()
+
+
+def test_keras_and_lightning_runs_share_the_epoch_axis(qtbot, window, corpus_dir):
+    keras = corpus_dir / "030_dm2020_overfit_training_log.csv"
+    lightning = corpus_dir / "045_pinnforem_nan_lightning_metrics.csv"
+    _open(qtbot, window, keras, lightning)
+    assert window.plot_area.axis_kind == "epoch" and window.plot_area.notice_text() == ""
+    run = analysis.load(str(lightning))[0]
+    s = spec_for(window, "loss", "mean_loss")
+    np.testing.assert_array_equal(s.data.x, run["mean_loss"].epoch)
+    x0, x1 = window.plot_area.plot("loss").visible_x_range()
+    assert x1 <= 1.05 * float(np.nanmax(run["mean_loss"].epoch)) + 1  # epochs, not steps
+
+
+def test_many_runs_keep_a_compact_legend_and_labels_apart(qtbot, window, zoo_dir):
+    """QA 11: 16 zoo runs; the legend stays in its two-row strip above the plot, NaN labels
+    of runs that blew up at the same epoch are merged, labels never overlap."""
+    logs = sorted(zoo_dir.glob("*/training.log"))
+    assert len(logs) == 16
+    _open(qtbot, window, *logs)
+    window.resize(1400, 900)
+    qtbot.wait(50)
+    for fam in ("loss", "score"):
+        p = window.plot_area.plot(fam)
+        bar = p.legend_bar
+        assert len(bar.texts()) == 2 + 16  # key + one entry per run
+        assert bar.shown_texts()[:2] == ["training", "validation"]  # the key always shows
+        n_more = len(bar.texts()) - len(bar.shown_texts())
+        assert n_more > 0 and bar.more_text() == f"+{n_more} more"
+        assert bar.height() <= 2 * (bar.fontMetrics().height() + 4)
+        assert bar.geometry().bottom() < p.pw.geometry().top()
+        shown = [lab for lab, _x, _p in p._labels if lab.isVisible()]
+        rects = [lab.sceneBoundingRect() for lab in shown]
+        view = p.pi.vb.sceneBoundingRect()
+        for i, r in enumerate(rects):
+            assert view.contains(r.center())
+            assert not any(r.intersects(o) for o in rects[i + 1 :]), [
+                lab.toPlainText() for lab in shown
+            ]
+    texts = [t for t, _ in window.plot_area.plot("loss").marker_labels()]
+    assert len(texts) == len(set(texts))
+    # one label per (value, x): runs that hit NaN at the same epoch share it
+    nan_at = {}
+    for s in window.plot_area.plot("loss").specs():
+        bad = ~np.isfinite(s.data.y)
+        if bad.any():
+            nan_at.setdefault(float(s.data.x[int(np.argmax(bad))]), set()).add(s.data.metric)
+    assert len([t for t in texts if " from " in t]) == len(nan_at)
+
+
+def test_marker_labels_at_one_x_are_merged_and_listed_in_the_readout(qtbot, window, corpus_dir):
+    f = corpus_dir / "045_pinnforem_nan_lightning_metrics.csv"
+    _open(qtbot, window, f)
+    p = window.plot_area.plot("loss")
+    bad = [s for s in p.specs() if not np.isfinite(s.data.y).all()]
+    xs = {float(s.data.x[int(np.argmax(~np.isfinite(s.data.y)))]) for s in bad}
+    assert len(bad) == 5 and len(xs) == 1  # five losses turn NaN at the same point
+    labels = [t for t, shown in p.marker_labels() if "NaN" in t]
+    assert len(labels) == 1 and labels[0].endswith(
+        "+3 more NaN from " + format_x(xs.pop(), "epoch")
+    )
+    window.plot_area.hover(float(bad[0].data.x[int(np.argmax(~np.isfinite(bad[0].data.y)))]))
+    text = p.readout_text()
+    assert all(s.data.metric in text for s in bad)
 
 
 def test_resumed_log_is_drawn_forward_with_a_marker(qtbot, window, cases_dir):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
@@ -147,3 +149,103 @@ def test_file_watcher_reports_appends(qtbot, tmp_path):
     assert sig.args == [str(f)]
     w.stop()
     assert w.paths() == []
+
+
+def test_messages_panel_keeps_errors_and_warnings_in_view(qtbot):
+    """QA 14: info notes of a folder pushed the errors out of the three visible rows."""
+    p = MessagesPanel()
+    qtbot.addWidget(p)
+    added = []
+    p.messageAdded.connect(lambda lvl, t: added.append((lvl, t)))
+    p.add("info", "a.csv: CRLF line endings")
+    p.add("error", "/nonexist.csv: no such file or folder")
+    for i in range(30):
+        p.add("info", f"note {i}")
+    p.add("warning", "b.csv: diagnosis failed")
+    p.add("error", "junk.csv: binary data, not a text log")
+    shown = p.shown()
+    assert [lvl for lvl, _ in shown[:3]] == ["error", "error", "warning"]
+    assert shown[0][1] == "/nonexist.csv: no such file or folder"  # errors oldest first
+    assert p.messages()[0] == ("info", "a.csv: CRLF line endings")  # arrival order kept
+    assert added == p.messages() and len(added) == 34
+    assert p.summary.text() == "2 errors · 1 warning · 31 notes"
+    assert p.list.verticalScrollBar().value() == 0  # the errors are on screen
+    row = p.list.sizeHintForRow(0)
+    assert p.rows_hint() >= 5 * row  # 2 errors + 1 warning + notes, never just 3 rows
+
+
+def test_finding_titles_follow_the_evidence(qtbot, store, demo_dir, zoo_dir):
+    from analysis.detectors import diagnose
+    from gui.findings_panel import finding_title
+
+    demo = analysis.load(str(demo_dir / "training.log"))[0]
+    stuck = [f for f in diagnose(demo) if f.kind == "stuck_at_chance"]
+    # the demo's val_accuracy is frozen at its majority class's share of the data
+    labels = [r["target"] for r in csv.DictReader(open(demo_dir / "data.csv", newline=""))]
+    majority = max(labels.count(v) for v in set(labels)) / len(labels)
+    assert len(stuck) == 1
+    assert stuck[0].evidence["lead"]["value"] == pytest.approx(majority, abs=0.002)
+    assert "majority-class rate" in finding_title(stuck[0])
+    # without the detector's own title, the rule decides
+    bare = Finding(
+        stuck[0].kind,
+        "critical",
+        "demo",
+        "val_accuracy",
+        0,
+        29,
+        "m",
+        {"lead": {"rule": stuck[0].evidence["lead"]["rule"]}},
+    )
+    assert finding_title(bare) == "Stuck at the majority-class rate"
+    low = analysis.load(str(zoo_dir / "lr_too_low_chance" / "training.log"))[0]
+    chance = [f for f in diagnose(low) if f.kind == "stuck_at_chance"]
+    assert finding_title(chance[0]) == "Stuck at chance"  # ~1/11 with the loss at ln K
+
+
+def test_findings_of_one_run_are_told_apart_in_the_list(qtbot, store, corpus_dir):
+    """QA: 021's six overfitting findings looked identical once the names were cut."""
+    from analysis.detectors import diagnose
+
+    p = FindingsPanel(store)
+    qtbot.addWidget(p)
+    p.resize(390, 500)
+    p.show()
+    for f in (
+        "021_trainerstateviz_multigroup_trainer_state.json",
+        "030_dm2020_overfit_training_log.csv",
+    ):
+        runs = analysis.load(str(corpus_dir / f))
+        store.set_file_runs(str(corpus_dir / f), runs, [list(diagnose(r)) for r in runs])
+    rows = [p.tree.topLevelItem(i) for i in range(p.tree.topLevelItemCount())]
+    hf = [it for it in rows if "021_" in it.text(1) and it.text(0) == "Overfitting"]
+    assert len(hf) >= 2
+    texts = [it.text(1) for it in hf]
+    assert len(set(texts)) == len(texts)
+    for it in hf:  # the metric leads, so a cut at the right keeps it
+        f = it.data(0, Qt.UserRole + 1)
+        assert it.text(1).startswith(f.metric + " · ") and f.metric in it.toolTip(1)
+    assert p.tree.textElideMode() == Qt.ElideRight
+
+
+def test_long_metric_names_keep_the_part_that_differs():
+    from gui.findings_panel import short_metric
+
+    a = short_metric("validation/evaluation_accuracy_vs_iterations")
+    b = short_metric("validation/evaluation_loss_vs_iterations")
+    assert a != b and len(a) == len(b) == 28 and a.startswith("validatio")
+    assert short_metric("validation/epoch_loss") == "validation/epoch_loss"
+
+
+def test_generic_log_names_show_their_folder():
+    from gui.runs_panel import file_label
+
+    assert file_label("/x/runs/demo-retrain-1/training.log") == "demo-retrain-1/training.log"
+    assert file_label("/x/exp3/metrics.csv") == "exp3/metrics.csv"
+    assert file_label("/x/hf/trainer_state.json") == "hf/trainer_state.json"
+    assert file_label("/x/logs/train/events.out.tfevents.1690485354.host.1.v2") == (
+        "train/events.out.tfevents.1690485354.host.1.v2"
+    )
+    assert file_label("/x/001_akboles_speaker250_training.log") == (
+        "001_akboles_speaker250_training.log"
+    )

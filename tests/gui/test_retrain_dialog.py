@@ -29,8 +29,16 @@ def demo(demo_dir):
 
 
 def _finding(kind, metric, remedies, severity="warning"):
-    return Finding(kind, severity, "training" if metric else "", metric, None, None,
-                   f"{kind} ({metric})", remedies=tuple(remedies))
+    return Finding(
+        kind,
+        severity,
+        "training" if metric else "",
+        metric,
+        None,
+        None,
+        f"{kind} ({metric})",
+        remedies=tuple(remedies),
+    )
 
 
 FINDINGS = (
@@ -40,9 +48,14 @@ FINDINGS = (
 
 
 def test_checklist_is_pre_ticked_from_findings(qtbot, demo, tmp_path):
-    dlg = RetrainDialog(None, findings=FINDINGS, dataset=demo / "data.csv",
-                        model=demo / "model.keras", output_root=tmp_path,
-                        check_dataset=lambda p, label: [])
+    dlg = RetrainDialog(
+        None,
+        findings=FINDINGS,
+        dataset=demo / "data.csv",
+        model=demo / "model.keras",
+        output_root=tmp_path,
+        check_dataset=lambda p, label: [],
+    )
     qtbot.addWidget(dlg)
     # class weights, oversampling and SMOTE are alternatives: only the first is ticked
     assert dlg.ticked() == ["standardize", "class_weight", "learning_rate"]
@@ -52,9 +65,14 @@ def test_checklist_is_pre_ticked_from_findings(qtbot, demo, tmp_path):
 
 def test_spec_from_the_dialog(qtbot, demo, tmp_path):
     imbalance = _finding("class_imbalance", None, ("random_oversample", "class_weight"))
-    dlg = RetrainDialog(None, findings=[imbalance], dataset=demo / "data.csv",
-                        model=demo / "model.keras", output_root=tmp_path,
-                        check_dataset=lambda p, label: [])
+    dlg = RetrainDialog(
+        None,
+        findings=[imbalance],
+        dataset=demo / "data.csv",
+        model=demo / "model.keras",
+        output_root=tmp_path,
+        check_dataset=lambda p, label: [],
+    )
     qtbot.addWidget(dlg)
     # the label column is chosen from the CSV header
     header = (demo / "data.csv").read_text().splitlines()[0].split(",")
@@ -79,8 +97,9 @@ def test_spec_from_the_dialog(qtbot, demo, tmp_path):
 
 def test_demo_spec_round_trips_through_the_dialog_and_save(qtbot, demo, tmp_path):
     original = read_spec(demo / "retrain.toml")
-    dlg = RetrainDialog(None, spec=original, output_root=tmp_path,
-                        check_dataset=lambda p, label: [])
+    dlg = RetrainDialog(
+        None, spec=original, output_root=tmp_path, check_dataset=lambda p, label: []
+    )
     qtbot.addWidget(dlg)
     spec = dlg.spec()
     assert spec.data == original.data
@@ -90,8 +109,11 @@ def test_demo_spec_round_trips_through_the_dialog_and_save(qtbot, demo, tmp_path
     saved = dlg.save_spec(tmp_path / "saved" / "retrain.toml")
     assert saved is not None and dlg.error.text() == ""
     again = read_spec(saved)
-    assert (again.data, again.train, again.remedies) == (original.data, original.train,
-                                                         original.remedies)
+    assert (again.data, again.train, again.remedies) == (
+        original.data,
+        original.train,
+        original.remedies,
+    )
     assert 'path = "../../' in saved.read_text()  # relative to the saved file
 
 
@@ -100,12 +122,22 @@ def test_dataset_checks_are_shown_inline_and_degrade_gracefully(qtbot, demo, tmp
 
     def check(path, label):
         calls.append((Path(path).name, label))
-        return [Finding("class_imbalance", "warning", "", None, None, None,
-                        "60 of 417 rows are class 1 (14.4 %)",
-                        remedies=("class_weight", "random_oversample"))]
+        return [
+            Finding(
+                "class_imbalance",
+                "warning",
+                "",
+                None,
+                None,
+                None,
+                "60 of 417 rows are class 1 (14.4 %)",
+                remedies=("class_weight", "random_oversample"),
+            )
+        ]
 
-    dlg = RetrainDialog(None, dataset=demo / "data.csv", label="target", output_root=tmp_path,
-                        check_dataset=check)
+    dlg = RetrainDialog(
+        None, dataset=demo / "data.csv", label="target", output_root=tmp_path, check_dataset=check
+    )
     qtbot.addWidget(dlg)
     qtbot.waitUntil(lambda: dlg.dataset_findings is not None, timeout=10_000)
     assert ("data.csv", "target") in calls
@@ -118,8 +150,9 @@ def test_dataset_checks_are_shown_inline_and_degrade_gracefully(qtbot, demo, tmp
     def broken(path, label):
         raise TypeError("check_dataset() got an unexpected keyword argument")
 
-    dlg2 = RetrainDialog(None, dataset=demo / "data.csv", label="target",
-                         output_root=tmp_path, check_dataset=broken)
+    dlg2 = RetrainDialog(
+        None, dataset=demo / "data.csv", label="target", output_root=tmp_path, check_dataset=broken
+    )
     qtbot.addWidget(dlg2)
     qtbot.waitUntil(lambda: dlg2.dataset_check_error is not None, timeout=10_000)
     assert dlg2.checks.text().startswith("Dataset checks unavailable: check_dataset() got")
@@ -134,8 +167,13 @@ def test_the_real_dataset_checks_do_not_break_the_dialog(qtbot, demo, tmp_path):
 
 
 def test_start_validates_first(qtbot, tmp_path, cases_dir):
-    dlg = RetrainDialog(None, dataset=tmp_path / "missing.csv", label="y", output_root=tmp_path,
-                        check_dataset=lambda p, label: [])
+    dlg = RetrainDialog(
+        None,
+        dataset=tmp_path / "missing.csv",
+        label="y",
+        output_root=tmp_path,
+        check_dataset=lambda p, label: [],
+    )
     qtbot.addWidget(dlg)
     emitted = []
     dlg.startRequested.connect(emitted.append)
@@ -161,13 +199,20 @@ def test_dialog_to_jobs_panel_end_to_end_on_the_demo(qtbot, demo, tmp_path):
     runner = JobRunner(command=lambda spec: [sys.executable, str(FAKE), str(spec)], env=env)
     panel = JobsPanel(runner)
     qtbot.addWidget(panel)
-    dlg = RetrainDialog(None, run=before, findings=FINDINGS, spec=read_spec(demo / "retrain.toml"),
-                        output_root=tmp_path, check_dataset=lambda p, label: [])
+    dlg = RetrainDialog(
+        None,
+        run=before,
+        findings=FINDINGS,
+        spec=read_spec(demo / "retrain.toml"),
+        output_root=tmp_path,
+        check_dataset=lambda p, label: [],
+    )
     qtbot.addWidget(dlg)
     dlg.output_dir.setText(str(tmp_path / "demo-fixed"))
     jobs = []
-    dlg.startRequested.connect(lambda spec: jobs.append(
-        runner.submit(spec, context={"run": before, "findings": FINDINGS})))
+    dlg.startRequested.connect(
+        lambda spec: jobs.append(runner.submit(spec, context={"run": before, "findings": FINDINGS}))
+    )
     dlg.start_button.click()
     assert len(jobs) == 1
     job = jobs[0]
@@ -182,9 +227,41 @@ def test_dialog_to_jobs_panel_end_to_end_on_the_demo(qtbot, demo, tmp_path):
     assert c.balanced_accuracy_before == metrics["before"]["val"]["balanced_accuracy"]
     assert c.metric("val_loss").before_final == pytest.approx(before["val_loss"].value[-1])
     # the original run's finding either disappeared or remains, whatever the detectors say
-    assert {f.kind for f in c.disappeared} | {f.kind for f, _ in c.remained} == {
-        "stuck_at_chance"}
+    assert {f.kind for f in c.disappeared} | {f.kind for f, _ in c.remained} == {"stuck_at_chance"}
     assert [f.kind for f, _ in c.addressed] == ["class_imbalance"]
     assert row.bar.text() == f"epoch {job.progress.epochs_done}/{job.progress.epochs}"
     assert not row.cancel_button.isEnabled()
     assert "balanced accuracy" in row.summary.text() and "stuck_at_chance" in row.summary.text()
+
+
+def test_dialog_fits_the_screen_and_proposes_a_plain_output_folder(qtbot, demo):
+    """QA 13: 705x1046 px on a 900 px screen, spin boxes clipped, ".../FitLens/FitLens/runs"."""
+    from PySide6.QtWidgets import QAbstractSpinBox
+
+    from gui.retrain_dialog import MAX_SCREEN_FRACTION, default_output_root
+
+    dlg = RetrainDialog(
+        None,
+        dataset=demo / "data.csv",
+        label="target",
+        findings=FINDINGS,
+        check_dataset=lambda p, label: [
+            _finding("class_imbalance", None, ("class_weight",)) for _ in range(4)
+        ],
+    )
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitUntil(dlg.wait_for_checks, timeout=10_000)
+    qtbot.wait(20)
+    avail = dlg.screen().availableGeometry()
+    assert dlg.height() <= MAX_SCREEN_FRACTION * avail.height() + 1
+    assert dlg.width() <= MAX_SCREEN_FRACTION * avail.width() + 1
+    assert dlg.scroll.widget().isAncestorOf(dlg.remedy_boxes["l2"])  # scrolls, never squeezes
+    for w in dlg.findChildren(QAbstractSpinBox):
+        assert w.height() >= w.minimumSizeHint().height(), w
+    from retrain.outdir import user_runs_dir
+
+    # the GUI and the retrain command put unnamed job folders in the same place
+    assert dlg.output_root == default_output_root() == user_runs_dir()
+    assert Path(dlg.output_dir.text()).parent == dlg.output_root
+    assert "FitLens/FitLens" not in dlg.output_dir.text()

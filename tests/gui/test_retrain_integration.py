@@ -6,6 +6,7 @@ tested in tests/retrain/test_worker_tf.py."""
 from __future__ import annotations
 
 import hashlib
+import json
 import sys
 from pathlib import Path
 
@@ -18,15 +19,19 @@ FAKE = ROOT / "tests" / "retrain" / "fake_worker.py"
 
 
 def _hashes(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.iterdir()) if p.is_file()}
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.iterdir())
+        if p.is_file()
+    }
 
 
 def _use_fake_worker(window, delay: float = 0.02) -> None:
     env = worker_env()
     env.update(FAKE_MODE="normal", FAKE_DELAY=str(delay))
     window.job_runner.use_command(
-        lambda spec: [sys.executable, str(FAKE), str(spec), "--cancel-on-eof"], env=env)
+        lambda spec: [sys.executable, str(FAKE), str(spec), "--cancel-on-eof"], env=env
+    )
 
 
 def test_demo_finding_to_retrain_to_before_after(qtbot, window, demo_dir, tmp_path):
@@ -69,11 +74,54 @@ def test_demo_finding_to_retrain_to_before_after(qtbot, window, demo_dir, tmp_pa
 
     # the new run's log was opened and followed in the window
     log = str(job.log_path.resolve())
-    qtbot.waitUntil(lambda: bool(log in window.store.files and window.store.files[log].run_keys),
-                    timeout=15000)
+    qtbot.waitUntil(
+        lambda: bool(log in window.store.files and window.store.files[log].run_keys), timeout=15000
+    )
     wait_loaded(qtbot, window)
     names = [e.run.source for e in window.store.entries_in_order()]
     assert log in names and len(names) == 2
     summary = window.jobs_panel.row(job).summary.text()
     assert "balanced accuracy" in summary.lower() and "stuck" in summary.lower()
     assert _hashes(demo_dir) == before_files
+
+
+def test_cancelled_job_says_so_and_its_log_stops_being_live(qtbot, window, demo_dir, tmp_path):
+    """QA 15: Cancel stayed on finished jobs, a cancelled job's status bar read like a result,
+    its log stayed "live", the messages dock was squeezed, job logs all read training.log."""
+    window.retrain_output_root = str(tmp_path / "jobs")
+    _use_fake_worker(window, delay=0.15)
+    window.open_demo()
+    wait_loaded(qtbot, window, 1)
+    window.report("warning", "an earlier warning: the messages dock is open")
+    entry = window.store.entries_in_order()[0]
+    window.request_retrain(entry.run, list(entry.findings))
+    window.retrain_dialog._start()
+    job = window.job_runner.jobs[0]
+    row = window.jobs_panel.row(job)
+    log = str(job.log_path.resolve())
+    qtbot.waitUntil(
+        lambda: log in window.store.files and window.store.files[log].live, timeout=30_000
+    )
+    assert not job.done and row.cancel_button.isVisible()
+    # the job's log is told apart from the demo's training.log by its folder
+    item = window.runs_panel.find_item("file", log)
+    assert item.text(0) == f"{job.output.name}/training.log"
+    assert job.output.name in window.live_label.text()
+    # messages and jobs share the bottom: neither is squeezed
+    qtbot.wait(50)
+    mw, jw = window.messages_dock.width(), window.jobs_dock.width()
+    assert min(mw, jw) >= 0.35 * (mw + jw), (mw, jw)
+
+    with qtbot.waitSignal(window.jobs_panel.comparisonReady, timeout=60_000):
+        job.cancel()
+    assert job.state == "cancelled"
+    assert not row.cancel_button.isVisible()  # nothing left to cancel
+    done = json.loads((job.output / "metrics.json").read_text())["epochs_run"]
+    assert 0 < done < job.progress.epochs == 30
+    words = f"CANCELLED after {done} of 30 epoch(s) (partial run)"
+    assert words in row.summary.text()
+    assert "partial final" in row.summary.text()
+    assert f"CANCELLED after {done} of 30 epochs (partial run)" in window.status_label.text()
+    qtbot.waitUntil(lambda: not window.store.files[log].live, timeout=5_000)
+    qtbot.wait(1_200)  # a late change of the file must not make it live again
+    assert not window.store.files[log].live and "live" not in window.live_label.text()

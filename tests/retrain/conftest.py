@@ -45,8 +45,7 @@ def synth_balanced_csv(tmp_path_factory) -> Path:
     import pandas as pd
     from sklearn.datasets import make_classification
 
-    x, y = make_classification(n_samples=1200, n_features=20, n_informative=10,
-                               random_state=0)
+    x, y = make_classification(n_samples=1200, n_features=20, n_informative=10, random_state=0)
     df = pd.DataFrame(x, columns=[f"f{i}" for i in range(20)])
     df["target"] = y
     p = tmp_path_factory.mktemp("synth") / "synth_balanced.csv"

@@ -104,18 +104,33 @@ def main() -> int:
     return finish(send, out, "completed", epochs_run, history, t0, recorded)
 
 
-def finish(send, out: Path, status: str, epochs_run: int, history: dict, t0: float,
-           recorded: dict | None = None) -> int:
+def finish(
+    send,
+    out: Path,
+    status: str,
+    epochs_run: int,
+    history: dict,
+    t0: float,
+    recorded: dict | None = None,
+) -> int:
     """metrics.json: the recorded run's for a full replay, no scores for a cancelled one."""
     metrics = dict(recorded or {})
-    metrics.update(status=status, epochs_run=epochs_run,
-                   seconds=round(time.monotonic() - t0, 3))
+    metrics.update(status=status, epochs_run=epochs_run, seconds=round(time.monotonic() - t0, 3))
     if status == "cancelled":
         metrics.update(val=None, reason="cancelled by the user")
     (out / "history.json").write_text(json.dumps(history))
     (out / "metrics.json").write_text(json.dumps(metrics))
-    send({"type": "finished", "version": 1, "status": status, "epochs_run": epochs_run,
-          "seconds": metrics["seconds"], "output": str(out), "metrics": metrics})
+    send(
+        {
+            "type": "finished",
+            "version": 1,
+            "status": status,
+            "epochs_run": epochs_run,
+            "seconds": metrics["seconds"],
+            "output": str(out),
+            "metrics": metrics,
+        }
+    )
     return 0 if status == "completed" else 3
 
 

@@ -18,9 +18,14 @@ def main() -> int:
 
     kind, out, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
     if kind == "lambda":
-        model = keras.Sequential([keras.Input((n,)), keras.layers.Lambda(lambda t: t * 2.0),
-                                  keras.layers.Dense(8, activation="relu"),
-                                  keras.layers.Dense(1, activation="sigmoid")])
+        model = keras.Sequential(
+            [
+                keras.Input((n,)),
+                keras.layers.Lambda(lambda t: t * 2.0),
+                keras.layers.Dense(8, activation="relu"),
+                keras.layers.Dense(1, activation="sigmoid"),
+            ]
+        )
     elif kind == "functional":
         inp = keras.Input((n,), name="pixels")
         h = keras.layers.Dense(64, activation="relu", name="h1")(inp)

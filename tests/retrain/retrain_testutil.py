@@ -37,15 +37,17 @@ def sha256_files(paths) -> dict[str, str]:
     return out
 
 
-def run_worker(spec: Path, output: Path | None = None, timeout: float = 120,
-               extra: list[str] | None = None) -> tuple[int, list[dict], str, list[str]]:
+def run_worker(
+    spec: Path, output: Path | None = None, timeout: float = 120, extra: list[str] | None = None
+) -> tuple[int, list[dict], str, list[str]]:
     """Run the real worker; returns (exit code, protocol messages, stderr, raw stdout lines)."""
     cmd = [sys.executable, "-m", "retrain.worker", str(spec)]
     if output is not None:
         cmd += ["--output", str(output)]
     cmd += extra or []
     env = dict(os.environ, PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="0")
-    res = subprocess.run(cmd, capture_output=True, timeout=timeout, env=env, cwd=ROOT,
-                         stdin=subprocess.DEVNULL)
+    res = subprocess.run(
+        cmd, capture_output=True, timeout=timeout, env=env, cwd=ROOT, stdin=subprocess.DEVNULL
+    )
     lines = res.stdout.decode().splitlines()
     return res.returncode, [json.loads(x) for x in lines], res.stderr.decode(), lines

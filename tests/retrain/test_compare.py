@@ -13,8 +13,9 @@ from retrain.compare import compare_runs, summarize
 
 
 def _finding(kind, metric, remedies=()):
-    return Finding(kind, "warning", "run", metric, None, None, f"{kind} on {metric}",
-                   remedies=tuple(remedies))
+    return Finding(
+        kind, "warning", "run", metric, None, None, f"{kind} on {metric}", remedies=tuple(remedies)
+    )
 
 
 @pytest.fixture
@@ -49,16 +50,30 @@ def test_final_and_best_values_match_the_logs(before, after, zoo_dir):
 
 
 def test_findings_gone_remaining_new_and_dataset_addressed(before, after):
-    fb = [_finding("overfitting", "val_loss", ("l2", "dropout")),
-          _finding("oscillation", "val_acc"),
-          Finding("class_imbalance", "warning", "", None, None, None, "14 % minority",
-                  remedies=("class_weight", "random_oversample"))]
+    fb = [
+        _finding("overfitting", "val_loss", ("l2", "dropout")),
+        _finding("oscillation", "val_acc"),
+        Finding(
+            "class_imbalance",
+            "warning",
+            "",
+            None,
+            None,
+            None,
+            "14 % minority",
+            remedies=("class_weight", "random_oversample"),
+        ),
+    ]
     fa = [_finding("oscillation", "val_accuracy"), _finding("plateau", "val_loss")]
-    metrics = {"status": "completed", "val": {"balanced_accuracy": 0.93},
-               "before": {"val": {"balanced_accuracy": 0.5}},
-               "weights_note": "weights of epoch 12"}
-    c = compare_runs(before, after, fb, fa, metrics_after=metrics,
-                     remedies=("standardize", "class_weight"))
+    metrics = {
+        "status": "completed",
+        "val": {"balanced_accuracy": 0.93},
+        "before": {"val": {"balanced_accuracy": 0.5}},
+        "weights_note": "weights of epoch 12",
+    }
+    c = compare_runs(
+        before, after, fb, fa, metrics_after=metrics, remedies=("standardize", "class_weight")
+    )
     assert [f.kind for f in c.disappeared] == ["overfitting"]
     assert [(a.kind, b.metric) for a, b in c.remained] == [("oscillation", "val_accuracy")]
     assert [f.kind for f in c.new] == ["plateau"]

@@ -32,8 +32,11 @@ def test_demo_model_config(demo_model):
     assert cfg["class_name"] == "Sequential"
     assert input_shape(cfg) == (30,)
     assert output_head(cfg) == (1, "sigmoid")
-    assert loss_plan(1, "sigmoid", 2) == {"loss": "binary_crossentropy", "from_logits": False,
-                                          "units": 1}
+    assert loss_plan(1, "sigmoid", 2) == {
+        "loss": "binary_crossentropy",
+        "from_logits": False,
+        "units": 1,
+    }
 
 
 def _keras_zip(path, config: dict) -> None:
@@ -44,11 +47,18 @@ def _keras_zip(path, config: dict) -> None:
 
 def test_lambda_layers_are_refused_unless_allowed(demo_model, tmp_path):
     cfg = read_model_config(demo_model)
-    cfg["config"]["layers"].insert(2, {
-        "module": "keras.layers", "class_name": "Lambda",
-        "config": {"name": "sneaky", "function": {"class_name": "__lambda__",
-                                                  "config": {"code": "..."}}},
-        "registered_name": None})
+    cfg["config"]["layers"].insert(
+        2,
+        {
+            "module": "keras.layers",
+            "class_name": "Lambda",
+            "config": {
+                "name": "sneaky",
+                "function": {"class_name": "__lambda__", "config": {"code": "..."}},
+            },
+            "registered_name": None,
+        },
+    )
     p = tmp_path / "lambda.keras"
     _keras_zip(p, cfg)
     assert unsafe_layers(cfg) == ["sneaky"]
@@ -62,8 +72,15 @@ def test_lambda_layers_are_refused_unless_allowed(demo_model, tmp_path):
 
 def test_custom_and_subclassed_models_are_refused(tmp_path):
     p = tmp_path / "custom.keras"
-    _keras_zip(p, {"module": "mypkg", "class_name": "MyModel", "registered_name": "mypkg>MyModel",
-                   "config": {}})
+    _keras_zip(
+        p,
+        {
+            "module": "mypkg",
+            "class_name": "MyModel",
+            "registered_name": "mypkg>MyModel",
+            "config": {},
+        },
+    )
     with pytest.raises(RetrainError, match="custom objects FitLens cannot import: mypkg>MyModel"):
         check_model(p)
     _keras_zip(p, {"module": "keras.src.models.model", "class_name": "MyNet", "config": {}})
@@ -81,12 +98,15 @@ def test_not_a_keras_file(tmp_path):
         read_model_config(p)
 
 
-@pytest.mark.parametrize("units, act, k, expect", [
-    (1, "sigmoid", 2, ("binary_crossentropy", False)),
-    (1, "linear", 2, ("binary_crossentropy", True)),
-    (3, "softmax", 3, ("sparse_categorical_crossentropy", False)),
-    (10, "linear", 10, ("sparse_categorical_crossentropy", True)),
-])
+@pytest.mark.parametrize(
+    "units, act, k, expect",
+    [
+        (1, "sigmoid", 2, ("binary_crossentropy", False)),
+        (1, "linear", 2, ("binary_crossentropy", True)),
+        (3, "softmax", 3, ("sparse_categorical_crossentropy", False)),
+        (10, "linear", 10, ("sparse_categorical_crossentropy", True)),
+    ],
+)
 def test_loss_plan(units, act, k, expect):
     plan = loss_plan(units, act, k)
     assert (plan["loss"], plan["from_logits"]) == expect
@@ -110,5 +130,10 @@ def test_mlp_config():
     assert input_shape(cfg) == (30,)
     img = mlp_config((8, 8, 1), 10, [128, 64])
     assert [ly["class_name"] for ly in img["config"]["layers"]] == [
-        "InputLayer", "Flatten", "Dense", "Dense", "Dense"]
+        "InputLayer",
+        "Flatten",
+        "Dense",
+        "Dense",
+        "Dense",
+    ]
     assert output_head(img) == (10, "softmax")

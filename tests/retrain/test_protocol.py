@@ -13,6 +13,7 @@ from retrain.protocol import (
     VERSION,
     LineDecoder,
     Progress,
+    describe_started,
     encode,
     format_seconds,
     message,
@@ -41,19 +42,21 @@ def test_recorded_worker_output_is_all_protocol():
 def test_any_chunking_gives_the_same_messages(cuts):
     data = _recorded()
     noisy = b"2026 I tensorflow/core: some C++ log line\n" + data.replace(
-        b'\n{"type":"epoch"', b'\nKeras says hello\n{"type":"epoch"', 3)
+        b'\n{"type":"epoch"', b'\nKeras says hello\n{"type":"epoch"', 3
+    )
     dec = LineDecoder()
     got = []
     pos = 0
     for c in cuts:
-        got += dec.feed(noisy[pos:pos + c])
+        got += dec.feed(noisy[pos : pos + c])
         pos += c
     got += dec.feed(noisy[pos:])
     got += dec.flush()
     logs = [m for m in got if m["type"] == "log"]
     msgs = [m for m in got if m["type"] != "log"]
     assert [m["text"] for m in logs] == ["2026 I tensorflow/core: some C++ log line"] + [
-        "Keras says hello"] * 3
+        "Keras says hello"
+    ] * 3
     assert msgs == [json.loads(x) for x in data.decode().splitlines()]
 
 
@@ -71,8 +74,13 @@ def test_partial_last_line_and_bad_json():
 def test_nan_and_numpy_values_survive_encoding():
     import numpy as np
 
-    logs = plain_logs({"loss": np.float32("nan"), "val_loss": np.float64(0.5),
-                       "accuracy": np.array(0.75, dtype=np.float32)})
+    logs = plain_logs(
+        {
+            "loss": np.float32("nan"),
+            "val_loss": np.float64(0.5),
+            "accuracy": np.array(0.75, dtype=np.float32),
+        }
+    )
     line = encode(message("epoch", epoch=np.int64(3), logs=logs))
     back = parse_line(line.decode())
     assert back["epoch"] == 3 and back["version"] == VERSION
@@ -131,11 +139,56 @@ def test_worker_channel_keeps_stray_output_off_the_protocol_stream():
         "sys.stdout.flush()\n"
     )
     root = Path(__file__).resolve().parents[2]
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, cwd=root,
-                         env=dict(os.environ, PYTHONPATH=str(root)), timeout=60)
+    res = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        cwd=root,
+        env=dict(os.environ, PYTHONPATH=str(root)),
+        timeout=60,
+    )
     assert res.returncode == 0, res.stderr
     out = res.stdout.decode().splitlines()
     assert len(out) == 1 and parse_line(out[0])["type"] == "epoch"
     err = res.stderr.decode()
     for text in ("a stray print", "C++ writes to fd 1", "a child process"):
         assert text in err
+
+
+def test_describe_started_of_a_worker_without_actions_uses_its_notes():
+    """The recorded demo stream comes from a worker before ``actions``; still described."""
+    started = parse_line(_recorded().decode().splitlines()[0])
+    assert "actions" not in started
+    lines = describe_started(started)
+    assert lines[0] == (
+        f"model: {started['model']} ({started['params']} parameters), adam "
+        f"learning rate {started['learning_rate']}, binary_crossentropy; "
+        f"{started['epochs']} epochs of {started['steps_per_epoch']} batches of "
+        f"{started['batch_size']}"
+    )
+    counts = started["class_counts"]
+    assert lines[1] == (
+        f"data: train {started['n_train']} rows (0: {counts['0']}, 1: "
+        f"{counts['1']}), validation {started['n_val']} rows"
+    )
+    assert lines[2:-1] == started["notes"]
+    assert lines[-1].startswith("class_weight balanced: 0: 0.5843, 1: 3.464")
+
+
+def test_describe_started_prints_the_workers_actions():
+    msg = message(
+        "started",
+        model="built-in MLP",
+        params=449,
+        optimizer="adam",
+        learning_rate=0.001,
+        loss="binary_crossentropy",
+        epochs=3,
+        steps_per_epoch=1,
+        batch_size=32,
+        notes=["ignored"],
+        actions=[
+            "data: train 6 rows (0: 5, 1: 1), validation 2 rows (0: 1, 1: 1)",
+            "smote: fell back to RandomOverSampler: ...",
+        ],
+    )
+    assert describe_started(msg)[1:] == msg["actions"]

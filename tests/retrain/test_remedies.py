@@ -15,12 +15,13 @@ from retrain.remedies import (
     add_dropout,
     apply_l2,
     class_weights,
+    describe_actions,
     encode,
     prepare,
     resample,
     standardize,
 )
-from retrain.spec import DataSpec, Remedies
+from retrain.spec import DataSpec, Remedies, spec_from_dict
 
 
 def _digest(a) -> str:
@@ -75,8 +76,7 @@ def test_smote_k_neighbors_shrinks_with_a_small_minority_case_27(cases_dir):
     assert np.bincount(yr).tolist() == [20, 20]
     assert "k_neighbors=2" in rep["note"]
     # through the split: 2 minority rows left for training -> k = 1
-    ds = load_dataset(DataSpec(cases_dir / "case_27_smote_few_minority.csv", "label", 0.3),
-                      seed=0)
+    ds = load_dataset(DataSpec(cases_dir / "case_27_smote_few_minority.csv", "label", 0.3), seed=0)
     assert np.bincount(ds.y_train).tolist() == [14, 2]
     prep = prepare(ds, Remedies(smote=True), seed=0)
     assert prep.resampling["k_neighbors"] == 1
@@ -107,8 +107,7 @@ def test_case_28_smote_uses_smotenc_for_the_text_column(cases_dir):
 
 
 def test_case_28_encoding_one_hot_fitted_on_training(cases_dir):
-    ds = load_dataset(DataSpec(cases_dir / "case_28_pandas_text_column.csv", "label", 0.25),
-                      seed=0)
+    ds = load_dataset(DataSpec(cases_dir / "case_28_pandas_text_column.csv", "label", 0.25), seed=0)
     xt, xv, names = encode(ds.x_train, ds.x_val, ds.categorical)
     cities = sorted(set(ds.x_train["city"]))
     assert names == ["age", "income"] + [f"city={c}" for c in cities]
@@ -155,12 +154,13 @@ def test_class_weights_balanced_formula(breast_cancer_imbalanced_csv):
 
 def test_prepare_applies_remedies_in_order(breast_cancer_imbalanced_csv):
     ds = load_dataset(DataSpec(breast_cancer_imbalanced_csv, "target", 0.3), seed=0)
-    prep = prepare(ds, Remedies(standardize=True, class_weight="balanced",
-                                random_oversample=True), seed=0)
+    prep = prepare(
+        ds, Remedies(standardize=True, class_weight="balanced", random_oversample=True), seed=0
+    )
     assert prep.x_train.dtype == np.float32
     # standardized before oversampling: the scaler saw the original training rows only
     raw = ds.x_train.to_numpy(dtype=np.float64)
-    idx_mean = (prep.x_train[: len(raw)] * raw.std(axis=0) + raw.mean(axis=0))
+    idx_mean = prep.x_train[: len(raw)] * raw.std(axis=0) + raw.mean(axis=0)
     np.testing.assert_allclose(idx_mean[:5], raw[:5], rtol=1e-4, atol=1e-3)
     assert prep.class_weight == pytest.approx({0: 1.0, 1: 1.0})
     assert any("class_weight after oversampling" in n for n in prep.notes)
@@ -184,18 +184,149 @@ def test_l2_on_every_dense_kernel(demo_config):
         assert layer["config"]["kernel_regularizer"]["class_name"] == "L2"
         assert layer["config"]["kernel_regularizer"]["config"] == {"l2": 0.01}
     # the input config is untouched
-    assert all(ly["config"].get("kernel_regularizer") is None
-               for ly in demo_config["config"]["layers"])
+    assert all(
+        ly["config"].get("kernel_regularizer") is None for ly in demo_config["config"]["layers"]
+    )
 
 
 def test_dropout_after_hidden_dense_only(demo_config):
     cfg, names = add_dropout(demo_config, 0.3)
     assert names == ["hidden"]
     classes = [(ly["class_name"], ly["config"]["name"]) for ly in cfg["config"]["layers"]]
-    assert classes == [("InputLayer", "features"), ("Dense", "hidden"),
-                       ("Dropout", "hidden_dropout"), ("Dense", "output")]
+    assert classes == [
+        ("InputLayer", "features"),
+        ("Dense", "hidden"),
+        ("Dropout", "hidden_dropout"),
+        ("Dense", "output"),
+    ]
     assert cfg["config"]["layers"][2]["config"]["rate"] == 0.3
     # applying it again sets the rate of the existing Dropout instead of adding another
     again, _ = add_dropout(cfg, 0.5)
     assert [ly["class_name"] for ly in again["config"]["layers"]].count("Dropout") == 1
     assert again["config"]["layers"][2]["config"]["rate"] == 0.5
+
+
+# -- what the remedies did, in words (QA 10) ----------------------------------------------------
+
+
+def _job(path, label, remedies, split=0.3, seed=0):
+    spec = spec_from_dict(
+        {
+            "data": {"path": str(path), "label": label, "validation_split": split},
+            "train": {"seed": seed},
+            "remedies": remedies,
+        }
+    )
+    ds = load_dataset(spec.data, seed=seed)
+    return spec, ds, prepare(ds, spec.remedies, seed=seed)
+
+
+def _counts(y) -> str:
+    return ", ".join(f"{c}: {n}" for c, n in enumerate(np.bincount(y)))
+
+
+def test_actions_say_what_smote_did_with_a_small_minority_case_27(cases_dir):
+    spec, ds, prep = _job(
+        cases_dir / "case_27_smote_few_minority.csv",
+        "label",
+        {"smote": True, "standardize": True, "class_weight": "balanced"},
+    )
+    lines = describe_actions(spec, ds, prep)
+    n_min = int(np.bincount(ds.y_train).min())
+    assert lines[0] == (
+        f"data: train {len(ds.y_train)} rows ({_counts(ds.y_train)}), validation "
+        f"{len(ds.y_val)} rows ({_counts(ds.y_val)}); stratified 70%/30% split, "
+        "seed 0"
+    )
+    assert (
+        f"standardize: StandardScaler fitted on the {len(ds.y_train)} training rows "
+        "(2 features), applied to training and validation"
+    ) in lines
+    assert (
+        f"smote: SMOTE(k_neighbors={n_min - 1}) on the training split only: "
+        f"{_counts(ds.y_train)} -> {_counts(prep.y_train)} ({len(prep.y_train)} rows; "
+        "validation untouched)"
+    ) in lines
+    assert (
+        f"smote: k_neighbors reduced from 5 to {n_min - 1}: the smallest class has {n_min} "
+        "training rows and k_neighbors=5 needs 6"
+    ) in lines
+    w = class_weights(prep.y_train, 2)
+    assert any(
+        ln.startswith(
+            f"class_weight balanced: 0: {w[0]:.4g}, 1: {w[1]:.4g}, from the "
+            f"{len(prep.y_train)} training labels"
+        )
+        for ln in lines
+    )
+
+
+def test_actions_say_smote_fell_back_or_used_smotenc_and_one_hot_case_28(cases_dir):
+    seen = set()
+    for seed in (0, 1):  # two seeded splits: 2 and 1 minority rows left for training
+        spec, ds, prep = _job(
+            cases_dir / "case_28_pandas_text_column.csv",
+            "label",
+            {"smote": True},
+            split=0.25,
+            seed=seed,
+        )
+        n_min = int(np.bincount(ds.y_train).min())
+        seen.add(n_min)
+        lines = describe_actions(spec, ds, prep)
+        if n_min == 1:
+            assert (
+                "smote: fell back to RandomOverSampler: the smallest class has 1 training "
+                "row and SMOTE needs at least 2 (k_neighbors + 1)"
+            ) in lines
+        else:
+            assert prep.resampling["method"] == "smotenc"
+            assert (
+                f"smote: k_neighbors reduced from 5 to {n_min - 1}: the smallest class has "
+                f"{n_min} training rows and k_neighbors=5 needs 6"
+            ) in lines
+            assert (
+                "smote: SMOTENC so the text column(s) city get real categories of "
+                "neighbours, never interpolated values"
+            ) in lines
+        cities = ds.x_train["city"].nunique()
+        assert any(
+            ln.startswith(
+                f"one-hot: text column(s) city -> {cities} columns "
+                "(OneHotEncoder fitted on the training split"
+            )
+            for ln in lines
+        )
+    assert seen == {1, 2}
+
+
+def test_actions_list_model_remedies_and_callbacks_with_monitor_and_mode(cases_dir):
+    spec, ds, prep = _job(
+        cases_dir / "case_19_tiny_dataset.csv",
+        "label",
+        {
+            "l2": 0.01,
+            "learning_rate": 0.0003,
+            "gradient_clipping": 1.0,
+            "more_epochs": 10,
+            "reduce_lr_on_plateau": {"monitor": "val_accuracy", "patience": 3},
+            "early_stopping": {"patience": 7},
+        },
+        split=0.25,
+    )
+    lines = describe_actions(spec, ds, prep, ["l2=0.01 on the kernels of hidden_1, output"])
+    assert lines[1:] == [
+        "l2=0.01 on the kernels of hidden_1, output",
+        "learning_rate: 0.0003 (adam; replaces [train] learning_rate 0.001)",
+        "gradient_clipping: clipnorm=1 on the adam optimizer",
+        "more_epochs: 30 + 10 = 40 epochs",
+        # explicit modes from the monitors' directions (CASES 24)
+        "ReduceLROnPlateau: monitor val_accuracy, mode max, factor 0.2, patience 3, "
+        "min_delta 0.0001",
+        "EarlyStopping: monitor val_crossentropy, mode min, patience 7, restore_best_weights "
+        "(the best epoch's weights are saved)",
+    ]
+    spec, ds, prep = _job(cases_dir / "case_19_tiny_dataset.csv", "label", {}, split=0.25)
+    assert describe_actions(spec, ds, prep)[-1] == (
+        "remedies: none (the same training from fresh weights)"
+    )

@@ -20,6 +20,7 @@ import pytest
 from retrain_testutil import ROOT, run_worker, sha256_files
 
 from retrain.models import read_model_config
+from retrain.outdir import read_marker
 
 pytestmark = pytest.mark.tf
 
@@ -62,7 +63,7 @@ def test_demo_stuck_run_is_fixed(demo_spec, demo_dir, tmp_path, write_spec_file,
         d["remedies"] = {"standardize": True, resampling: True}
         if resampling == "class_weight":
             d["remedies"]["class_weight"] = "balanced"
-        d.pop("output")
+        d.pop("output", None)
         spec = write_spec_file(d)
     out = tmp_path / "job"
     code, msgs, err, _ = run_worker(spec, out)
@@ -71,8 +72,10 @@ def test_demo_stuck_run_is_fixed(demo_spec, demo_dir, tmp_path, write_spec_file,
     assert m["status"] == "completed" and m["epochs_run"] == 30
     before = m["before"]["val"]["balanced_accuracy"]
     after = m["val"]["balanced_accuracy"]
-    print(f"demo ({resampling or 'spec as written'}): validation balanced accuracy "
-          f"{before:.3f} -> {after:.3f}")
+    print(
+        f"demo ({resampling or 'spec as written'}): validation balanced accuracy "
+        f"{before:.3f} -> {after:.3f}"
+    )
     # the model file as saved predicts the majority class for everyone
     assert before <= 0.55
     assert m["before"]["val"]["predicted_counts"]["1"] == 0
@@ -82,42 +85,64 @@ def test_demo_stuck_run_is_fixed(demo_spec, demo_dir, tmp_path, write_spec_file,
     assert types[0] == "started" and types[-1] == "finished" and types.count("epoch") == 30
     assert msgs[0]["n_val"] == m["val"]["n"] == 126  # 30 % of the demo's 417 rows
     # output folder: the job's files, training.log with one row per epoch
-    assert {p.name for p in out.iterdir()} >= {"spec.toml", "training.log", "history.json",
-                                                "model.keras", "metrics.json"}
+    assert {p.name for p in out.iterdir()} >= {
+        "spec.toml",
+        "training.log",
+        "history.json",
+        "model.keras",
+        "metrics.json",
+    }
     assert len(_log_rows(out)) == 30
     assert sha256_files([demo_dir]) == user_files
 
 
-def test_imbalanced_unscaled_data_before_and_after(breast_cancer_imbalanced_csv, tmp_path,
-                                                   write_spec_file):
+def test_imbalanced_unscaled_data_before_and_after(
+    breast_cancer_imbalanced_csv, tmp_path, write_spec_file
+):
     """The demo's recipe without its files: the stuck run, then the same run with remedies."""
     user_files = sha256_files([breast_cancer_imbalanced_csv])
-    base = {"data": {"path": str(breast_cancer_imbalanced_csv), "label": "target",
-                     "validation_split": 0.3},
-            "model": {"hidden": [64]},
-            "train": {"epochs": 20, "batch_size": 32, "learning_rate": 0.3, "seed": 0}}
+    base = {
+        "data": {
+            "path": str(breast_cancer_imbalanced_csv),
+            "label": "target",
+            "validation_split": 0.3,
+        },
+        "model": {"hidden": [64]},
+        "train": {"epochs": 20, "batch_size": 32, "learning_rate": 0.3, "seed": 0},
+    }
     scores = {}
-    for name, remedies in (("stuck", {}),
-                           ("fixed", {"standardize": True, "class_weight": "balanced"})):
+    for name, remedies in (
+        ("stuck", {}),
+        ("fixed", {"standardize": True, "class_weight": "balanced"}),
+    ):
         spec = write_spec_file({**base, "remedies": remedies}, name=f"{name}.toml")
         code, _, err, _ = run_worker(spec, tmp_path / name)
         assert code == 0, err[-2000:]
         scores[name] = _metrics(tmp_path / name)["val"]["balanced_accuracy"]
-    print(f"breast cancer 14 % minority, unscaled, Adam lr 0.3: balanced accuracy "
-          f"{scores['stuck']:.3f} -> {scores['fixed']:.3f}")
+    print(
+        f"breast cancer 14 % minority, unscaled, Adam lr 0.3: balanced accuracy "
+        f"{scores['stuck']:.3f} -> {scores['fixed']:.3f}"
+    )
     assert scores["stuck"] <= 0.6
     assert scores["fixed"] >= 0.85
     assert sha256_files([breast_cancer_imbalanced_csv]) == user_files
 
 
-def test_learning_rate_too_high_is_fixed_by_the_learning_rate_remedy(synth_balanced_csv,
-                                                                     tmp_path, write_spec_file):
+def test_learning_rate_too_high_is_fixed_by_the_learning_rate_remedy(
+    synth_balanced_csv, tmp_path, write_spec_file
+):
     """Like the zoo's stuck_at_50_adam_lr_2: Adam lr=2.0 on balanced data sits at 50 %."""
-    base = {"data": {"path": str(synth_balanced_csv), "label": "target",
-                     "validation_split": 0.3},
-            "model": {"hidden": [64, 64]},
-            "train": {"epochs": 10, "batch_size": 32, "optimizer": "adam",
-                      "learning_rate": 2.0, "seed": 0}}
+    base = {
+        "data": {"path": str(synth_balanced_csv), "label": "target", "validation_split": 0.3},
+        "model": {"hidden": [64, 64]},
+        "train": {
+            "epochs": 10,
+            "batch_size": 32,
+            "optimizer": "adam",
+            "learning_rate": 2.0,
+            "seed": 0,
+        },
+    }
     res = {}
     for name, remedies in (("lr2", {}), ("fixed", {"learning_rate": 0.001})):
         spec = write_spec_file({**base, "remedies": remedies}, name=f"{name}.toml")
@@ -130,20 +155,25 @@ def test_learning_rate_too_high_is_fixed_by_the_learning_rate_remedy(synth_balan
     h2, m2, started2 = res["fixed"]
     assert started2["learning_rate"] == 0.001
     assert h2["learning_rate"][0] == pytest.approx(0.001)
-    print(f"lr 2.0: val accuracy {h['val_accuracy'][-1]:.3f}; learning_rate remedy 0.001: "
-          f"{h2['val_accuracy'][-1]:.3f} (balanced {m2['val']['balanced_accuracy']:.3f})")
+    print(
+        f"lr 2.0: val accuracy {h['val_accuracy'][-1]:.3f}; learning_rate remedy 0.001: "
+        f"{h2['val_accuracy'][-1]:.3f} (balanced {m2['val']['balanced_accuracy']:.3f})"
+    )
     assert m2["val"]["balanced_accuracy"] >= 0.85
 
 
-def test_overfitting_run_gets_a_lower_best_validation_loss(digits_small, tmp_path,
-                                                          write_spec_file):
+def test_overfitting_run_gets_a_lower_best_validation_loss(digits_small, tmp_path, write_spec_file):
     """digits, 150 training rows, a 512-512 MLP (the zoo's overfit_digits_small)."""
-    base = {"data": {"path": str(digits_small)}, "model": {"hidden": [512, 512]},
-            "train": {"epochs": 40, "batch_size": 16, "learning_rate": 0.001, "seed": 0}}
+    base = {
+        "data": {"path": str(digits_small)},
+        "model": {"hidden": [512, 512]},
+        "train": {"epochs": 40, "batch_size": 16, "learning_rate": 0.001, "seed": 0},
+    }
     runs = {}
-    for name, remedies in (("plain", {}),
-                           ("fixed", {"l2": 0.001, "dropout": 0.5,
-                                      "early_stopping": {"patience": 10}})):
+    for name, remedies in (
+        ("plain", {}),
+        ("fixed", {"l2": 0.001, "dropout": 0.5, "early_stopping": {"patience": 10}}),
+    ):
         spec = write_spec_file({**base, "remedies": remedies}, name=f"{name}.toml")
         code, _, err, _ = run_worker(spec, tmp_path / name)
         assert code == 0, err[-2000:]
@@ -156,10 +186,12 @@ def test_overfitting_run_gets_a_lower_best_validation_loss(digits_small, tmp_pat
     # without it, i.e. what the plain run's val_loss measures
     best_plain = min(h0["val_loss"])
     best_fixed = min(h1["val_crossentropy"])
-    print(f"digits overfit: best val_loss {best_plain:.4f} (epoch "
-          f"{h0['val_loss'].index(best_plain) + 1}) -> best val_crossentropy {best_fixed:.4f} "
-          f"with l2+dropout+early_stopping (val_loss incl. L2 penalty: "
-          f"{min(h1['val_loss']):.4f}); stopped after {m1['epochs_run']} epochs")
+    print(
+        f"digits overfit: best val_loss {best_plain:.4f} (epoch "
+        f"{h0['val_loss'].index(best_plain) + 1}) -> best val_crossentropy {best_fixed:.4f} "
+        f"with l2+dropout+early_stopping (val_loss incl. L2 penalty: "
+        f"{min(h1['val_loss']):.4f}); stopped after {m1['epochs_run']} epochs"
+    )
     assert best_fixed < best_plain
     assert m1["val"]["crossentropy"] < m0["val"]["crossentropy"]
     assert m1["val"]["accuracy"] >= m0["val"]["accuracy"]
@@ -169,11 +201,16 @@ def test_overfitting_run_gets_a_lower_best_validation_loss(digits_small, tmp_pat
 
 
 def test_early_stopping_restores_best_weights_even_without_triggering_case_23(
-        digits_small, tmp_path, write_spec_file):
-    spec = write_spec_file({
-        "data": {"path": str(digits_small)}, "model": {"hidden": [256]},
-        "train": {"epochs": 12, "batch_size": 16, "learning_rate": 0.01, "seed": 0},
-        "remedies": {"early_stopping": {"patience": 100}}})
+    digits_small, tmp_path, write_spec_file
+):
+    spec = write_spec_file(
+        {
+            "data": {"path": str(digits_small)},
+            "model": {"hidden": [256]},
+            "train": {"epochs": 12, "batch_size": 16, "learning_rate": 0.01, "seed": 0},
+            "remedies": {"early_stopping": {"patience": 100}},
+        }
+    )
     out = tmp_path / "job"
     code, _, err, _ = run_worker(spec, out)
     assert code == 0, err[-2000:]
@@ -189,32 +226,59 @@ def test_early_stopping_restores_best_weights_even_without_triggering_case_23(
         assert m["val"]["loss"] != pytest.approx(h["val_loss"][-1], rel=1e-4)
 
 
-def _start(spec: Path, out: Path) -> subprocess.Popen:
+def _start(spec: Path, out: Path, hold: str | None = None) -> subprocess.Popen:
+    """The real worker; with ``hold="E:S"`` it waits at batch S of epoch E until cancelled
+    (``FITLENS_WORKER_HOLD``), so a cancel or signal always lands mid-epoch, however fast
+    the training or slow the test's reading of its output."""
     env = dict(os.environ, PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="0")
-    return subprocess.Popen([sys.executable, "-m", "retrain.worker", str(spec), "--output",
-                             str(out)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, env=env, cwd=ROOT)
+    if hold:
+        env["FITLENS_WORKER_HOLD"] = hold
+    return subprocess.Popen(
+        [sys.executable, "-m", "retrain.worker", str(spec), "--output", str(out)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        cwd=ROOT,
+    )
 
 
-def test_cancel_mid_epoch_keeps_the_partial_log(digits_small, tmp_path, write_spec_file):
-    spec = write_spec_file({
-        "data": {"path": str(digits_small)}, "model": {"hidden": [512, 512]},
-        "train": {"epochs": 50, "batch_size": 1, "seed": 0}})
-    out = tmp_path / "job"
-    proc = _start(spec, out)
-    msgs = []
+def _until(proc: subprocess.Popen, msgs: list, pred) -> dict:
+    """Read messages until ``pred(message)``; fails if the worker ends first."""
+    for line in proc.stdout:
+        m = json.loads(line)
+        msgs.append(m)
+        if pred(m):
+            return m
+    raise AssertionError(f"the worker ended first: {msgs[-3:]}")
+
+
+def _finish(proc: subprocess.Popen, msgs: list) -> None:
     try:
-        for line in proc.stdout:
-            m = json.loads(line)
-            msgs.append(m)
-            if (m["type"] == "batch" and m["epoch"] >= 1 and 0 < m["step"] < m["steps"] // 2):
-                proc.stdin.write(b"cancel\n")
-                proc.stdin.flush()
-                break
         rest = proc.communicate(timeout=60)[0]
     finally:
         proc.kill()
     msgs += [json.loads(x) for x in rest.decode().splitlines()]
+
+
+def test_cancel_mid_epoch_keeps_the_partial_log(digits_small, tmp_path, write_spec_file):
+    spec = write_spec_file(
+        {
+            "data": {"path": str(digits_small)},
+            "model": {"hidden": [512, 512]},
+            "train": {"epochs": 50, "batch_size": 1, "seed": 0},
+        }
+    )
+    out = tmp_path / "job"
+    # the worker waits at batch 10 of the second epoch until the cancel arrives: it cannot
+    # finish first (it once did in a loaded full-suite run: exit 0 instead of 3)
+    proc = _start(spec, out, hold="1:10")
+    msgs: list = []
+    m = _until(proc, msgs, lambda m: m["type"] == "batch" and m.get("hold"))
+    assert m["epoch"] == 1 and 0 < m["step"] < m["steps"] // 2
+    proc.stdin.write(b"cancel\n")
+    proc.stdin.flush()
+    _finish(proc, msgs)
     assert proc.returncode == 3
     fin = msgs[-1]
     assert fin["type"] == "finished" and fin["status"] == "cancelled"
@@ -229,14 +293,82 @@ def test_cancel_mid_epoch_keeps_the_partial_log(digits_small, tmp_path, write_sp
     assert (out / "model.keras").exists()
 
 
-def test_user_model_with_lambda_is_refused(tmp_path, breast_cancer_imbalanced_csv,
-                                           write_spec_file):
+def test_sigterm_cancels_cleanly_and_keeps_the_partial_log(digits_small, tmp_path, write_spec_file):
+    """QA: `kill -TERM <worker>` left .fitlens-job "running" and no metrics.json."""
+    spec = write_spec_file(
+        {
+            "data": {"path": str(digits_small)},
+            "model": {"hidden": [64]},
+            "train": {"epochs": 50, "batch_size": 4, "seed": 0},
+        }
+    )
+    out = tmp_path / "job"
+    proc = _start(spec, out, hold="1:5")
+    msgs: list = []
+    started = _until(proc, msgs, lambda m: m["type"] == "started")
+    _until(proc, msgs, lambda m: m["type"] == "batch" and m.get("hold"))
+    assert read_marker(out)["state"] == "running" and read_marker(out)["pid"] == started["pid"]
+    os.kill(started["pid"], signal.SIGTERM)
+    _finish(proc, msgs)
+    assert proc.returncode == 3
+    m = _metrics(out)
+    assert m["status"] == "cancelled" and m["reason"] == "terminated by SIGTERM"
+    assert m["partial_epoch"] is True and m["epochs_run"] == 2  # epoch 1 done, epoch 2 cut
+    assert len(_log_rows(out)) == 2
+    assert read_marker(out)["state"] == "cancelled"
+    assert msgs[-1]["type"] == "finished" and msgs[-1]["status"] == "cancelled"
+    assert (out / "model.keras").exists() and m["val"]["n"] == 540
+
+
+def test_sigterm_after_an_unanswered_cancel_stops_at_once(digits_small, tmp_path, write_spec_file):
+    """The GUI's escalation: cancel, then SIGTERM when the batch does not end in time."""
+    spec = write_spec_file(
+        {
+            "data": {"path": str(digits_small)},
+            "model": {"hidden": [64]},
+            "train": {"epochs": 50, "batch_size": 4, "seed": 0},
+        }
+    )
+    out = tmp_path / "job"
+    proc = _start(spec, out, hold="1:5:busy")  # a batch that does not end by itself
+    msgs: list = []
+    started = _until(proc, msgs, lambda m: m["type"] == "started")
+    _until(proc, msgs, lambda m: m["type"] == "batch" and m.get("hold"))
+    proc.stdin.write(b"cancel\n")
+    proc.stdin.flush()
+    _until(proc, msgs, lambda m: m.get("cancel_seen"))
+    os.kill(started["pid"], signal.SIGTERM)
+    _finish(proc, msgs)
+    assert proc.returncode == 3
+    m = _metrics(out)
+    assert m["status"] == "cancelled"
+    assert m["reason"] == ("cancelled by the user; then stopped at once by SIGTERM during epoch 2")
+    assert m["epochs_run"] == 1 and len(_log_rows(out)) == 1  # the cut epoch never ended
+    assert m["val"] is None and not (out / "model.keras").exists()
+    assert read_marker(out)["state"] == "cancelled"
+    assert msgs[-1]["type"] == "finished" and msgs[-1]["metrics"] == m
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".fitlens-job",
+        "history.json",
+        "metrics.json",
+        "spec.toml",
+        "training.log",
+    ]
+
+
+def test_user_model_with_lambda_is_refused(tmp_path, breast_cancer_imbalanced_csv, write_spec_file):
     model = tmp_path / "lambda.keras"
-    subprocess.run([sys.executable, str(HERE / "keras_models.py"), "lambda", str(model), "30"],
-                   check=True, capture_output=True)
-    spec = write_spec_file({"data": {"path": str(breast_cancer_imbalanced_csv),
-                                     "label": "target"},
-                            "model": {"path": str(model)}})
+    subprocess.run(
+        [sys.executable, str(HERE / "keras_models.py"), "lambda", str(model), "30"],
+        check=True,
+        capture_output=True,
+    )
+    spec = write_spec_file(
+        {
+            "data": {"path": str(breast_cancer_imbalanced_csv), "label": "target"},
+            "model": {"path": str(model)},
+        }
+    )
     before = sha256_files([model])
     out = tmp_path / "job"
     code, msgs, _, _ = run_worker(spec, out)
@@ -250,13 +382,20 @@ def test_user_model_with_lambda_is_refused(tmp_path, breast_cancer_imbalanced_cs
 
 def test_functional_user_model_gets_l2_and_dropout(tmp_path, digits_small, write_spec_file):
     model = tmp_path / "fn.keras"
-    subprocess.run([sys.executable, str(HERE / "keras_models.py"), "functional", str(model),
-                    "64"], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(HERE / "keras_models.py"), "functional", str(model), "64"],
+        check=True,
+        capture_output=True,
+    )
     before = sha256_files([model, digits_small])
-    spec = write_spec_file({"data": {"path": str(digits_small)},
-                            "model": {"path": str(model)},
-                            "train": {"epochs": 3, "batch_size": 32, "seed": 0},
-                            "remedies": {"l2": 0.0001, "dropout": 0.25}})
+    spec = write_spec_file(
+        {
+            "data": {"path": str(digits_small)},
+            "model": {"path": str(model)},
+            "train": {"epochs": 3, "batch_size": 32, "seed": 0},
+            "remedies": {"l2": 0.0001, "dropout": 0.25},
+        }
+    )
     out = tmp_path / "job"
     code, msgs, err, _ = run_worker(spec, out)
     assert code == 0, err[-2000:]
@@ -266,36 +405,59 @@ def test_functional_user_model_gets_l2_and_dropout(tmp_path, digits_small, write
     assert msgs[0]["loss"] == "sparse_categorical_crossentropy"
     cfg = read_model_config(out / "model.keras")
     order = [(ly["class_name"], ly["name"]) for ly in cfg["config"]["layers"]]
-    assert order == [("InputLayer", "pixels"), ("Dense", "h1"), ("Dropout", "h1_dropout"),
-                     ("Dense", "h2"), ("Activation", "act"), ("Dropout", "h2_dropout"),
-                     ("Dense", "digit")]
+    assert order == [
+        ("InputLayer", "pixels"),
+        ("Dense", "h1"),
+        ("Dropout", "h1_dropout"),
+        ("Dense", "h2"),
+        ("Activation", "act"),
+        ("Dropout", "h2_dropout"),
+        ("Dense", "digit"),
+    ]
     assert sha256_files([model, digits_small]) == before
 
 
-def test_output_folder_over_user_files_is_refused(breast_cancer_imbalanced_csv,
-                                                  write_spec_file):
+def test_output_folder_over_user_files_is_refused(breast_cancer_imbalanced_csv, write_spec_file):
     folder = breast_cancer_imbalanced_csv.parent
     before = sha256_files([folder])
-    spec = write_spec_file({"data": {"path": str(breast_cancer_imbalanced_csv),
-                                     "label": "target"}, "output": {"dir": str(folder)}},
-                           folder=folder.parent / "specs")
+    spec = write_spec_file(
+        {
+            "data": {"path": str(breast_cancer_imbalanced_csv), "label": "target"},
+            "output": {"dir": str(folder)},
+        },
+        folder=folder.parent / "specs",
+    )
     code, msgs, _, _ = run_worker(spec)
     assert code == 2
-    assert msgs == [{"type": "error", "version": 1, "kind": "output", "output": None,
-                     "message": f"{folder}: the output folder contains your file "
-                                f"{breast_cancer_imbalanced_csv.name}; choose a new folder "
-                                "for the job's files"}]
+    assert msgs == [
+        {
+            "type": "error",
+            "version": 1,
+            "kind": "output",
+            "output": None,
+            "message": f"{folder}: the output folder contains your file "
+            f"{breast_cancer_imbalanced_csv.name}; choose a new folder "
+            "for the job's files",
+        }
+    ]
     assert sha256_files([folder]) == before
 
 
 # -- the CLI -----------------------------------------------------------------------------
 
 
-def _cli(args, **kw) -> subprocess.Popen:
+def _cli(args, hold: str | None = None, cwd: Path = ROOT, **kw) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.Popen([sys.executable, str(ROOT / "main.py"), "retrain", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT,
-                            **kw)
+    if hold:
+        env["FITLENS_WORKER_HOLD"] = hold  # passed on to the worker (see _start)
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "main.py"), "retrain", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=cwd,
+        **kw,
+    )
 
 
 def test_cli_json_and_exit_codes(demo_spec, tmp_path):
@@ -312,18 +474,23 @@ def test_cli_json_and_exit_codes(demo_spec, tmp_path):
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 2
     assert err.decode().strip().splitlines() == [
-        f"fitlens retrain: {bad}: [train] epochs: must be in [1, inf], got -1"]
+        f"fitlens retrain: {bad}: [train] epochs: must be in [1, inf], got -1"
+    ]
 
 
 def test_cli_ctrl_c_cancels_cleanly(digits_small, tmp_path, write_spec_file):
-    spec = write_spec_file({"data": {"path": str(digits_small)},
-                            "model": {"hidden": [512, 512]},
-                            "train": {"epochs": 50, "batch_size": 2, "seed": 0}})
+    spec = write_spec_file(
+        {
+            "data": {"path": str(digits_small)},
+            "model": {"hidden": [512, 512]},
+            "train": {"epochs": 50, "batch_size": 2, "seed": 0},
+        }
+    )
     out = tmp_path / "job"
-    proc = _cli([str(spec), "--output", str(out), "--json"], start_new_session=True)
+    proc = _cli([str(spec), "--output", str(out), "--json"], hold="1:3", start_new_session=True)
     try:
         for line in proc.stdout:
-            if json.loads(line)["type"] == "epoch":
+            if json.loads(line).get("hold"):  # the worker waits in its second epoch
                 os.killpg(proc.pid, signal.SIGINT)  # Ctrl+C reaches the whole process group
                 break
         _, err = proc.communicate(timeout=60)
@@ -339,18 +506,22 @@ def test_cli_ctrl_c_cancels_cleanly(digits_small, tmp_path, write_spec_file):
 
 
 def test_cli_worker_killed_gives_failed_with_reason(digits_small, tmp_path, write_spec_file):
-    spec = write_spec_file({"data": {"path": str(digits_small)},
-                            "model": {"hidden": [512, 512]},
-                            "train": {"epochs": 50, "batch_size": 2, "seed": 0}})
+    spec = write_spec_file(
+        {
+            "data": {"path": str(digits_small)},
+            "model": {"hidden": [512, 512]},
+            "train": {"epochs": 50, "batch_size": 2, "seed": 0},
+        }
+    )
     out = tmp_path / "job"
-    proc = _cli([str(spec), "--output", str(out), "--json"])
+    proc = _cli([str(spec), "--output", str(out), "--json"], hold="2:3")
     try:
         pid = None
         for line in proc.stdout:
             m = json.loads(line)
             if m["type"] == "started":
                 pid = m["pid"]
-            if m["type"] == "epoch" and m["epoch"] >= 1:
+            if m.get("hold"):  # the worker waits in its third epoch
                 os.kill(pid, signal.SIGKILL)
                 break
         _, err = proc.communicate(timeout=60)
@@ -365,3 +536,101 @@ def test_cli_worker_killed_gives_failed_with_reason(digits_small, tmp_path, writ
     time.sleep(0)  # nothing left running: the worker is gone
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+def test_cli_text_mode_says_what_the_remedies_did_and_where_the_job_goes(
+    demo_spec, demo_dir, tmp_path
+):
+    """QA 10 and the default output: text mode prints the job folder (./runs/<stem>-<time>
+    under the current folder, nothing in resources/demo) and one line per remedy action."""
+    import pandas as pd
+    from sklearn.model_selection import train_test_split
+    from sklearn.utils.class_weight import compute_class_weight
+
+    user_files = sha256_files([demo_dir])
+    proc = _cli([str(demo_spec)], cwd=tmp_path)
+    out, err = proc.communicate(timeout=180)
+    assert proc.returncode == 0, err.decode()[-2000:]
+    lines = out.decode().splitlines()
+    folders = list((tmp_path / "runs").iterdir())
+    assert len(folders) == 1 and folders[0].name.startswith("retrain-")
+    assert lines[0] == f"job folder: {folders[0]} (no output folder given)"
+    assert sha256_files([demo_dir]) == user_files
+    # what make_demo.py's split gives, computed here
+    y = pd.read_csv(demo_dir / "data.csv")["target"].to_numpy()
+    y_tr, y_va = train_test_split(y, test_size=0.3, stratify=y, random_state=0)
+    counts = [
+        ", ".join(f"{c}: {n}" for c, n in enumerate(np.bincount(part))) for part in (y_tr, y_va)
+    ]
+    w = compute_class_weight("balanced", classes=np.array([0, 1]), y=y_tr)
+    first_epoch = next(i for i, ln in enumerate(lines) if ln.startswith("epoch 1/30"))
+    assert lines[1].startswith(f"model: {demo_dir / 'model.keras'} (")
+    assert lines[2:first_epoch] == [
+        f"data: train {len(y_tr)} rows ({counts[0]}), validation {len(y_va)} rows "
+        f"({counts[1]}); stratified 70%/30% split, seed 0",
+        f"standardize: StandardScaler fitted on the {len(y_tr)} training rows (30 features), "
+        "applied to training and validation",
+        f"class_weight balanced: 0: {w[0]:.4g}, 1: {w[1]:.4g}, from the {len(y_tr)} training "
+        "labels",
+        "learning_rate: 0.001 (adam; replaces [train] learning_rate 0.3)",
+    ]
+    assert lines[-1].startswith("completed: 30 epochs")
+
+
+def test_cli_text_mode_tells_the_smote_fallback_and_the_one_hot_columns(
+    cases_dir, tmp_path, write_spec_file
+):
+    data = cases_dir / "case_28_pandas_text_column.csv"
+    spec = write_spec_file(
+        {
+            "data": {"path": str(data), "label": "label", "validation_split": 0.25},
+            "train": {"epochs": 2, "seed": 1},
+            "remedies": {"smote": True},
+        }
+    )
+    proc = _cli([str(spec), "--output", str(tmp_path / "job")])
+    out, err = proc.communicate(timeout=180)
+    assert proc.returncode == 0, err.decode()[-2000:]
+    lines = out.decode().splitlines()
+    first_epoch = next(i for i, ln in enumerate(lines) if ln.startswith("epoch 1/2"))
+    before = lines[:first_epoch]
+    assert lines[0] == f"job folder: {tmp_path / 'job'}"
+    assert (
+        "smote: fell back to RandomOverSampler: the smallest class has 1 training row and "
+        "SMOTE needs at least 2 (k_neighbors + 1)"
+    ) in before
+    assert any(ln.startswith("one-hot: text column(s) city -> ") for ln in before)
+
+
+def test_cli_reports_a_worker_ended_by_sigterm_as_cancelled(
+    digits_small, tmp_path, write_spec_file
+):
+    spec = write_spec_file(
+        {
+            "data": {"path": str(digits_small)},
+            "model": {"hidden": [64]},
+            "train": {"epochs": 50, "batch_size": 4, "seed": 0},
+        }
+    )
+    out = tmp_path / "job"
+    proc = _cli([str(spec), "--output", str(out), "--json"], hold="1:5")
+    try:
+        pid = None
+        for line in proc.stdout:
+            m = json.loads(line)
+            pid = m.get("pid", pid)
+            if m.get("hold"):
+                os.kill(pid, signal.SIGTERM)  # `kill -TERM <worker pid>` from a shell
+                break
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 3
+    assert _metrics(out)["reason"] == "terminated by SIGTERM"
+    assert read_marker(out)["state"] == "cancelled"
+    assert (
+        err.decode()
+        .strip()
+        .splitlines()[-1]
+        .startswith("fitlens retrain: cancelled: terminated by SIGTERM; 2 epochs in ")
+    )
