@@ -14,7 +14,7 @@ import os
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal, Slot
 
-from gui.loader import scan_folder
+from analysis.readers.folder import scan_folder
 
 #: Poll period (ms). With the debounce this keeps appended epochs on screen within a second.
 POLL_MS = 400
@@ -27,7 +27,7 @@ def signature(path: str) -> tuple | None:
     try:
         if os.path.isdir(path):
             sig = []
-            for f in scan_folder(path):
+            for f in scan_folder(path).all_files():
                 st = os.stat(f)
                 sig.append((f, st.st_size, st.st_mtime_ns))
             return tuple(sig)

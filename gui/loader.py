@@ -21,10 +21,6 @@ from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
 
 from analysis.model import Finding, LogReadError, Run
 
-#: File names a folder scan offers to the readers when the folder itself is not a log.
-LOG_SUFFIXES = (".csv", ".log", ".json", ".pkl", ".pickle", ".npy", ".tsv", ".txt")
-MAX_SCAN_FILES = 200
-
 
 @dataclass
 class LoadResult:
@@ -48,39 +44,6 @@ def one_line(path: str, exc: BaseException) -> str:
         return str(exc)
     msg = " ".join(str(exc).split()) or type(exc).__name__
     return f"{path}: {type(exc).__name__}: {msg}"[:400]
-
-
-def scan_folder(folder: str, max_files: int = MAX_SCAN_FILES, max_depth: int = 3) -> list[str]:
-    """Candidate log files under a folder, sorted, at most ``max_files``.
-
-    Parameters
-    ----------
-    folder : str
-    max_files : int
-    max_depth : int
-        Sub-folder levels to descend.
-
-    Returns
-    -------
-    list of str
-        Paths of files whose name ends in :data:`LOG_SUFFIXES` or starts with
-        ``events.out.tfevents`` (TensorBoard), hidden files and folders skipped.
-    """
-    out: list[str] = []
-    base_depth = os.path.abspath(folder).count(os.sep)
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        if os.path.abspath(root).count(os.sep) - base_depth >= max_depth:
-            dirs[:] = []
-        for f in sorted(files):
-            if f.startswith("."):
-                continue
-            low = f.lower()
-            if low.endswith(LOG_SUFFIXES) or low.startswith("events.out.tfevents"):
-                out.append(os.path.join(root, f))
-                if len(out) >= max_files:
-                    return out
-    return out
 
 
 def _diagnose_all(runs: list[Run], res: LoadResult) -> None:
@@ -125,22 +88,9 @@ def load_path(path: str, generation: int = 0, live: bool = False) -> LoadResult:
                 else f"{path}: no readable training log in this folder "
                 f"({len(file_errors)} log file(s) could not be read)"
             )
-    except Exception as exc:
+    except Exception as exc:  # LogReadError (e.g. no logs in a folder), or a reader bug
         runs = []
-        if os.path.isdir(path):
-            files = scan_folder(path)
-            for f in files:
-                try:
-                    runs.extend(analysis.load(f))
-                except Exception as sub:
-                    res.messages.append(("warning", one_line(f, sub)))
-            if not runs:
-                res.error = (
-                    f"{path}: no readable training log in this folder "
-                    f"({len(files)} candidate file(s))"
-                )
-        else:
-            res.error = one_line(path, exc)
+        res.error = one_line(path, exc)
     if runs:
         for run in runs:
             for note in run.notes:

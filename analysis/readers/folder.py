@@ -344,7 +344,7 @@ def scan_and_read(root: str, validation_freq: int | None = None):
         units.append((key, [r]))
 
     units.sort(key=lambda u: u[0])
-    runs = [r for _, rs in units for r in rs]
+    runs = _drop_duplicate_runs([r for _, rs in units for r in rs], out)
     if not runs and not out.errors:
         n = len(out.skipped)
         detail = (
@@ -354,6 +354,47 @@ def scan_and_read(root: str, validation_freq: int | None = None):
         )
         raise LogReadError(root, ("no training logs found in this folder" + detail)[:400])
     return LoadOutcome(runs, out.errors, out.skipped)
+
+
+def _covers(a: Run, b: Run) -> bool:
+    """Every series of ``b`` is in ``a`` with the same points."""
+    return bool(b.series) and all(
+        name in a.series and _same_points(a.series[name], s) for name, s in b.series.items()
+    )
+
+
+def _drop_duplicate_runs(runs: list[Run], out) -> list[Run]:
+    """Read one fit once: Keras users often keep ``training.log`` (CSVLogger) and
+    ``history.json`` (``history.history``) of the same ``fit()`` side by side. A run
+    from another file in the same folder whose every series is also, point for point,
+    in a kept run is listed as skipped instead of being drawn twice; of two such runs
+    the one with more series is kept (``history.json`` may add ``learning_rate``),
+    on a tie the CSVLogger log."""
+    kept: list[Run] = []
+    # most series first; on a tie the CSVLogger log (it also carries the epoch column)
+    for r in sorted(runs, key=lambda r: (-len(r.series), r.format != "keras-csvlogger")):
+        twin = next(
+            (
+                k
+                for k in kept
+                if k.source != r.source
+                and os.path.dirname(k.source) == os.path.dirname(r.source)
+                and _covers(k, r)
+            ),
+            None,
+        )
+        if twin is None:
+            kept.append(r)
+        else:
+            out.skipped.append(
+                NotATrainingLog(
+                    r.source,
+                    f"same data as {os.path.basename(twin.source)} (one fit logged twice): "
+                    "read once",
+                )
+            )
+    order = {id(r): i for i, r in enumerate(runs)}
+    return sorted(kept, key=lambda r: order[id(r)])
 
 
 def load_folder(root: str, validation_freq: int | None = None) -> list[Run]:

@@ -66,7 +66,11 @@ def test_corpus_folder_gives_every_log_and_every_tensorboard_run(corpus_dir, exp
     for r in runs:
         by_source.setdefault(r.source, []).append(r)
     # every file of expect.json is a run of its own, with its expected values
+    # 065 is 013's TensorBoard tag downloaded as JSON instead of CSV: the same points,
+    # read once (013 is the run; 065 is listed as skipped, "one fit logged twice")
     for fname, e in expect.items():
+        if fname.startswith("065_"):
+            fname = next(k for k in expect if k.startswith("013_"))
         got = by_source.get(str(corpus_dir / fname))
         assert got, f"{fname} not read"
         for name, want in e["metrics"].items():
@@ -86,24 +90,27 @@ def test_corpus_folder_gives_every_log_and_every_tensorboard_run(corpus_dir, exp
     # the Keras train/ + validation/ layout stays one run
     keras = next(r for r in tb if "01_keras_imdb" in r.name)
     assert {"train/epoch_loss", "validation/epoch_loss"} <= set(keras.series)
-    assert len(runs) == len(expect) + 7
+    assert len(runs) == len(expect) - 1 + 7
     # the reference files next to the logs are not logs: listed as skipped, with a reason
     assert sorted(os.path.relpath(e.source, corpus_dir) for e in out.skipped) == [
+        "065_ocr_tb_run-.-tag-loss.json",
         "MANIFEST.tsv",
         "expect.json",
         "tfevents/MANIFEST.tsv",
         "tfevents/expect.json",
     ]
-    assert all("not a training log" in e.reason for e in out.skipped)
+    dup = next(e for e in out.skipped if e.source.endswith("065_ocr_tb_run-.-tag-loss.json"))
+    assert "same data as 013_ocr_tb_run-.-tag-loss.csv" in dup.reason
+    assert all("not a training log" in e.reason for e in out.skipped if e is not dup)
 
 
 def test_analyze_corpus_folder_cli(corpus_dir, expect):
     out = analyze("--json", corpus_dir)
     assert out.returncode == 0, out.stderr[-400:]
     doc = json.loads(out.stdout)
-    assert len(doc["runs"]) == len(expect) + 7 and doc["errors"] == []
-    assert len(doc["skipped"]) == 4
-    assert sum(line.startswith("skipped: ") for line in out.stderr.splitlines()) == 4
+    assert len(doc["runs"]) == len(expect) - 1 + 7 and doc["errors"] == []
+    assert len(doc["skipped"]) == 5
+    assert sum(line.startswith("skipped: ") for line in out.stderr.splitlines()) == 5
 
 
 def test_keras_folder_with_tensorboard_logs_reads_every_log(tmp_path, zoo_dir, corpus_dir):
@@ -117,12 +124,15 @@ def test_keras_folder_with_tensorboard_logs_reads_every_log(tmp_path, zoo_dir, c
     )
     runs, errors = out = load_many(tmp_path)
     assert errors == []
+    # history.json has every series of training.log plus learning_rate: the fit is read once
     assert sorted((r.name, r.format) for r in runs) == [
         ("history", "keras-history-json"),
         ("logs/imdb-model-1690485351", "tensorboard-events"),
-        ("training", "keras-csvlogger"),
     ]
-    assert [os.path.basename(e.source) for e in out.skipped] == ["meta.json"]
+    assert sorted(os.path.basename(e.source) for e in out.skipped) == [
+        "meta.json",
+        "training.log",
+    ]
     alone = analyze("--fail-on", "critical", src / "training.log")
     folder = analyze("--fail-on", "critical", tmp_path)
     assert alone.returncode == 1
@@ -134,15 +144,22 @@ def test_zoo_folder_gives_no_meta_runs(zoo_dir):
     runs, errors = out = load_many(zoo_dir)
     scenarios = sorted(p.name for p in zoo_dir.iterdir() if p.is_dir())
     assert errors == []
-    assert sorted(r.name for r in runs) == sorted(
-        f"{s}/{stem}" for s in scenarios for stem in ("history", "training")
-    )
+
+    # one run per scenario: training.log and history.json hold the same fit (read once;
+    # where history.json has more keys, e.g. learning_rate, it is the one kept)
+    def kept(s: str) -> str:
+        keys = set(json.loads((zoo_dir / s / "history.json").read_text()))
+        header = (zoo_dir / s / "training.log").read_text().splitlines()[0].split(",")
+        return "history" if len(keys) > len(set(header) - {"epoch"}) else "training"
+
+    assert sorted(r.name for r in runs) == sorted(f"{s}/{kept(s)}" for s in scenarios)
+    assert {kept(s) for s in scenarios} == {"history", "training"}
     assert not any("meta" in r.name for r in runs)
-    assert sorted(e.source for e in out.skipped) == sorted(
+    assert sorted(e.source for e in out.skipped if e.source.endswith("meta.json")) == sorted(
         str(zoo_dir / s / "meta.json") for s in scenarios
     )
     for s in scenarios:
-        run = next(r for r in runs if r.name == f"{s}/training")
+        run = next(r for r in runs if r.name.startswith(f"{s}/"))
         want = np.loadtxt(zoo_dir / s / "training.log", delimiter=",", skiprows=1, ndmin=2)
         assert len(run.series["loss"]) == len(want)
 
@@ -266,9 +283,12 @@ def test_tensorboard_exports_of_several_runs_keep_every_value(tmp_path, corpus_d
     files = [next(corpus_dir.glob(f"{i}_*")) for i in TB_EXPORTS]
     for f in files:
         shutil.copy(f, tmp_path / f.name)
-    runs = load(tmp_path)
-    assert len(runs) == 7
-    for f in files:
+    out = load_many(tmp_path)
+    runs = out[0]
+    # 065 is 013 downloaded as JSON: the same points, read once and listed as skipped
+    assert len(runs) == 6
+    assert [os.path.basename(e.source) for e in out.skipped] == [files[-1].name]
+    for f in files[:-1]:
         e = expect[f.name]
         (run,) = [r for r in runs if r.source == str(tmp_path / f.name)]
         assert run.segments == e["segments"]
@@ -278,7 +298,7 @@ def test_tensorboard_exports_of_several_runs_keep_every_value(tmp_path, corpus_d
             for k in ("first", "last", "min", "max"):
                 assert st[k] == pytest.approx(want[k], rel=1e-9)
     assert sum(len(s) for r in runs for s in r.series.values()) == sum(
-        w["n"] for f in files for w in expect[f.name]["metrics"].values()
+        w["n"] for f in files[:-1] for w in expect[f.name]["metrics"].values()
     )
 
 
@@ -499,3 +519,20 @@ def test_plain_csv_with_step_and_epoch_is_not_lightning(tmp_path, corpus_dir):
     for fid in ("018", "019", "045", "046", "057"):
         (run,) = load(next(corpus_dir.glob(f"{fid}_*")))
         assert run.format == "lightning-csvlogger"
+
+
+def test_one_fit_logged_twice_is_read_once(zoo_dir, demo_dir):
+    """training.log (CSVLogger) and history.json (history.history) of the same fit side by
+    side: one run, the other file listed as skipped; the run with more series wins."""
+    from analysis.readers import load_many
+
+    runs, errors = load_many(str(demo_dir))
+    assert errors == []
+    assert [os.path.basename(r.source) for r in runs] == ["training.log"]
+    # nan_after_lr_jump: history.json also has learning_rate, so it is the one kept
+    runs, _ = load_many(str(zoo_dir / "nan_after_lr_jump"))
+    assert [os.path.basename(r.source) for r in runs] == ["history.json"]
+    assert "learning_rate" in runs[0].series
+    out = load_many(str(zoo_dir))
+    assert len(out[0]) == 16
+    assert sum("one fit logged twice" in e.line() for e in out.skipped) == 16
