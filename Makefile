@@ -2,13 +2,16 @@
 # Both set up on first use (a virtual environment in .venv, the project installed
 # into it with its dev extra, Qt's system libraries checked).
 
-PYTHON ?= python3.11
+# python3.11, else python3 (checked to be 3.11 below)
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null || echo python3.11)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.fitlens-installed
 # Qt's runtime needs these shared libraries on a bare Debian/Ubuntu.
 APT_PACKAGES := libgl1 libegl1 libfontconfig1 libxkbcommon0 libdbus-1-3
 QT_LIBS := libGL.so.1 libEGL.so.1 libfontconfig.so.1 libxkbcommon.so.0 libdbus-1.so.3
+# /sbin is not on a normal user's PATH on Debian
+LDCONFIG := $(shell command -v ldconfig 2>/dev/null || echo /sbin/ldconfig)
 
 .PHONY: setup run test bench lint clean system-libs
 
@@ -16,7 +19,7 @@ setup: system-libs $(STAMP)
 
 system-libs:
 	@missing=""; for lib in $(QT_LIBS); do \
-	  ldconfig -p 2>/dev/null | grep -q "$$lib" || missing="$$missing $$lib"; done; \
+	  $(LDCONFIG) -p 2>/dev/null | grep -q "$$lib" || missing="$$missing $$lib"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = "0" ]; then \
 	    echo "installing Qt system libraries (missing:$$missing)"; \
@@ -29,7 +32,7 @@ system-libs:
 	fi
 
 $(STAMP): pyproject.toml
-	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "FitLens needs Python 3.11 ($(PYTHON) not found; set PYTHON=...)"; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || { echo "FitLens needs Python 3.11 ($(PYTHON) is not; set PYTHON=/path/to/python3.11)"; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
