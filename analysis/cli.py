@@ -104,7 +104,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             config = load_config(args.config)
         except (OSError, ValueError) as exc:
-            print(f"fitlens analyze: {args.config}: {exc}", file=sys.stderr)
+            why = "no such file" if isinstance(exc, FileNotFoundError) else exc
+            why = getattr(why, "strerror", None) or why  # no "[Errno N]" noise
+            print(f"fitlens analyze: {args.config}: {why}", file=sys.stderr)
             return 2
 
     runs_out: list[dict] = []
@@ -138,8 +140,10 @@ def main(argv: list[str] | None = None) -> int:
         all_findings.extend(dataset_findings)
 
     from analysis import load_many
+    from analysis.readers import unique_run_names
 
     skipped: list[dict] = []
+    all_runs: list[Run] = []
     for path in args.paths:
         try:
             outcome = load_many(path)
@@ -161,20 +165,25 @@ def main(argv: list[str] | None = None) -> int:
         skipped.extend(
             {"source": e.source, "message": e.line()} for e in getattr(outcome, "skipped", ())
         )
-        for run in runs:
-            try:
-                found = diagnose(run, config)
-            except Exception as exc:
-                found = []
-                errors.append(
-                    {
-                        "source": run.source,
-                        "message": f"{run.source}: diagnosis failed ({type(exc).__name__}: {exc})",
-                    }
-                )
-            loaded.append((run, found))
-            all_findings.extend(found)
-            runs_out.append(run_to_dict(run, found))
+        all_runs.extend(runs)
+
+    # two inputs whose runs got the same name (a/run/training.log, b/run/training.log):
+    # the folder above goes in front, so findings and reports name distinct runs
+    unique_run_names(all_runs)
+    for run in all_runs:
+        try:
+            found = diagnose(run, config)
+        except Exception as exc:
+            found = []
+            errors.append(
+                {
+                    "source": run.source,
+                    "message": f"{run.source}: diagnosis failed ({type(exc).__name__}: {exc})",
+                }
+            )
+        loaded.append((run, found))
+        all_findings.extend(found)
+        runs_out.append(run_to_dict(run, found))
 
     if args.json:
         doc = {"version": JSON_VERSION, "runs": runs_out, "errors": errors, "skipped": skipped}

@@ -39,6 +39,48 @@ _REGRESSION_UNIQUE = (
     20  # a float label with more distinct non-integer values is a regression target
 )
 
+#: Columns listed in full in a "no such label column" error; beyond: "... and N more"
+#: (the same number as :data:`retrain.data.MAX_LISTED_COLUMNS`, so both commands word it alike).
+MAX_LISTED_COLUMNS = 50
+
+
+def closest_name(name: str, options: list[str]) -> str | None:
+    """The option a user most likely meant by ``name``, or None.
+
+    The same name up to case and surrounding spaces first (``Target`` ->
+    ``target``), else the closest by :func:`difflib.get_close_matches` (its default
+    cutoff, ratio >= 0.6), compared case-insensitively. The rule of
+    :mod:`retrain.data`'s label check, so ``analyze`` and ``retrain`` suggest the same.
+    """
+    import difflib
+
+    key = name.strip().casefold()
+    for o in options:
+        if o.strip().casefold() == key:
+            return o
+    folded = {o.strip().casefold(): o for o in options}
+    close = difflib.get_close_matches(key, list(folded), n=1)
+    return folded[close[0]] if close else None
+
+
+def no_column_message(label: str, columns: list[str]) -> str:
+    """One line for a label column that does not exist, in :mod:`retrain.data`'s wording.
+
+    ``no column 'Target'; did you mean 'target'? (31 columns: a, b, ...)``: every
+    column up to :data:`MAX_LISTED_COLUMNS`, then ``... and N more``; the hint
+    comes from :func:`closest_name` and is left out when nothing is close.
+    """
+    columns = [str(c) for c in columns]
+    hint = closest_name(label, columns)
+    shown = columns[:MAX_LISTED_COLUMNS]
+    more = len(columns) - len(shown)
+    listing = ", ".join(shown) + (f", ... and {more} more" if more else "")
+    return (
+        f"no column {label!r}"
+        + (f"; did you mean {hint!r}?" if hint else "")
+        + f" ({len(columns)} columns: {listing})"
+    )
+
 
 @dataclass(eq=False)
 class Dataset:
@@ -144,8 +186,7 @@ def load_dataset(path: str | os.PathLike, label: str | None = None) -> Dataset:
         raise LogReadError(path, "a CSV dataset needs --label COLUMN")
     df = _read_csv(path)
     if label not in df.columns:
-        cols = ", ".join(map(str, df.columns[:20]))
-        raise LogReadError(path, f"no column {label!r} (columns: {cols})")
+        raise LogReadError(path, no_column_message(label, list(df.columns)))
     if len(df) == 0:
         raise LogReadError(path, "no data rows after the header")
     y = df[label].to_numpy()
@@ -755,7 +796,7 @@ def check_frame(
         ``label`` is not a column of ``df`` (one line, lists the columns).
     """
     if label not in df.columns:
-        raise ValueError(f"no column {label!r} (columns: {', '.join(map(str, df.columns[:20]))})")
+        raise ValueError(no_column_message(label, list(df.columns)))
     return check_arrays(
         df.drop(columns=[label]), df[label].to_numpy(), config=config, source=source, label=label
     )

@@ -234,7 +234,9 @@ class Run:
     Parameters
     ----------
     name : str
-        Display name (file or folder stem, W&B run name, TensorBoard run dir...).
+        Display name, the one the CLI, the JSON report and the window show (file stem,
+        or the folder for generic file names such as ``training.log``; W&B run name,
+        TensorBoard run dir...; rules in :mod:`analysis.readers.names`).
     source : str
         Path the run was read from.
     format : str

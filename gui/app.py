@@ -114,8 +114,10 @@ def run_app(paths: list[str], demo: bool = False, screenshot: str | None = None)
     Returns
     -------
     int
-        Exit code: 0 on success, 1 when the screenshot could not be written, 2 when
-        there is no display to open the window on.
+        Exit code: 0 on success; 1 when the screenshot could not be written; 2 when
+        there is no display to open the window on, or (``--screenshot``) when an input
+        could not be read: the PNG is still written and each unreadable input has its
+        line on stderr, as ``analyze`` does (exit 2 when an input could not be read).
     """
     if screenshot:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -145,18 +147,20 @@ def run_app(paths: list[str], demo: bool = False, screenshot: str | None = None)
     else:
         settings = Settings()
     window = MainWindow(settings, persist=not screenshot)
+    result = {"rc": 0, "unreadable": 0}
     if screenshot:
         # nobody reads the window before it is saved: unreadable inputs go to stderr too
         def to_stderr(level: str, text: str) -> None:
             if level in ("error", "warning"):
                 print(f"fitlens: {level}: {text}", file=sys.stderr)
+            if level == "error":
+                result["unreadable"] += 1
 
         window.messages_panel.messageAdded.connect(to_stderr)
     window.show()
     if demo:
         window.open_demo()
     window.open_paths(list(paths or []))
-    result = {"rc": 0}
 
     if screenshot:
         state = {"done": False}
@@ -199,4 +203,6 @@ def run_app(paths: list[str], demo: bool = False, screenshot: str | None = None)
     shutdown(app, window)
     if tmp is not None:
         tmp.cleanup()
-    return result["rc"] or int(rc)
+    if result["rc"] or rc:
+        return result["rc"] or int(rc)
+    return 2 if result["unreadable"] else 0

@@ -103,3 +103,137 @@ class XAxis(pg.AxisItem):
         major = next((s for s in steps if s >= target), steps[-1])
         minor = next((s for s in reversed(steps) if s <= major / 4), major / 5)
         return [(major, 0), (minor, 0)]
+
+
+#: Mantissas of log-axis minor ticks in the order they get a label when there is room
+#: (the 1-2-5 series first, as on printed log paper).
+LOG_MINOR_ORDER = (5, 2, 3, 4, 6, 7, 8, 9)
+#: Pixels kept free between two tick labels of the y axis.
+LABEL_GAP_PX = 3
+
+
+def thin_log_labels(
+    values: list[float], px_per_decade: float, text_px: float, majors: list[float] = ()
+) -> list[bool]:
+    """Which minor ticks of a log axis get a label, so that no two labels overprint.
+
+    Parameters
+    ----------
+    values : list of float
+        Tick positions in decades (``log10`` of the value), as pyqtgraph passes them.
+    px_per_decade : float
+        Screen pixels per decade along the axis.
+    text_px : float
+        Height of one label in pixels (the gap :data:`LABEL_GAP_PX` is added).
+    majors : list of float
+        Positions already labelled by another tick level (whole decades).
+
+    Returns
+    -------
+    list of bool
+        One per value. Whole decades first, then mantissas in :data:`LOG_MINOR_ORDER`;
+        a tick is labelled only when it is at least a label's height plus the gap
+        away from every label taken so far (QA2 11: 0.9/0.8/0.7 printed over each other).
+    """
+    need = (text_px + LABEL_GAP_PX) / max(px_per_decade, 1e-9)
+    taken = [float(m) for m in majors]
+    keep = [False] * len(values)
+
+    def rank(i: int) -> tuple[int, float]:
+        v = values[i]
+        mant = round(10 ** (v - math.floor(v + 1e-9)))
+        if abs(v - round(v)) < 1e-6:
+            return (0, v)
+        return (1 + (LOG_MINOR_ORDER.index(mant) if mant in LOG_MINOR_ORDER else 9), v)
+
+    for i in sorted(range(len(values)), key=rank):
+        v = values[i]
+        if all(abs(v - t) >= need for t in taken):
+            keep[i] = True
+            taken.append(v)
+    return keep
+
+
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def log_tick_label(decades: float) -> str:
+    """Label of a log-axis tick at ``10 ** decades``, one significant digit: plain
+    numbers from 0.001 to 9000 (``300``, ``0.05``), powers of ten beyond (``10⁻⁵``,
+    ``2·10⁶``). pyqtgraph writes ``3·10²`` next to ``7``, mixing both styles."""
+    x = 10.0**decades
+    mant, exp = f"{x:.0e}".split("e")
+    e = int(exp)
+    if -3 <= e <= 3:
+        return f"{float(f'{x:.0e}'):g}"
+    sup = str(e).translate(_SUPERSCRIPT)
+    return f"10{sup}" if mant == "1" else f"{mant}·10{sup}"
+
+
+class YAxis(pg.AxisItem):
+    """Left axis whose labels never overprint and whose title never covers them.
+
+    - Log mode: minor ticks (2..9 × 10^k) are labelled only where there is room
+      (:func:`thin_log_labels`); their tick marks stay.
+    - Width: pyqtgraph's automatic width (widest tick label + title), never less than
+      :attr:`min_width`, so plots stacked in one column can share one width
+      (:meth:`set_min_width`) and keep their x axes aligned. ``sigWidthNeeded`` reports
+      the width this axis needs whenever it changes.
+    """
+
+    sigWidthNeeded = pg.QtCore.Signal(float)
+    #: (class defaults: pyqtgraph sizes the axis inside ``AxisItem.__init__``)
+    min_width = 0.0
+    needed_width = 0.0
+
+    def set_min_width(self, w: float) -> None:
+        if abs(w - self.min_width) >= 0.5:
+            self.min_width = float(w)
+            self._updateWidth()
+
+    def _updateWidth(self):  # noqa: N802 (pyqtgraph naming)
+        if self.orientation not in ("left", "right"):
+            return super()._updateWidth()
+        if not self.isVisible() or self.fixedWidth is not None:
+            return super()._updateWidth()
+        w = self.textWidth if self.style["autoExpandTextSpace"] else self.style["tickTextWidth"]
+        if self.style["showValues"]:
+            w += self.style["tickTextOffset"][0]
+        else:
+            w = 0
+        w += max(0, self.style["tickLength"])
+        if self.label.isVisible():
+            # the rotated title: its text height, plus a small gap to the tick labels
+            w += self.label.boundingRect().height() * 0.8 + 2
+        w = float(math.ceil(w))
+        if w != self.needed_width:
+            self.needed_width = w
+            self.sigWidthNeeded.emit(w)
+        w = max(w, self.min_width)
+        self.setMaximumWidth(w)
+        self.setMinimumWidth(w)
+        self.picture = None
+
+    def logTickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph naming)
+        strings = [log_tick_label(float(v) + math.log10(scale or 1.0)) for v in values]
+        if spacing is not None or not values:  # a level of whole decades: all labelled
+            return strings
+        lo, hi = self.range
+        length = self.size().height() if self.orientation in ("left", "right") else 0.0
+        if length <= 0 or hi <= lo:
+            return strings
+        fm = pg.QtGui.QFontMetricsF(self.style["tickFont"] or self.font())
+        px = length / (hi - lo)
+        # whole decades are labelled by their own level when pyqtgraph made one (spacing
+        # >= 1); this level then leaves them out (drawn twice they look bold)
+        decades = self._has_decade_level(lo, hi, length)
+        majors = [float(d) for d in range(math.ceil(lo), math.floor(hi) + 1)] if decades else []
+        keep = thin_log_labels(list(values), px, fm.height() * 0.8, majors)
+        return [
+            s if k and not (decades and abs(v - round(v)) < 1e-6) else None
+            for s, k, v in zip(strings, keep, values, strict=True)
+        ]
+
+    def _has_decade_level(self, lo: float, hi: float, length: float) -> bool:
+        levels = self.tickSpacing(lo, hi, length)
+        return any(sp >= 1.0 for sp, _off in levels)

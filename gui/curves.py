@@ -128,6 +128,45 @@ class CurveData:
         return int(np.count_nonzero(y <= 0))
 
 
+#: Base names that keep the run's own colour and line when a run has several metrics in
+#: one plot (the metric compile() reports first in Keras, Lightning's mean).
+PRIMARY_BASES = frozenset({"loss", "epoch_loss", "mean_loss", "accuracy", "acc", "epoch_accuracy"})
+
+
+def series_variants(metrics) -> dict[str, tuple[int, int]]:
+    """Style index of each metric of one run among the metrics it shares a plot with.
+
+    Parameters
+    ----------
+    metrics : iterable of str
+        Every series name of the run (hidden ones too, so a metric keeps its style
+        when others are hidden).
+
+    Returns
+    -------
+    dict
+        ``{metric: (variant, n)}``: metrics of one family (one plot) are numbered by
+        base name (``dice_coef`` and ``val_dice_coef`` share a number: the shade names
+        the metric, solid/dashed the role), primary names (:data:`PRIMARY_BASES`) first,
+        then alphabetically; ``n`` is the number of base names in that family.
+        Variant 0 is drawn in the run's colour, the others in shades of it
+        (:func:`gui.theme.variant_color`, :func:`gui.theme.dash_pattern`).
+    """
+    by_family: dict[str, set[str]] = {}
+    names = list(metrics)
+    for m in names:
+        by_family.setdefault(naming.family(m), set()).add(naming.base_name(m).lower())
+    order: dict[str, dict[str, int]] = {}
+    for fam, bases in by_family.items():
+        ranked = sorted(bases, key=lambda b: (b not in PRIMARY_BASES, b))
+        order[fam] = {b: i for i, b in enumerate(ranked)}
+    out: dict[str, tuple[int, int]] = {}
+    for m in names:
+        fam = naming.family(m)
+        out[m] = (order[fam][naming.base_name(m).lower()], len(order[fam]))
+    return out
+
+
 def run_t0(run: Run) -> float | None:
     """Earliest finite wall time of a run (seconds since the Unix epoch), None if unknown."""
     t0 = None

@@ -161,8 +161,36 @@ def _evidence_value(v) -> str:
     return html.escape(str(v))
 
 
-def details_html(f: Finding, run_name: str | None, unit: str = "epoch") -> str:
-    """The details pane for one finding: message, where, evidence, causes, remedies."""
+#: Colour of the "addressed by <job>" note of a dataset finding.
+ADDRESSED_COLOR = "#188038"
+
+
+def dataset_note(
+    f: Finding, addressed_by: str | None, applied: tuple[str, ...] | list[str] = ()
+) -> str:
+    """One line saying a dataset finding is about the data file (and, when a completed
+    retrain job applied one of its remedies, which job): QA2 14, dataset findings looked
+    unresolved, or like findings of the new run, after a retrain."""
+    src = f.evidence.get("source") if isinstance(f.evidence, dict) else None
+    name = os.path.basename(str(src)) if src else "the dataset"
+    text = f"About the data file {name}, not about a run's curves."
+    if addressed_by:
+        used = ", ".join(applied)
+        text += (
+            f" Addressed by retrain job {addressed_by}, which applied "
+            f"{used or 'its remedies'} while training; the file itself is unchanged."
+        )
+    return text
+
+
+def details_html(
+    f: Finding, run_name: str | None, unit: str = "epoch", note: str = "", addressed: bool = False
+) -> str:
+    """The details pane for one finding: message, where, evidence, causes, remedies.
+
+    ``note`` (a dataset finding's :func:`dataset_note`) is shown under the title, in
+    green when ``addressed``.
+    """
     color = SEVERITY_COLORS.get(f.severity, "#888")
     where = ", ".join(x for x in (html.escape(f.metric or ""), _span_text(f, unit)) if x)
     out = [
@@ -176,8 +204,12 @@ def details_html(f: Finding, run_name: str | None, unit: str = "epoch") -> str:
             else ""
         )
         + "</div>",
-        f"<p>{html.escape(f.message)}</p>",
     ]
+    if note:
+        out.append(
+            f"<p style='color:{ADDRESSED_COLOR if addressed else MUTED}'>{html.escape(note)}</p>"
+        )
+    out.append(f"<p>{html.escape(f.message)}</p>")
     if f.evidence:
         rows = "".join(
             f"<tr><td style='color:{MUTED}; padding-right:10px'>{html.escape(str(k))}</td>"
@@ -288,8 +320,12 @@ class FindingsPanel(QWidget):
         cur = self.current()
         pairs = self.store.all_findings()
         order = {e.key: i for i, e in enumerate(self.store.entries_in_order())}
+        info = {id(f): self.store.addressed_info(f) for e, f in pairs if e is None}
+        addressed = {k: (v[0] if v else None) for k, v in info.items()}
+        # dataset findings a completed job addressed go last: they are not open problems
         pairs.sort(
             key=lambda p: (
+                bool(addressed.get(id(p[1]))),
                 SEVERITY_RANK.get(p[1].severity, 3),
                 order.get(p[0].key, 1 << 20) if p[0] else 1 << 21,
             )
@@ -303,8 +339,11 @@ class FindingsPanel(QWidget):
             metric = short_metric(f.metric or "")
             where = ", ".join(x for x in (metric, _span_text(f, unit)) if x)
             run_name = e.name if e else _dataset_name(f)
+            job = addressed.get(id(f)) if e is None else None
             if e is None:
                 where = f"{run_name} · {where}" if where else run_name
+                if job:
+                    where = f"{run_name} · addressed by {job}"
             elif multi:
                 # the metric first (six findings of one run must not look identical), the
                 # run after it; the span is in the tooltip and the details
@@ -319,12 +358,19 @@ class FindingsPanel(QWidget):
             tip = (
                 f"{finding_title(f)} ({f.severity}) — {run_name}"
                 + (f"\n{full}" if full else "")
+                + (
+                    f"\n{textwrap.fill(dataset_note(f, job, (info.get(id(f)) or ('', ()))[1]), 100)}"
+                    if e is None
+                    else ""
+                )
                 + "\n"
                 + textwrap.fill(f.message, 100)
             )
             it.setToolTip(0, tip)
             it.setToolTip(1, tip)
-            it.setForeground(1, QBrush(QColor(MUTED)))
+            it.setForeground(1, QBrush(QColor(ADDRESSED_COLOR if job else MUTED)))
+            if job:
+                it.setForeground(0, QBrush(QColor(MUTED)))
             self.tree.addTopLevelItem(it)
             if cur is not None and cur[1] == f and cur[0] == (e.key if e else None):
                 reselect = it
@@ -342,7 +388,12 @@ class FindingsPanel(QWidget):
             )
         else:
             parts = [f"{counts[s]} {s}" for s in ("critical", "warning", "info") if counts[s]]
-            self.summary.setText(f"{n} finding{'s' if n != 1 else ''}: " + ", ".join(parts))
+            done = sum(1 for j in addressed.values() if j)
+            self.summary.setText(
+                f"{n} finding{'s' if n != 1 else ''}: "
+                + ", ".join(parts)
+                + (f" · {done} dataset finding{'s' if done != 1 else ''} addressed" if done else "")
+            )
             if reselect is not None:
                 self.tree.setCurrentItem(reselect)
             elif cur is not None:
@@ -387,7 +438,12 @@ class FindingsPanel(QWidget):
         f: Finding = cur.data(0, _ROLE_FINDING)
         e = self._entry(key)
         unit = _unit(e, f)
-        self.details.setHtml(details_html(f, e.name if e else _dataset_name(f), unit))
+        info = self.store.addressed_info(f) if e is None else None
+        job = info[0] if info else None
+        note = dataset_note(f, job, info[1] if info else ()) if e is None else ""
+        self.details.setHtml(
+            details_html(f, e.name if e else _dataset_name(f), unit, note, bool(job))
+        )
         self.retrain_button.setEnabled(bool(f.remedies))
         self.findingSelected.emit(key, f)
 

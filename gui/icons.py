@@ -7,7 +7,7 @@ from functools import lru_cache
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
 
-from gui.theme import SEVERITY_COLORS
+from gui.theme import SEVERITY_COLORS, dash_pattern
 
 
 def _pixmap(size: int) -> QPixmap:
@@ -72,9 +72,14 @@ def color_icon(color: str, size: int = 14) -> QIcon:
     return icon
 
 
-@lru_cache(maxsize=64)
-def line_icon(color: str, dashed: bool, size: int = 16) -> QIcon:
-    """A short line in the curve's style: solid for training, dashed for validation."""
+@lru_cache(maxsize=256)
+def line_icon(color: str, dashed: bool | str, size: int = 16, variant: int = 0) -> QIcon:
+    """A short line in the curve's style: solid for training, dashed for validation.
+
+    ``dashed`` may be the role (``train``/``val``/``test``); with ``variant`` > 0 the
+    line has the pattern of a run's further metric in one plot (:func:`dash_pattern`).
+    """
+    role = dashed if isinstance(dashed, str) else ("val" if dashed else "train")
     icon = QIcon()
     for scale in (1, 2):
         s = size * scale
@@ -82,9 +87,15 @@ def line_icon(color: str, dashed: bool, size: int = 16) -> QIcon:
         p = QPainter(pm)
         p.setRenderHint(QPainter.Antialiasing)
         pen = QPen(QColor(color), 2 * scale)
-        if dashed:
+        if variant == 0 and role == "val":
             pen.setStyle(Qt.CustomDashLine)
             pen.setDashPattern([1.5, 1.2])
+        else:
+            pat = dash_pattern(role, variant, 2.0)
+            if pat is not None:
+                # icon-sized: half the plot's lengths
+                pen.setStyle(Qt.CustomDashLine)
+                pen.setDashPattern([max(0.6, v / 2) for v in pat])
         pen.setCapStyle(Qt.FlatCap)
         p.setPen(pen)
         p.drawLine(QPointF(1 * scale, s / 2), QPointF(s - 1 * scale, s / 2))

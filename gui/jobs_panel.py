@@ -190,6 +190,8 @@ class JobRow(QFrame):
             parts.append(f"balanced accuracy {val['balanced_accuracy']:.3f}")
         if outcome.get("reason") and outcome.get("status") != "completed":
             parts.append(str(outcome["reason"]))
+        if model_input_words(outcome):
+            parts.append(model_input_words(outcome))
         return "; ".join(parts)
 
     @Slot(object, object)
@@ -224,6 +226,34 @@ def _status_words(outcome: dict, planned: int | None = None, state: str = "") ->
     return f"{status.upper()} after {done}{of} epoch(s) (partial run)"
 
 
+def model_input_words(outcome: dict) -> str:
+    """What the job's ``model.keras`` expects, from ``metrics.json`` ``model_input``
+    (:func:`retrain.export.describe_input`): ``expects raw features`` or ``expects
+    encoded features per preprocessing.json``; empty when the job did not say (older
+    jobs, failed jobs). QA2 1: a model trained on standardized or one-hot data was
+    used on raw rows without a word."""
+    mi = outcome.get("model_input") if isinstance(outcome, dict) else None
+    if not isinstance(mi, dict) or not mi.get("kind"):
+        return ""
+    if mi.get("kind") == "raw":
+        return "model.keras expects raw features"
+    return f"model.keras expects encoded features per {mi.get('file') or 'preprocessing.json'}"
+
+
+def model_input_html(outcome: dict) -> str:
+    """:func:`model_input_words` in bold, then the job's own description and its check."""
+    head = model_input_words(outcome)
+    if not head:
+        return ""
+    mi = outcome["model_input"]
+    out = f"<b>{html.escape(head)}</b>"
+    if mi.get("text"):
+        out += f": {html.escape(str(mi['text']))}"
+    if mi.get("check"):
+        out += f"<br><span style='color:#5f6368'>{html.escape(str(mi['check']))}</span>"
+    return out
+
+
 def summary_html(c: Comparison, outcome: dict, planned: int | None = None) -> str:
     """The before/after summary as a small HTML table plus findings lists.
 
@@ -255,6 +285,9 @@ def summary_html(c: Comparison, outcome: dict, planned: int | None = None) -> st
     if outcome.get("reason") and outcome.get("status") != "completed":
         parts.append(html.escape(str(outcome["reason"])))
     parts.append("<table cellspacing=4>" + "".join(rows) + "</table>")
+    mi = model_input_html(outcome)
+    if mi:
+        parts.append(mi)
     if c.weights_note:
         parts.append(f"saved model: {html.escape(c.weights_note)}")
     if c.disappeared:
@@ -269,7 +302,8 @@ def summary_html(c: Comparison, outcome: dict, planned: int | None = None) -> st
 
 
 class JobsPanel(QWidget):
-    """All jobs of a :class:`JobRunner`, newest at the bottom.
+    """All jobs of a :class:`JobRunner`, newest first (QA2 14: the newest job, the one
+    being watched, was at the bottom).
 
     Signals
     -------
@@ -306,9 +340,18 @@ class JobsPanel(QWidget):
         row = JobRow(job)
         row.comparisonReady.connect(self.comparisonReady)
         self.rows[job.id] = row
-        self._box.insertWidget(self._box.count() - 1, row)
+        self._box.insertWidget(0, row)  # newest on top; the stretch stays last
         self._empty.hide()
         return row
 
     def row(self, job: Job) -> JobRow | None:
         return self.rows.get(job.id)
+
+    def shown_jobs(self) -> list[Job]:
+        """Jobs in the order they are shown, top first."""
+        out = []
+        for i in range(self._box.count()):
+            w = self._box.itemAt(i).widget()
+            if isinstance(w, JobRow):
+                out.append(w.job)
+        return out

@@ -14,7 +14,7 @@ from PySide6.QtCore import QPointF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
-from gui.theme import MUTED, TEXT
+from gui.theme import MUTED, TEXT, dash_pattern
 
 #: Rows the strip may take before entries are summed up as "+N more".
 MAX_ROWS = 2
@@ -31,6 +31,7 @@ class LegendEntry:
     color: str
     role: str  # "train" (solid), "val" (dashed), "test" (dotted)
     text: str
+    variant: int = 0  # the metric's pattern within its role (gui.theme.dash_pattern)
 
 
 def elide_middle(text: str, n: int = MAX_CHARS) -> str:
@@ -45,16 +46,30 @@ def elide_middle(text: str, n: int = MAX_CHARS) -> str:
     return text[:head] + "…" + text[len(text) - (n - 1 - head) :]
 
 
-def sample_pen(color: str, role: str, width: float = 2.0) -> QPen:
-    """The pen of a legend sample (and of the plot's curves): dashed for validation."""
+def elide_entry(text: str, n: int = MAX_CHARS) -> str:
+    """A legend text cut to ``n`` characters; ``run · metric`` keeps the metric whole (up
+    to 20 characters) and cuts the run's name at the right: ``045_pinnforem… · mean_loss``."""
+    if len(text) <= n or " · " not in text:
+        return elide_middle(text, n)
+    run, metric = text.rsplit(" · ", 1)
+    metric = elide_middle(metric, min(20, n - 8))
+    room = n - len(metric) - 3
+    if room < 4:
+        return elide_middle(text, n)
+    run = run if len(run) <= room else run[: room - 1] + "…"
+    return f"{run} · {metric}"
+
+
+def sample_pen(color: str, role: str, width: float = 2.0, variant: int = 0) -> QPen:
+    """The pen of a legend sample (as the plot's curves): dashed for validation, dotted
+    for test, the metric's pattern for a run's further metrics (:func:`dash_pattern`)."""
     pen = QPen(QColor(color))
     pen.setWidthF(width)
     pen.setCosmetic(True)
-    if role == "val":
+    pat = dash_pattern(role, variant, width)
+    if pat is not None:
         pen.setStyle(Qt.CustomDashLine)
-        pen.setDashPattern([4, 2.5])
-    elif role == "test":
-        pen.setStyle(Qt.DotLine)
+        pen.setDashPattern(pat)
     return pen
 
 
@@ -63,7 +78,7 @@ class _Entry(QWidget):
         super().__init__(parent)
         self.entry = entry
         self.setFont(font)
-        self.shown_text = elide_middle(entry.text)
+        self.shown_text = elide_entry(entry.text)
         self.setToolTip(entry.text)
         fm = QFontMetrics(font)
         self._w = SAMPLE_W + 5 + fm.horizontalAdvance(self.shown_text)
@@ -76,7 +91,7 @@ class _Entry(QWidget):
         p = QPainter(self)
         p.setRenderHint(QPainter.Antialiasing, True)
         y = self.height() / 2
-        p.setPen(sample_pen(self.entry.color, self.entry.role))
+        p.setPen(sample_pen(self.entry.color, self.entry.role, 2.0, self.entry.variant))
         p.drawLine(QPointF(1, y), QPointF(SAMPLE_W - 1, y))
         p.setPen(QColor(TEXT))
         p.drawText(

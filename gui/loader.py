@@ -14,6 +14,7 @@ whole file is read again.
 from __future__ import annotations
 
 import os
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -36,6 +37,51 @@ class LoadResult:
     live: bool = False
     seconds: float = 0.0
     unchanged: bool = False  # a live poll found nothing new (e.g. a half-written line)
+
+
+#: Reader notes that record a routine reading decision (line endings, which column is
+#: the x axis, a format's bookkeeping fields): they stay in the run's tooltip and are not
+#: sent to the Messages panel, which is kept for errors, warnings and what the user must
+#: know (QA2 14: every CSVLogger file added "CRLF line endings" and "x axis column 'epoch'
+#: excluded"). Matched case-insensitively against the note's text
+#: (analysis/readers: csvlogger.py, _table.py, _base.py, history.py, hf.py, lightning.py,
+#: tfevents.py, wandb.py). A note that matches none of them (validation logged every Nth
+#: epoch, duplicate lines dropped, resumed segments, a mid-run checkpoint...) is shown.
+ROUTINE_NOTE_PATTERNS: tuple[str, ...] = (
+    r"line endings",
+    r"^separator ",
+    r"\baxis columns? ",
+    r"^x axis column",
+    r"^x axes differ",
+    r"^no x-axis column",
+    r"^unnamed pandas index",
+    r"is the x axis",
+    r"logged epoch counter",
+    r"counters kept as axes",
+    r"^dict of lists",
+    r"^keras history fields",
+    r"^log_history:",
+    r"bookkeeping keys excluded",
+    r"metadata keys excluded",
+    r"^final summary row excluded",
+    r"^lightning sparse table",
+    r"^metric name = ",
+    r"^__min/__max copies",
+    r"^opened with a restricted unpickler",
+    r"^decimal commas",
+    r"title/comment text row",
+    r"header rows \(repeated headers",
+    r"row\(s\) of separators only",
+    r"^non-scalar summaries skipped",
+    r"^batch-level log",
+    r"without an epoch \(learningratemonitor",
+)
+_ROUTINE_RE = re.compile("|".join(f"(?:{p})" for p in ROUTINE_NOTE_PATTERNS), re.IGNORECASE)
+
+
+def is_routine_note(note: str) -> bool:
+    """True for a reader note that records a routine decision (:data:`ROUTINE_NOTE_PATTERNS`)."""
+    return bool(_ROUTINE_RE.search(note))
 
 
 def one_line(path: str, exc: BaseException) -> str:
@@ -93,8 +139,9 @@ def load_path(path: str, generation: int = 0, live: bool = False) -> LoadResult:
         res.error = one_line(path, exc)
     if runs:
         for run in runs:
-            for note in run.notes:
-                res.messages.append(("info", f"{run.source or path}: {note}"))
+            for note in run.notes:  # every note stays in the run's tooltip
+                if not is_routine_note(note):
+                    res.messages.append(("info", f"{run.source or path}: {note}"))
         _diagnose_all(runs, res)
         res.runs = runs
     elif res.error is None:

@@ -46,6 +46,8 @@ from gui.store import RunStore
 from gui.theme import SEVERITY_COLORS
 
 DEFAULT_SIZE = (1400, 900)
+#: Default widths of the runs and findings docks at DEFAULT_SIZE (pixels).
+DEFAULT_DOCK_WIDTHS = (360, 400)
 
 
 class MainWindow(QMainWindow):
@@ -108,7 +110,10 @@ class MainWindow(QMainWindow):
         )
         self.jobs_dock.hide()
         self.jobs_panel.comparisonReady.connect(self._on_comparison)
-        self.resizeDocks([self.runs_dock, self.findings_dock], [290, 420], Qt.Horizontal)
+        # the runs dock wide enough for corpus-style names at the default 1400x900 (QA2 4)
+        self.resizeDocks(
+            [self.runs_dock, self.findings_dock], list(DEFAULT_DOCK_WIDTHS), Qt.Horizontal
+        )
 
         self._build_status_bar()
         self._build_actions()
@@ -756,8 +761,21 @@ class MainWindow(QMainWindow):
                 self.open_paths([path])
         status = outcome.get("status", job.state)
         reason = outcome.get("reason")
+        if status == "completed":
+            self._mark_addressed(job)
         level = "info" if status == "completed" else "warning"
         self.report(level, f"Retrain job {job.name} {status}" + (f": {reason}" if reason else ""))
+
+    def _mark_addressed(self, job: Job) -> None:
+        """Dataset findings of the job's data file whose remedies it applied: shown as
+        "addressed by <job>" (the file is unchanged, so the findings stay listed)."""
+        try:
+            data = job.spec.data.path
+            applied = job.spec.remedies.active()
+        except AttributeError:
+            return
+        if data is not None:
+            self.store.mark_addressed(str(data), applied, job.name)
 
     def _on_comparison(self, job: Job, comparison) -> None:
         b, a = comparison.balanced_accuracy_before, comparison.balanced_accuracy_after

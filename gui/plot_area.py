@@ -36,6 +36,7 @@ from gui.curves import (
     make_curve,
     placeable,
     run_t0,
+    series_variants,
 )
 from gui.findings_panel import finding_title
 from gui.plot_panel import CurveSpec, FamilyPlot, PointSpec, SpanSpec, VLineSpec
@@ -222,6 +223,7 @@ class PlotArea(QWidget):
             p.logYToggled.connect(self._on_log_toggled)
             p.exportRequested.connect(self.exportRequested)
             p.userRangeChanged.connect(self._on_user_range)
+            p.axisWidthNeeded.connect(self._schedule_axis_widths)
             p.hide()
             self.plots[fam] = p
         self.stack.addWidget(page)
@@ -234,6 +236,10 @@ class PlotArea(QWidget):
         self._hover_timer.setSingleShot(True)
         self._hover_timer.setInterval(15)
         self._hover_timer.timeout.connect(self._apply_hover)
+        self._axis_timer = QTimer(self)
+        self._axis_timer.setSingleShot(True)
+        self._axis_timer.setInterval(0)
+        self._axis_timer.timeout.connect(self.align_axes)
 
         for sig in (store.structureChanged, store.findingsChanged):
             sig.connect(self.schedule_rebuild)
@@ -346,6 +352,7 @@ class PlotArea(QWidget):
         self.excluded = []
         for e, metrics in wanted:
             t0 = run_t0(e.run) if kind == "wall_time" else None
+            variants = series_variants(e.run.series)
             for m in metrics:
                 if not placeable(e.run, m, kind):
                     self.excluded.append((e.key, m))
@@ -355,8 +362,9 @@ class PlotArea(QWidget):
                 if len(data) == 0:
                     continue
                 hl = self._highlight == (e.key, m)
+                var, n_var = variants.get(m, (0, 1))
                 specs[data.family].append(
-                    CurveSpec(e.key, e.name, e.color, data, f"{e.name} · {m}", hl)
+                    CurveSpec(e.key, e.name, e.color, data, f"{e.name} · {m}", hl, var, n_var)
                 )
         for k in list(self._curve_cache):
             if k not in live_keys:
@@ -430,6 +438,20 @@ class PlotArea(QWidget):
                 p.pi.setXLink(None)
             else:
                 p.pi.setXLink(master)
+
+    def _schedule_axis_widths(self) -> None:
+        self._axis_timer.start()
+
+    def align_axes(self) -> None:
+        """One y-axis width for every visible plot: the widest any of them needs, so the
+        stacked plots' x axes line up and no tick label or title is cut."""
+        self._axis_timer.stop()
+        vis = self.visible_plots()
+        if not vis:
+            return
+        w = max(max(p.axis_width_needed() for p in vis), 52.0)
+        for p in self.plots.values():
+            p.set_axis_width(w)
 
     # -- decorations ----------------------------------------------------------------
     def best_points(self) -> dict[int, tuple[str, float, float]]:
@@ -514,11 +536,18 @@ class PlotArea(QWidget):
                             150,
                             detail=f"resumed @ {format_x(rx, mode)}: {', '.join(who)}",
                             priority=2,
+                            group="resumed",
                         )
                     )
                 for (what, x), items in bad_at.items():
                     where = f"{what} from {format_x(x, mode)}"
-                    label = f"{_names([m for _, m in items], 2)} {where}"
+                    ms = list(dict.fromkeys(m for _, m in items))
+                    label = f"{_names(ms, 2)} {where}"
+                    # shorter forms for a line near an edge or a narrow plot
+                    alts = [f"{_names(ms, 1)} {where}"] if len(ms) > 1 else []
+                    alts.append(f"{len(ms)} curves {where}" if len(ms) > 1 else where)
+                    if len(ms) > 1:
+                        alts.append(where)
                     full = ", ".join(f"{r} · {m}" if n_runs > 1 else m for r, m in items)
                     vlines.append(
                         VLineSpec(
@@ -529,6 +558,7 @@ class PlotArea(QWidget):
                             200,
                             detail=f"{where}: {full}",
                             priority=1,
+                            alts=tuple(a for a in alts if a != label),
                         )
                     )
             p.set_decorations(vlines, points)
@@ -563,9 +593,14 @@ class PlotArea(QWidget):
         return d.step_to_x(start), d.step_to_x(end)
 
     def _update_spans(self) -> None:
+        """Finding spans: the selected finding shaded over the plot's height in its severity
+        colour (labelled with its run when several runs are drawn), every other finding a
+        thin strip along the bottom in its run's colour, so a span of run A never looks
+        like it covers run B's curves (QA2 14)."""
         sel_key, sel = self._selected
         per_family: dict[str, list[SpanSpec]] = {f: [] for f in FAMILIES}
-        for e in self.store.visible_entries():
+        visible = self.store.visible_entries()
+        for e in visible:
             for f in e.findings:
                 if f.metric is None or not e.metric_visible(f.metric):
                     continue
@@ -573,8 +608,10 @@ class PlotArea(QWidget):
                 if span is None:
                     continue
                 selected = f is sel and e.key == sel_key
-                color = SEVERITY_COLORS.get(f.severity, "#888888")
+                color = SEVERITY_COLORS.get(f.severity, "#888888") if selected else e.color
                 label = finding_title(f)
+                if selected and len(visible) > 1:
+                    label += f" · {e.name}"
                 per_family[naming.family(f.metric)].append(
                     SpanSpec(span[0], span[1], color, label, selected)
                 )
@@ -635,5 +672,6 @@ class PlotArea(QWidget):
     def shutdown(self) -> None:
         self._rebuild_timer.stop()
         self._hover_timer.stop()
+        self._axis_timer.stop()
         for p in self.plots.values():
             p.shutdown()

@@ -35,8 +35,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from analysis import naming
 from analysis.smoothing import MIN_POINTS
-from gui.axes import AXIS_TITLES, XAxis, format_value, format_x
+from gui.axes import AXIS_TITLES, XAxis, YAxis, format_value, format_x
 from gui.curves import CurveData, visible_rows
 from gui.legend import LegendBar, LegendEntry, elide_middle
 from gui.lod import LOD_MIN_POINTS, PeakPyramid
@@ -51,6 +52,8 @@ from gui.theme import (
     SPAN_ALPHA_STRIP,
     SPAN_STRIP,
     TEXT,
+    dash_pattern,
+    variant_color,
 )
 
 #: Above this many points a curve gets a 1-px pen and no antialiasing.
@@ -71,6 +74,8 @@ MAX_LABEL_ROWS = 4
 #: Lines in the hover readout before "... and N more".
 READOUT_MAX_LINES = 14
 
+_ROLE_RANK = {"train": 0, "val": 1, "test": 2}
+
 Y_LABELS = {"loss": "loss", "score": "score", "lr": "learning rate", "other": "value"}
 
 
@@ -84,6 +89,15 @@ class CurveSpec:
     data: CurveData
     label: str
     highlighted: bool = False
+    #: Style index of the metric within its run and plot (:func:`gui.curves.series_variants`)
+    variant: int = 0
+    #: How many metrics (base names) of this run share the plot's family.
+    n_variants: int = 1
+
+    @property
+    def pen_color(self) -> str:
+        """The curve's colour: the run's colour, or a shade of it for the run's other metrics."""
+        return variant_color(self.color, self.variant)
 
 
 @dataclass(eq=False)
@@ -110,6 +124,12 @@ class VLineSpec:
     detail: str = ""
     #: Label placement order: lower first (best epoch 0, non-finite 1, restarts 2).
     priority: int = 3
+    #: Shorter forms of the label, longest first: the first that fits beside the line
+    #: inside the view is shown (QA2: a merged NaN label was cut off at the left edge).
+    alts: tuple[str, ...] = ()
+    #: Labels of one group (``resumed``) whose boxes would stack are merged into the
+    #: leftmost one (``resumed ×3``); the others keep their line only.
+    group: str = ""
 
 
 @dataclass(eq=False)
@@ -160,18 +180,19 @@ class _QuietSample(pg.ItemSample):
         event.accept()
 
 
-def make_pen(color: str, role: str, alpha: int = 255, width: float = 1.0) -> QPen:
-    """Cosmetic pen: solid for training, dashed for validation, dotted for test metrics."""
+def make_pen(color: str, role: str, alpha: int = 255, width: float = 1.0, variant: int = 0) -> QPen:
+    """Cosmetic pen: solid for training, dashed for validation, dotted for test metrics;
+    ``variant`` > 0 (a run's further metrics in one plot) varies the pattern within the
+    role (:func:`gui.theme.dash_pattern`)."""
     c = QColor(color)
     c.setAlpha(alpha)
     pen = QPen(c)
     pen.setWidthF(width)
     pen.setCosmetic(True)
-    if role == "val":
+    pat = dash_pattern(role, variant, width)
+    if pat is not None:
         pen.setStyle(Qt.CustomDashLine)
-        pen.setDashPattern([5, 3] if width <= 1 else [4, 2.5])
-    elif role == "test":
-        pen.setStyle(Qt.DotLine)
+        pen.setDashPattern(pat)
     return pen
 
 
@@ -199,12 +220,15 @@ class FamilyPlot(QFrame):
         Family and format (``png``, ``svg``, ``csv``).
     userRangeChanged()
         The user panned or zoomed this plot.
+    axisWidthNeeded()
+        The width the y axis needs changed (:meth:`axis_width_needed`).
     """
 
     hovered = Signal(float)
     logYToggled = Signal(str, bool)
     exportRequested = Signal(str, str)
     userRangeChanged = Signal()
+    axisWidthNeeded = Signal()
 
     def __init__(self, family: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -215,6 +239,8 @@ class FamilyPlot(QFrame):
         self._legend_proxies: list = []
         self._span_items: list = []
         self._labels: list[tuple] = []  # (InfLineLabel, x, priority) of marker labels
+        self._label_meta: dict[int, tuple] = {}  # id(label) -> (texts, group, detail)
+        self._merged_text: dict[int, str] = {}  # id(label) -> "resumed ×3" while merged
         self._span_label: tuple | None = None  # (InfLineLabel, x) of the selected span
         self._markers: list[tuple[float, str, str]] = []  # (x, detail, colour) for the readout
         self._x_mode = "epoch"
@@ -260,13 +286,17 @@ class FamilyPlot(QFrame):
         # the legend sits above the plot, never over the data (QA 11)
         self.legend_bar = LegendBar()
         self.legend_bar.hide()
-        legend_row = QHBoxLayout()
-        legend_row.setContentsMargins(62, 0, 0, 0)  # aligned with the plot, past the y axis
-        legend_row.addWidget(self.legend_bar, 1)
-        lay.addLayout(legend_row)
+        self.legend_row = QHBoxLayout()
+        # aligned with the plot, past the y axis (follows the axis' width)
+        self.legend_row.setContentsMargins(62, 0, 0, 0)
+        self.legend_row.addWidget(self.legend_bar, 1)
+        lay.addLayout(self.legend_row)
 
         self.axis = XAxis("bottom")
-        self.pw = pg.PlotWidget(axisItems={"bottom": self.axis}, viewBox=_ViewBox())
+        self.yaxis = YAxis("left")
+        self.pw = pg.PlotWidget(
+            axisItems={"bottom": self.axis, "left": self.yaxis}, viewBox=_ViewBox()
+        )
         self.pw.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         self.pw.setMinimumHeight(120)
         self.pw.setFrameShape(QFrame.NoFrame)
@@ -284,7 +314,10 @@ class FamilyPlot(QFrame):
             ax.setStyle(maxTickLevel=1)
             ax.setTextPen(pg.mkPen(MUTED))
             ax.setPen(pg.mkPen(BORDER))
-        pi.getAxis("left").setWidth(62)
+        # wide enough for the widest tick label and the title (QA2 11: "learning rate"
+        # over "0.0001"); the plot area gives stacked plots one width (set_axis_width)
+        self.yaxis.sigWidthNeeded.connect(self._on_axis_width)
+        self.yaxis.set_min_width(52)
         pi.setLabel("left", Y_LABELS.get(family, family), color=MUTED)
         self.axis.set_mode("epoch")
         self.axis.setLabel(AXIS_TITLES["epoch"], color=MUTED)
@@ -327,6 +360,23 @@ class FamilyPlot(QFrame):
         self.pw.scene().sigMouseMoved.connect(self._on_mouse)
         self.pw.viewport().installEventFilter(self)
 
+    # -- y axis width ------------------------------------------------------------
+    def axis_width_needed(self) -> float:
+        """Pixels the y axis needs for its widest tick label and its title."""
+        return self.yaxis.needed_width
+
+    def set_axis_width(self, w: float) -> None:
+        """Give the y axis at least ``w`` pixels (plots in one column share a width)."""
+        self.yaxis.set_min_width(w)
+        self._on_axis_width()
+
+    def _on_axis_width(self, *_args) -> None:
+        w = int(max(self.yaxis.needed_width, self.yaxis.min_width))
+        m = self.legend_row.contentsMargins()
+        if m.left() != w:
+            self.legend_row.setContentsMargins(w, 0, 0, 0)
+        self.axisWidthNeeded.emit()
+
     # -- curves ---------------------------------------------------------------
     def specs(self) -> list[CurveSpec]:
         return [it.spec for it in self._items.values()]
@@ -355,20 +405,37 @@ class FamilyPlot(QFrame):
     def legend_entries(self, specs: list[CurveSpec] | None = None) -> list[LegendEntry]:
         """One entry per metric for a single run; for several runs the line-style key
         (training solid, validation dashed) first, then one entry per run (its colour:
-        the runs panel shows the same colours)."""
+        the runs panel shows the same colours), or, for a run with several metrics of one
+        role in this plot, one entry per metric (``run · dice_coef``, in the metric's
+        shade and pattern; QA2 12)."""
         specs = self.specs() if specs is None else specs
-        runs: dict[int, CurveSpec] = {}
+        runs: dict[int, list[CurveSpec]] = {}
         for s in specs:
-            runs.setdefault(s.key, s)
+            runs.setdefault(s.key, []).append(s)
         if len(runs) <= 1:
-            return [LegendEntry(s.color, s.data.role, s.data.metric) for s in specs]
+            return [LegendEntry(s.pen_color, s.data.role, s.data.metric, s.variant) for s in specs]
         out: list[LegendEntry] = []
         roles = {s.data.role for s in specs}
         if len(roles) > 1:
             for role, text in (("train", "training"), ("val", "validation"), ("test", "test")):
                 if role in roles:
                     out.append(LegendEntry(MUTED, role, text))
-        out += [LegendEntry(s.color, "train", s.run_name) for s in runs.values()]
+        for group in runs.values():
+            per_role: dict[str, int] = {}
+            for s in group:
+                per_role[s.data.role] = per_role.get(s.data.role, 0) + 1
+            if max(per_role.values()) <= 1:
+                out.append(LegendEntry(group[0].color, "train", group[0].run_name))
+                continue
+            # one entry per metric base name (the role key says which line is which role)
+            seen: dict[int, CurveSpec] = {}
+            for s in sorted(group, key=lambda s: (s.variant, _ROLE_RANK.get(s.data.role, 3))):
+                seen.setdefault(s.variant, s)
+            for s in seen.values():
+                base = naming.base_name(s.data.metric) if len(roles) > 1 else s.data.metric
+                out.append(
+                    LegendEntry(s.pen_color, s.data.role, f"{s.run_name} · {base}", s.variant)
+                )
         return out
 
     def _fill_legend(self, specs: list[CurveSpec]) -> None:
@@ -435,8 +502,9 @@ class FamilyPlot(QFrame):
         smoothed = d.smoothed is not None
         short = n <= SHORT_SERIES and self._n_runs <= SHORT_SERIES_MAX_RUNS
         raw_alpha = (RAW_ALPHA_SHORT if short else RAW_ALPHA) if smoothed else 255
+        color = s.pen_color
         raw_pen = make_pen(
-            s.color, d.role, raw_alpha, (1.4 if short else 1.0) if smoothed else width
+            color, d.role, raw_alpha, (1.4 if short else 1.0) if smoothed else width, s.variant
         )
         if smoothed and it.main is None:
             it.main = pg.PlotDataItem()
@@ -452,11 +520,11 @@ class FamilyPlot(QFrame):
         if not smoothed and n <= SYMBOL_MAX and (not d.smoothing_on or n < MIN_POINTS):
             it.raw.setSymbol("o")
             it.raw.setSymbolSize(5 if d.role == "train" else 6)
-            it.raw.setSymbolPen(pg.mkPen(s.color) if d.role == "val" else None)
-            it.raw.setSymbolBrush(pg.mkBrush("#ffffff" if d.role == "val" else s.color))
+            it.raw.setSymbolPen(pg.mkPen(color) if d.role == "val" else None)
+            it.raw.setSymbolBrush(pg.mkBrush("#ffffff" if d.role == "val" else color))
         elif smoothed and short:
             # the logged values as small points on the raw line, the EMA stays the bold line
-            c = QColor(s.color)
+            c = QColor(color)
             c.setAlpha(raw_alpha)
             it.raw.setSymbol("o")
             it.raw.setSymbolSize(4 if n > SYMBOL_MAX else 5)
@@ -471,7 +539,7 @@ class FamilyPlot(QFrame):
         it.raw.setClipToView(bool(d.increasing))
         it.raw.setZValue(z - 1 if smoothed else z)
         if it.main is not None:
-            it.main.setPen(make_pen(s.color, d.role, 255, width))
+            it.main.setPen(make_pen(color, d.role, 255, width, s.variant))
             it.main.setClipToView(bool(d.increasing))
             it.main.setZValue(z)
 
@@ -542,6 +610,7 @@ class FamilyPlot(QFrame):
             self.pi.removeItem(item)
         self._decor = []
         self._labels = []
+        self._label_meta = {}
         self._markers = []
         for v in vlines:
             c = QColor(v.color)
@@ -566,7 +635,13 @@ class FamilyPlot(QFrame):
             self._decor.append(line)
             if v.label:
                 line.label.setZValue(40)
+                line.label.setToolTip(v.detail or v.label)
                 self._labels.append((line.label, float(v.x), v.priority))
+                self._label_meta[id(line.label)] = (
+                    (v.label, *v.alts),
+                    v.group,
+                    v.detail or v.label,
+                )
             if v.detail or v.label:
                 self._markers.append((float(v.x), v.detail or v.label, v.color))
         for p in points:
@@ -585,8 +660,17 @@ class FamilyPlot(QFrame):
         self._place_labels()
 
     def marker_labels(self) -> list[tuple[str, bool]]:
-        """(text, shown) of every marker label, for tests and screenshots."""
+        """(text as shown, shown) of every marker label, for tests and screenshots."""
         return [(lab.toPlainText(), lab.isVisible()) for lab, _x, _p in self._labels]
+
+    def marker_details(self) -> list[str]:
+        """Full text of every labelled marker (tooltip and hover readout)."""
+        return [self._label_meta.get(id(lab), ("", "", ""))[2] for lab, _x, _p in self._labels]
+
+    @staticmethod
+    def _set_label_text(lab, text: str) -> None:
+        if lab.toPlainText() != text:
+            lab.setFormat(text.replace("{", "{{").replace("}", "}}"))
 
     def _place_labels(self, *_args) -> None:
         """Put the marker and span labels in rows along the top or bottom edge, where
@@ -633,13 +717,17 @@ class FamilyPlot(QFrame):
                 n += int(np.count_nonzero((py >= top - 2) & (py <= top + row_h + 2)))
             return n
 
+        merged = self._merge_groups(labels, x0, x1, scale)
         for lab, x, _prio in sorted(labels, key=lambda t: (t[2], t[1])):
-            if not (x0 <= x <= x1):
+            if not (x0 <= x <= x1) or id(lab) in merged:
                 lab.setVisible(False)
                 continue
             px = (x - x0) * scale
-            width = lab.boundingRect().width()
-            right = px + 3 + width <= w_px
+            choice = self._fit_text(lab, px, w_px)
+            if choice is None:  # no form of it fits beside its line: the readout has it
+                lab.setVisible(False)
+                continue
+            width, right = choice
             a, b = (px + 1, px + 3 + width) if right else (px - 3 - width, px - 1)
             free = [k for k in range(len(slots)) if all(b + 4 < u or a > v + 4 for u, v in used[k])]
             if not free:
@@ -651,6 +739,62 @@ class FamilyPlot(QFrame):
             lab.anchors = [anchor, anchor]
             lab.setVisible(True)
             lab.setPosition(min(1.0, max(0.0, (h_px - slots[k]) / h_px)))
+
+    def _text_width(self, lab, text: str) -> float:
+        """Pixel width of ``lab`` showing ``text`` (its box margins included)."""
+        from PySide6.QtGui import QFontMetricsF
+
+        fm = QFontMetricsF(lab.textItem.font())
+        pad = lab.boundingRect().width() - fm.horizontalAdvance(lab.toPlainText())
+        return fm.horizontalAdvance(text) + max(0.0, pad)
+
+    def _fit_text(self, lab, px: float, w_px: float) -> tuple[float, bool] | None:
+        """Show the longest form of a label that fits beside its line inside the view.
+
+        Returns (width, reads to the right), or None when no form fits.
+        """
+        texts = self._label_meta.get(id(lab), ((lab.toPlainText(),), "", ""))[0]
+        if id(lab) in self._merged_text:
+            texts = (self._merged_text[id(lab)], *texts)
+        for text in texts:
+            w = self._text_width(lab, text)
+            right = px + 3 + w <= w_px
+            if right or px - 3 - w >= 0:
+                self._set_label_text(lab, text)
+                return w, right
+        return None
+
+    def _merge_groups(self, labels, x0: float, x1: float, scale: float) -> set[int]:
+        """Labels of one group that would print over each other: the leftmost of each
+        cluster stays, counting the others (``resumed ×3``). Returns ids of the hidden."""
+        self._merged_text: dict[int, str] = {}
+        hidden: set[int] = set()
+        groups: dict[str, list] = {}
+        for lab, x, _p in labels:
+            meta = self._label_meta.get(id(lab))
+            if meta and meta[1] and x0 <= x <= x1:
+                groups.setdefault(meta[1], []).append((x, lab))
+        for members in groups.values():
+            members.sort(key=lambda t: t[0])
+            clusters: list[list] = []
+            head_px = 0.0
+            for x, lab in members:
+                px = (x - x0) * scale
+                base = self._label_meta[id(lab)][0][0]
+                if clusters and px - head_px < self._text_width(lab, base + " ×9") + 6:
+                    hidden.add(id(lab))
+                    clusters[-1].append(lab)
+                    continue
+                clusters.append([lab])
+                head_px = px
+            for cluster in clusters:
+                head = cluster[0]
+                details = [self._label_meta[id(lab)][2] for lab in cluster]
+                head.setToolTip("\n".join(details))
+                if len(cluster) > 1:
+                    base = self._label_meta[id(head)][0][0]
+                    self._merged_text[id(head)] = f"{base} ×{len(cluster)}"
+        return hidden
 
     def _label_curves(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """Drawn curves as (x, y as logged) for label placement (increasing x only)."""
@@ -699,7 +843,7 @@ class FamilyPlot(QFrame):
                 )
                 item.setHoverBrush(pg.mkBrush(c))
                 line = item.lines[0]
-            else:  # the others: a thin strip along the bottom edge, in the severity colour
+            else:  # the others: a thin strip along the bottom edge, in their run's colour
                 c.setAlpha(SPAN_ALPHA_STRIP)
                 item = pg.LinearRegionItem(
                     values=(x0, x1),
@@ -722,7 +866,14 @@ class FamilyPlot(QFrame):
                     fill=pg.mkBrush(255, 255, 255, 200),
                 )
                 item.span_label.setZValue(40)
+                item.span_label.setToolTip(sp.label)
                 self._span_label = (item.span_label, x0)
+                short = sp.label.split(" · ")[0]  # without the run's name when it must
+                self._label_meta[id(item.span_label)] = (
+                    (sp.label, short) if short != sp.label else (sp.label,),
+                    "",
+                    sp.label,
+                )
             item.setZValue(-20 if not sp.selected else -10)
             self.pi.addItem(item, ignoreBounds=True)
             self._span_items.append(item)
@@ -800,7 +951,7 @@ class FamilyPlot(QFrame):
             if abs(d.x[i] - snap) > 1e-9 * max(1.0, abs(snap)):
                 sm = (sm + " " if sm else "") + f"@ {format_x(float(d.x[i]), d.x_mode)}"
             cells.append(
-                f"<tr><td style='color:{s.color}'>{dash}</td>"
+                f"<tr><td style='color:{s.pen_color}'>{dash}</td>"
                 f"<td style='padding-right:8px'>{html.escape(name)}</td>"
                 f"<td align='right'><b>{format_value(float(d.y[i]))}</b></td>"
                 f"<td style='color:{MUTED}; padding-left:6px'>{html.escape(sm)}</td></tr>"
@@ -877,7 +1028,7 @@ class FamilyPlot(QFrame):
         rows = max(2, int(0.5 * float(self.pi.vb.height()) // 20) - 1)
         shown = entries[: min(EXPORT_LEGEND_MAX, rows)] if len(entries) > rows + 1 else entries
         for e in shown:
-            item = pg.PlotDataItem(pen=make_pen(e.color, e.role, 255, 2.0))
+            item = pg.PlotDataItem(pen=make_pen(e.color, e.role, 255, 2.0, e.variant))
             self._legend_proxies.append(item)
             self.legend.addItem(item, html.escape(elide_middle(e.text)))
         if len(entries) > len(shown):

@@ -26,6 +26,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QButtonGroup,
     QCheckBox,
     QComboBox,
@@ -218,18 +219,22 @@ class RetrainDialog(QDialog):
 
     # -- layout -------------------------------------------------------------------------------
     def _build(self) -> None:
-        # two columns in a scroll area, so the dialog fits a 1366x768 screen (QA 13)
+        # two columns in a scroll area, so the dialog fits a 1366x768 screen (QA 13); one
+        # column below the two columns' width, and a horizontal scroll bar when even
+        # that does not fit, so every value box stays reachable (QA2 10: on an 800-px
+        # screen the right column's LR/L2/dropout boxes were cut off)
         outer = QVBoxLayout(self)
         content = QWidget()
-        cols = QHBoxLayout(content)
+        cols = QBoxLayout(QBoxLayout.LeftToRight, content)
         cols.setContentsMargins(0, 0, 4, 0)
         left, right = QVBoxLayout(), QVBoxLayout()
         cols.addLayout(left, 5)
         cols.addLayout(right, 4)
+        self.columns, self._left, self._right = cols, left, right
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAsNeeded)
         self.scroll.setWidget(content)
         outer.addWidget(self.scroll, 1)
 
@@ -347,7 +352,9 @@ class RetrainDialog(QDialog):
             for j, w in enumerate(ws):
                 if name in tips:
                     w.setToolTip(tips[name][j])
-                w.setMinimumWidth(84)  # whole values readable, never clipped
+                # whole values readable, never clipped (QA2 10: "0.0010000" showed as
+                # "0.001000" in an 84-px box)
+                w.setMinimumWidth(max(84, w.minimumSizeHint().width()))
                 w.setEnabled(False)
                 grid.addWidget(w, i, 1 + j)
             self.remedy_values[name] = ws
@@ -380,17 +387,62 @@ class RetrainDialog(QDialog):
         buttons.rejected.connect(self.reject)
         outer.addWidget(buttons)
 
-    def _fit_screen(self, grow_only: bool = False) -> None:
+    def two_column_width(self, minimum: bool = True) -> int:
+        """Width the content needs with dataset/model and training/remedies side by side
+        (``minimum``: the least that shows every box whole; else the preferred width)."""
+        m = self.columns.contentsMargins()
+        size = (lambda lay: lay.minimumSize()) if minimum else (lambda lay: lay.sizeHint())
+        return (
+            size(self._left).width()
+            + size(self._right).width()
+            + self.columns.spacing()
+            + m.left()
+            + m.right()
+        )
+
+    def one_column_width(self, minimum: bool = False) -> int:
+        """Width the content needs with the groups in one column."""
+        m = self.columns.contentsMargins()
+        size = (lambda lay: lay.minimumSize()) if minimum else (lambda lay: lay.sizeHint())
+        return max(size(self._left).width(), size(self._right).width()) + m.left() + m.right()
+
+    def single_column(self) -> bool:
+        """True when the groups are stacked in one column."""
+        return self.columns.direction() == QBoxLayout.TopToBottom
+
+    def _arrange(self, width: int) -> None:
+        """Two columns when ``width`` (the scroll area's viewport) holds them, else one."""
+        want = (
+            QBoxLayout.LeftToRight if width >= self.two_column_width() else QBoxLayout.TopToBottom
+        )
+        if self.columns.direction() != want:
+            self.columns.setDirection(want)
+            self.scroll.widget().updateGeometry()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().resizeEvent(event)
+        self._arrange(self.scroll.viewport().width())
+
+    def _fit_screen(self, grow_only: bool = False, avail=None) -> None:
         """Size to the content, at most :data:`MAX_SCREEN_FRACTION` of the screen
-        (``grow_only``: never shrink, e.g. when the dataset checks' text arrives)."""
+        (``grow_only``: never shrink, e.g. when the dataset checks' text arrives);
+        one column when two do not fit. ``avail``: the screen's available geometry
+        (default: the dialog's screen)."""
         content = self.scroll.widget()
-        hint = content.sizeHint()
-        screen = self.screen() if self.screen() is not None else QGuiApplication.primaryScreen()
-        avail = screen.availableGeometry() if screen is not None else None
+        if avail is None:
+            screen = self.screen() or QGuiApplication.primaryScreen()
+            avail = screen.availableGeometry() if screen is not None else None
         bar = self.scroll.verticalScrollBar().sizeHint().width()
-        w = hint.width() + 24 + bar
-        if avail is not None:
-            w = min(w, int(avail.width() * MAX_SCREEN_FRACTION))
+        extra = 24 + bar
+        cap = int(avail.width() * MAX_SCREEN_FRACTION) if avail is not None else 1 << 20
+        if self.two_column_width(minimum=False) + extra <= cap:
+            w = self.two_column_width(minimum=False) + extra
+        elif self.two_column_width() + extra <= cap:
+            w = cap  # two columns, narrower than they would like
+        else:
+            w = min(cap, self.one_column_width() + extra)
+        self._arrange(w - extra)
+        hint = content.sizeHint()
         lay = content.layout()
         # wrapped texts (the dataset checks) need the height at the width they will get
         body = lay.totalHeightForWidth(w - 24 - bar) if lay.hasHeightForWidth() else -1

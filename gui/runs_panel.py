@@ -5,14 +5,17 @@ from __future__ import annotations
 import os
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QBrush, QColor, QFont
+from PySide6.QtGui import QAction, QBrush, QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QColorDialog,
     QHBoxLayout,
     QHeaderView,
     QMenu,
     QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -22,14 +25,113 @@ from PySide6.QtWidgets import (
 
 from analysis import naming
 from gui.axes import format_value
+from gui.curves import series_variants
 from gui.icons import color_icon, line_icon
-from gui.store import GENERIC_NAMES, RunStore
-from gui.theme import MUTED, SEVERITY_COLORS
+from gui.store import RunStore
+from gui.theme import MUTED, SEVERITY_COLORS, variant_color
 
 KIND_ROLE = Qt.UserRole + 1  # "file" / "run" / "metric"
 KEY_ROLE = Qt.UserRole + 2  # path for files, run key for runs and metrics
 METRIC_ROLE = Qt.UserRole + 3
+#: Characters an item's name shares at its start with its most similar sibling.
+SHARED_ROLE = Qt.UserRole + 4
 LIVE_COLOR = "#188038"
+#: Widest text the "Last" column is sized for (a value in scientific notation, a length).
+LAST_SAMPLES = ("-6.507e+07", "1,000 steps", "● live")
+#: Run notes shown at most in a run's tooltip.
+TOOLTIP_NOTES = 12
+
+
+def shared_prefixes(names: list[str]) -> list[int]:
+    """For each name, the length of the longest start it shares with another name.
+
+    Parameters
+    ----------
+    names : list of str
+        Sibling names (runs of one file, metrics of one run).
+
+    Returns
+    -------
+    list of int
+        0 for a name whose first character already differs from every other name.
+    """
+    out = []
+    for i, a in enumerate(names):
+        best = 0
+        for j, b in enumerate(names):
+            if i == j:
+                continue
+            n = 0
+            for ca, cb in zip(a, b, strict=False):
+                if ca != cb:
+                    break
+                n += 1
+            best = max(best, n)
+        out.append(best)
+    return out
+
+
+def elide_name(
+    text: str, shared: int, fm: QFontMetrics, width: int
+) -> tuple[str, Qt.TextElideMode]:
+    """The name as shown in ``width`` pixels, and how it was cut.
+
+    Cut at the right (the start of a name says what it is: ``001_akboles_speak…``),
+    unless what is left would not reach past the start the name shares with a
+    sibling (``validation/evaluation_lo…`` vs ``validation/evaluation_ac…`` still
+    differ; ``very_long_common_prefix_…`` twice would not): then cut in the middle,
+    keeping the end where such names differ (QA2 4: ``0…g``, ``va…ss`` were unreadable
+    middle cuts of every name).
+
+    Parameters
+    ----------
+    text : str
+    shared : int
+        Characters ``text`` shares at its start with a sibling (:func:`shared_prefixes`).
+    fm : QFontMetrics
+        Font of the item.
+    width : int
+        Pixels available for the text.
+
+    Returns
+    -------
+    shown : str
+    mode : Qt.TextElideMode
+    """
+    if fm.horizontalAdvance(text) <= width:
+        return text, Qt.ElideRight
+    right = fm.elidedText(text, Qt.ElideRight, width)
+    kept = len(right) - 1 if right.endswith("…") else len(right)
+    if kept > shared:
+        return right, Qt.ElideRight
+    return fm.elidedText(text, Qt.ElideMiddle, width), Qt.ElideMiddle
+
+
+class _NameDelegate(QStyledItemDelegate):
+    """Paints the name column with :func:`elide_name`'s cut (Qt's elide mode is per view).
+
+    ``painted`` maps (kind, key, metric) to the text last painted (tests, screenshots).
+    """
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.painted: dict[tuple, str] = {}
+
+    def paint(self, painter, option, index) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        w = opt.widget
+        style = w.style() if w is not None else QApplication.style()
+        if index.column() == 0 and opt.text:
+            rect = style.subElementRect(QStyle.SE_ItemViewItemText, opt, w)
+            # the style's own text margins (QCommonStyle: PM_FocusFrameHMargin + 1 each side)
+            margin = 2 * (style.pixelMetric(QStyle.PM_FocusFrameHMargin, None, w) + 1)
+            shown, opt.textElideMode = elide_name(
+                opt.text, int(index.data(SHARED_ROLE) or 0), opt.fontMetrics, rect.width() - margin
+            )
+            key = (index.data(KIND_ROLE), index.data(KEY_ROLE), index.data(METRIC_ROLE))
+            self.painted[key] = shown
+        style.drawControl(QStyle.CE_ItemViewItem, opt, painter, w)
 
 
 class RunsPanel(QWidget):
@@ -94,7 +196,10 @@ class RunsPanel(QWidget):
         self.tree.setHeaderLabels(["Name", "Last"])
         self.tree.header().setStretchLastSection(False)
         self.tree.header().setSectionResizeMode(0, QHeaderView.Stretch)
-        self.tree.header().setSectionResizeMode(1, QHeaderView.ResizeToContents)
+        # "Last" as narrow as its values allow: the names need the width (QA2 4)
+        self.tree.header().setSectionResizeMode(1, QHeaderView.Fixed)
+        fm = self.tree.fontMetrics()
+        self.tree.header().resizeSection(1, max(fm.horizontalAdvance(t) for t in LAST_SAMPLES) + 14)
         self.tree.setUniformRowHeights(True)
         self.tree.setSelectionMode(QAbstractItemView.SingleSelection)
         self.tree.setEditTriggers(
@@ -105,8 +210,11 @@ class RunsPanel(QWidget):
         self.tree.itemChanged.connect(self._on_item_changed)
         self.tree.currentItemChanged.connect(self._on_current)
         self.tree.setIndentation(14)
-        # run and metric names often differ only at their end (…_training, …/epoch_loss)
-        self.tree.setTextElideMode(Qt.ElideMiddle)
+        # names are cut at the right, or in the middle where siblings share their start
+        # (elide_name); full names in the tooltips
+        self.tree.setTextElideMode(Qt.ElideRight)
+        self.name_delegate = _NameDelegate(self.tree)
+        self.tree.setItemDelegateForColumn(0, self.name_delegate)
         lay.addWidget(self.tree, 1)
 
         # rebuilt later, never inside a signal of one of the tree's own items
@@ -177,25 +285,23 @@ class RunsPanel(QWidget):
                     fi.setForeground(0, QBrush(QColor(SEVERITY_COLORS["critical"])))
                     fi.setToolTip(0, f.error)
                 self.tree.addTopLevelItem(fi)
-                for key in f.run_keys:
-                    e = self.store.entries.get(key)
-                    if e is None:
-                        continue
-                    worst = _worst(e.findings)
+                entries = [self.store.entries[k] for k in f.run_keys if k in self.store.entries]
+                run_shared = shared_prefixes([e.name for e in entries])
+                for e, shared in zip(entries, run_shared, strict=True):
+                    key = e.key
                     ri = QTreeWidgetItem([e.name, _length_text(e.run)])
                     ri.setData(0, KIND_ROLE, "run")
                     ri.setData(0, KEY_ROLE, e.key)
+                    ri.setData(0, SHARED_ROLE, shared)
                     ri.setFlags(ri.flags() | Qt.ItemIsUserCheckable | Qt.ItemIsEditable)
                     ri.setCheckState(0, Qt.Checked if e.visible else Qt.Unchecked)
                     ri.setIcon(0, color_icon(e.color))
                     ri.setFont(0, bold)
                     ri.setForeground(1, QBrush(QColor(MUTED)))
-                    tip = [f"{e.run.name} — {e.run.format}", e.run.source]
-                    if worst:
-                        tip.append(f"{len(e.findings)} finding(s), worst: {worst}")
-                    tip.extend(e.run.notes[:5])
-                    ri.setToolTip(0, "\n".join(tip))
+                    ri.setToolTip(0, run_tooltip(e))
+                    ri.setToolTip(1, _length_text(e.run, compact=False))
                     fi.addChild(ri)
+                    variants = series_variants(e.run.series)
                     metrics = sorted(
                         e.run.series,
                         key=lambda m: (
@@ -204,7 +310,8 @@ class RunsPanel(QWidget):
                             {"train": 0, "val": 1}.get(naming.role(m), 2),
                         ),
                     )
-                    for m in metrics:
+                    metric_shared = shared_prefixes(metrics)
+                    for m, m_shared in zip(metrics, metric_shared, strict=True):
                         s = e.run.series[m]
                         st = s.stats()
                         last = st["last"]
@@ -212,12 +319,16 @@ class RunsPanel(QWidget):
                         mi.setData(0, KIND_ROLE, "metric")
                         mi.setData(0, KEY_ROLE, e.key)
                         mi.setData(0, METRIC_ROLE, m)
+                        mi.setData(0, SHARED_ROLE, m_shared)
                         mi.setFlags((mi.flags() | Qt.ItemIsUserCheckable) & ~Qt.ItemIsEditable)
                         mi.setCheckState(0, Qt.Unchecked if m in e.hidden_metrics else Qt.Checked)
-                        mi.setIcon(0, line_icon(e.color, naming.role(m) == "val"))
+                        var = variants.get(m, (0, 1))[0]
+                        mi.setIcon(
+                            0, line_icon(variant_color(e.color, var), naming.role(m), 16, var)
+                        )
                         mi.setForeground(1, QBrush(QColor(MUTED)))
                         fam = naming.family(m)
-                        tip = f"{m}: {fam}, {naming.role(m)}; {len(s)} points"
+                        tip = f"{m}: {fam}, {naming.role(m)}; {len(s)} points; last value as logged"
                         if s.n_nonfinite:
                             tip += f", {s.n_nonfinite} NaN/inf"
                             mi.setForeground(1, QBrush(QColor(SEVERITY_COLORS["critical"])))
@@ -277,6 +388,10 @@ class RunsPanel(QWidget):
                 return it
             stack.extend(it.child(i) for i in range(it.childCount()))
         return None
+
+    def shown_name(self, kind: str, key, metric: str | None = None) -> str | None:
+        """The name of a file/run/metric row as last painted (cut to the column's width)."""
+        return self.name_delegate.painted.get((kind, key, metric))
 
     def select_metric(self, key: int, metric: str) -> None:
         """Select (and reveal) a metric, e.g. the one a finding is about."""
@@ -389,30 +504,67 @@ class RunsPanel(QWidget):
 def file_label(path: str) -> str:
     """The file or folder name; with its folder when the name says nothing.
 
-    ``runs/exp3/training.log`` -> ``exp3/training.log`` (names in
-    :data:`gui.store.GENERIC_NAMES`, TensorBoard event files), so several retrain
-    jobs' logs are told apart; ``001_speaker_training.log`` stays as it is.
+    ``runs/exp3/training.log`` -> ``exp3/training.log`` (generic log names by the
+    readers' rule, :func:`analysis.readers.names.is_generic_stem`, and TensorBoard
+    event files), so several retrain jobs' logs are told apart;
+    ``001_akboles_speaker250_training.log`` stays as it is. Only the file rows use this:
+    runs show :attr:`Run.name`.
     """
+    from analysis.readers.names import is_generic_stem
+
     p = path.rstrip(os.sep)
     name = os.path.basename(p) or p
-    stem = name.split(".", 1)[0].lower()
+    stem = name.split(".", 1)[0]
     parent = os.path.basename(os.path.dirname(p))
-    if parent and (stem in GENERIC_NAMES or name.startswith("events.out.tfevents")):
+    if parent and (is_generic_stem(stem) or name.startswith("events.out.tfevents")):
         return f"{parent}/{name}"
     return name
 
 
-def _length_text(run) -> str:
-    """Logged points of the longest series: ``30 epochs``, ``2,000,000 steps``; for a run
+def _count(n: int) -> str:
+    """``950``, ``1,000``, ``12k``, ``2.0M``: at most 5 characters."""
+    if n < 10_000:
+        return f"{n:,}"
+    if n < 1_000_000:
+        return f"{n // 1000}k"
+    return f"{n / 1e6:.1f}M"
+
+
+def _length_text(run, compact: bool = True) -> str:
+    """Logged points of the longest series: ``30 epochs``, ``2.0M steps``; for a run
     that logs both (the Keras TensorBoard callback: ``epoch_*`` per epoch,
-    ``evaluation_*`` per step) ``20 epochs, 20 steps``."""
+    ``evaluation_*`` per step) ``20 ep · 20 st``. ``compact=False``: every count in
+    full (``20 epochs, 20 steps``; the cell's tooltip)."""
     longest: dict[str, int] = {}
     for name, s in run.series.items():
         kind = run.step_kind_of(name)
         longest[kind] = max(longest.get(kind, 0), len(s))
     if not longest:
         longest[run.step_kind] = 0
-    return ", ".join(f"{longest[k]:,} {k}s" for k in ("epoch", "step") if k in longest)
+    kinds = [k for k in ("epoch", "step") if k in longest]
+    if not compact:
+        return ", ".join(f"{longest[k]:,} {k}s" for k in kinds)
+    if len(kinds) > 1:
+        return " · ".join(f"{_count(longest[k])} {k[:2]}" for k in kinds)
+    k = kinds[0]
+    return f"{_count(longest[k])} {k}s"
+
+
+def run_tooltip(e) -> str:
+    """A run's tooltip: its full name, format and source, findings, and the reader's notes
+    (routine notes such as line endings stay here, out of the Messages panel)."""
+    tip = [e.name if e.name == e.run.name else f"{e.name} (read as {e.run.name})"]
+    tip.append(f"{e.run.format} · {e.run.source}")
+    worst = _worst(e.findings)
+    if worst:
+        tip.append(f"{len(e.findings)} finding(s), worst: {worst}")
+    notes = list(e.run.notes)
+    if notes:
+        tip.append("Reader notes:")
+        tip.extend(f"  · {n}" for n in notes[:TOOLTIP_NOTES])
+        if len(notes) > TOOLTIP_NOTES:
+            tip.append(f"  … and {len(notes) - TOOLTIP_NOTES} more")
+    return "\n".join(tip)
 
 
 def _worst(findings) -> str | None:

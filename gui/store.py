@@ -16,30 +16,6 @@ from analysis import naming
 from analysis.model import Finding, Run
 from gui.theme import RUN_COLORS
 
-#: File stems that do not identify a run; the folder name is shown with them.
-GENERIC_NAMES = frozenset(
-    {
-        "training",
-        "training_log",
-        "train_log",
-        "log",
-        "history",
-        "model_history",
-        "model_history_log",
-        "training_history",
-        "metrics",
-        "trainer_state",
-        "events",
-        "run",
-        "results",
-        "progress",
-        "train",
-        "logs",
-        "val_loss",
-        "loss",
-    }
-)
-
 #: A file counts as live while it changed within this many seconds.
 LIVE_SECONDS = 60.0
 
@@ -56,7 +32,9 @@ class RunEntry:
         The file or folder the run was opened from.
     run : Run
     name : str
-        Display name (editable).
+        Display name: the run's :attr:`Run.name` (named by the readers, as in the CLI),
+        made distinct from other inputs' runs (:func:`analysis.readers.unique_run_names`);
+        editable.
     color : str
         ``#rrggbb``; the same in every plot.
     visible : bool
@@ -76,6 +54,8 @@ class RunEntry:
     hidden_metrics: set[str] = field(default_factory=set)
     findings: list[Finding] = field(default_factory=list)
     version: int = 0
+    #: The user renamed the run (its name is then never changed by the store).
+    renamed: bool = False
 
     def metric_visible(self, metric: str) -> bool:
         return self.visible and metric not in self.hidden_metrics
@@ -128,6 +108,10 @@ class RunStore(QObject):
         self.files: dict[str, FileEntry] = {}
         self.entries: dict[int, RunEntry] = {}
         self.dataset_findings: dict[str, list[Finding]] = {}
+        #: (dataset path, finding kind) -> (name of the completed retrain job that applied
+        #: some of the finding's remedies, those remedies); the file itself is unchanged,
+        #: so the finding stays listed
+        self.addressed: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {}
         self._next_key = 1
 
     # -- queries ------------------------------------------------------------
@@ -162,26 +146,44 @@ class RunStore(QObject):
                 return c
         return RUN_COLORS[len(self.entries) % len(RUN_COLORS)]
 
-    def _display_name(self, run: Run, path: str) -> str:
-        """Run name, prefixed with its folder when the file name says nothing
-        (``training.log``, ``metrics.csv``...) or when another run has the same name."""
-        name = run.name or os.path.basename(path)
-        parent = os.path.basename(os.path.dirname(os.path.abspath(run.source or path)))
-        generic = name.lower() in GENERIC_NAMES and parent
-        if generic:
-            name = parent  # runs/exp3/training.log -> "exp3"
-        taken = {e.name for e in self.entries.values()}
-        if name not in taken:
-            return name
-        stem = run.name or os.path.basename(path)
-        cand = (
-            f"{parent}/{stem}" if parent and generic else (f"{parent}/{name}" if parent else name)
-        )
-        base, i = cand, 2
-        while cand in taken:
-            cand = f"{base} ({i})"
-            i += 1
-        return cand
+    def _unique_names(self, new: list[RunEntry]) -> None:
+        """Make the names of newly added runs distinct from every other run's name.
+
+        The readers name each run (:attr:`Run.name`, the same name the CLI shows); runs
+        of different inputs sharing a name (``exp`` from ``a/exp/training.log`` and
+        ``b/exp/training.log``) get the folders above them in front, as
+        :func:`analysis.readers.unique_run_names` does for several inputs of
+        ``analyze``: ``a/exp``, ``b/exp``. Runs the user renamed keep their name.
+        """
+        from types import SimpleNamespace
+
+        from analysis.readers import unique_run_names
+
+        new_keys = {e.key for e in new}
+        for e in new:
+            same = [
+                o
+                for o in self.entries.values()
+                if o.name == e.name and o.key not in new_keys and not o.renamed
+            ]
+            if not same:
+                continue
+            group = [*same, e]
+            proxies = [SimpleNamespace(name=o.name, source=o.run.source or o.path) for o in group]
+            unique_run_names(proxies)  # only reads .name and .source
+            for o, px in zip(group, proxies, strict=True):
+                if o.name != px.name:
+                    o.name = px.name
+                    if o is not e:
+                        self.styleChanged.emit(o.key)
+        taken: set[str] = set()
+        for e in self.entries_in_order():  # what is still shared (user names): (2), (3)
+            if e.name in taken and e.key in new_keys:
+                base, i = e.name, 2
+                while f"{base} ({i})" in taken:
+                    i += 1
+                e.name = f"{base} ({i})"
+            taken.add(e.name)
 
     # -- changes ------------------------------------------------------------
     def set_file_runs(
@@ -209,6 +211,7 @@ class RunStore(QObject):
         by_name = {e.run.name: e for e in old}
         keys: list[int] = []
         changed: list[int] = []
+        added: list[RunEntry] = []
         structure = new_file or len(old) != len(runs)
         for i, (run, fs) in enumerate(zip(runs, findings, strict=True)):
             e = by_name.pop(run.name, None)
@@ -224,11 +227,12 @@ class RunStore(QObject):
                     key,
                     path,
                     run,
-                    self._display_name(run, path),
+                    run.name or os.path.basename(path.rstrip(os.sep)),
                     color,
                     hidden_metrics={m for m in run.series if naming.is_counter(m)},
                 )
                 self.entries[key] = e
+                added.append(e)
                 structure = True
             else:
                 if set(e.run.series) != set(run.series):
@@ -245,6 +249,8 @@ class RunStore(QObject):
             self.entries.pop(e.key, None)
             structure = True
         f.run_keys = keys
+        if added:
+            self._unique_names(added)
         if live:
             was = f.live
             f.last_change = time.monotonic()
@@ -281,6 +287,46 @@ class RunStore(QObject):
         self.dataset_findings[path] = list(findings)
         self.findingsChanged.emit()
 
+    def dataset_of(self, f: Finding) -> str | None:
+        """The dataset path a dataset finding belongs to (None for a run's finding)."""
+        for path, fs in self.dataset_findings.items():
+            if any(g is f for g in fs):
+                return path
+        return None
+
+    def addressed_by(self, f: Finding) -> str | None:
+        """Name of the completed retrain job that applied a remedy of dataset finding ``f``."""
+        info = self.addressed_info(f)
+        return None if info is None else info[0]
+
+    def addressed_info(self, f: Finding) -> tuple[str, tuple[str, ...]] | None:
+        """(job name, the finding's remedies it applied) for an addressed dataset finding."""
+        path = self.dataset_of(f)
+        return None if path is None else self.addressed.get((path, f.kind))
+
+    def mark_addressed(self, dataset: str, remedies, job_name: str) -> list[Finding]:
+        """Record that a completed job trained on ``dataset`` with ``remedies``.
+
+        Dataset findings of that file with one of these remedies are then shown as
+        "addressed by <job>" (they still describe the file, which a retrain never
+        changes; :func:`retrain.compare.compare_runs` reports them the same way).
+        Returns the findings marked.
+        """
+        applied = set(remedies)
+        target = _same_file_key(dataset)
+        marked = []
+        for path, fs in self.dataset_findings.items():
+            if _same_file_key(path) != target:
+                continue
+            for f in fs:
+                used = tuple(r for r in f.remedies if r in applied)
+                if used:
+                    self.addressed[(path, f.kind)] = (job_name, used)
+                    marked.append(f)
+        if marked:
+            self.findingsChanged.emit()
+        return marked
+
     def remove_file(self, path: str) -> None:
         f = self.files.pop(path, None)
         if f is None:
@@ -306,6 +352,7 @@ class RunStore(QObject):
         self.files.clear()
         self.entries.clear()
         self.dataset_findings.clear()
+        self.addressed.clear()
         self.structureChanged.emit()
         self.findingsChanged.emit()
 
@@ -315,6 +362,7 @@ class RunStore(QObject):
         if e is None or not name or name == e.name:
             return
         e.name = name
+        e.renamed = True
         self.styleChanged.emit(key)
         self.findingsChanged.emit()
 
@@ -355,3 +403,11 @@ class RunStore(QObject):
             if f.last_change is not None and not f.live:
                 f.last_change = None
                 self.liveChanged.emit(f.path)
+
+
+def _same_file_key(path) -> str:
+    """A path in a form two spellings of one file share (resolved, absolute)."""
+    try:
+        return os.path.realpath(os.fspath(path))
+    except (TypeError, ValueError):
+        return str(path)

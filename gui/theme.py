@@ -49,6 +49,90 @@ SPAN_ALPHA_SELECTED = 48
 SPAN_STRIP = 0.025
 SPAN_ALPHA_STRIP = 150
 
+#: Shade steps (lightness change, hue change as a fraction of the colour circle) of the
+#: metrics of one run drawn in one plot (QA2 12: corpus 045's five losses looked alike).
+#: The first metric keeps the run's colour; the others alternate darker and lighter, with
+#: a small hue turn so neighbours differ in two ways. Lightness is kept in [0.18, 0.70] so
+#: every shade stays visible on white (lighter than 0.70, yellows and oranges fade).
+SHADE_STEPS: tuple[tuple[float, float], ...] = (
+    (0.0, 0.0),
+    (-0.17, 0.035),
+    (0.16, -0.035),
+    (-0.30, -0.02),
+    (0.27, 0.05),
+    (-0.08, 0.08),
+    (0.08, -0.08),
+)
+#: Brightest shade allowed (BT.709 luma of the sRGB values, 0-1): pale yellow on white
+#: is unreadable.
+MAX_SHADE_LUMA = 0.62
+#: Dash patterns per role and metric variant, in pixels for a 2-px pen (Qt dash patterns
+#: count pen widths; :func:`dash_pattern` scales them). Training stays solid-ish (solid,
+#: dash-dot, dash-dot-dot, long dash), validation dashed, test dotted: the role is still
+#: read from the line, the metric from its shade and pattern.
+DASHES: dict[str, tuple[tuple[float, ...] | None, ...]] = {
+    "train": (None, (7, 2, 1.5, 2), (7, 2, 1.5, 2, 1.5, 2), (12, 3), (14, 2, 2, 2, 2, 2)),
+    "val": ((4, 2.5), (1.5, 2), (6, 2.5, 1.5, 2.5), (9, 3.5), (1.5, 2, 1.5, 4)),
+    "test": ((1, 2), (1, 3.5), (3, 2, 1, 2)),
+}
+
+
+def variant_color(color: str, variant: int) -> str:
+    """The shade of ``color`` for metric ``variant`` of a run (0: the colour itself).
+
+    Parameters
+    ----------
+    color : str
+        ``#rrggbb``.
+    variant : int
+        Index of the metric within its run and plot (:func:`gui.curves.series_variants`).
+
+    Returns
+    -------
+    str
+        ``#rrggbb``.
+    """
+    import colorsys
+
+    if variant <= 0:
+        return color
+    dl, dh = SHADE_STEPS[variant % len(SHADE_STEPS)]
+    if variant >= len(SHADE_STEPS):  # beyond the table: the same steps, half as far
+        dl, dh = dl / 2, dh / 2
+    c = color.lstrip("#")
+    r, g, b = (int(c[i : i + 2], 16) / 255.0 for i in (0, 2, 4))
+    h, lum, s = colorsys.rgb_to_hls(r, g, b)
+    lum = min(0.70, max(0.18, lum + dl))
+    h = (h + dh) % 1.0
+    r, g, b = colorsys.hls_to_rgb(h, lum, s)
+    # yellows are bright at any lightness: darken until the shade has the contrast of a
+    # mid-tone on white (relative luminance, ITU-R BT.709 weights on sRGB values)
+    while 0.2126 * r + 0.7152 * g + 0.0722 * b > MAX_SHADE_LUMA and lum > 0.2:
+        lum -= 0.03
+        r, g, b = colorsys.hls_to_rgb(h, lum, s)
+    return "#" + "".join(f"{round(v * 255):02x}" for v in (r, g, b))
+
+
+def dash_pattern(role: str, variant: int, width: float) -> list[float] | None:
+    """Qt dash pattern (in pen widths) of a curve; None for a solid line.
+
+    Parameters
+    ----------
+    role : {"train", "val", "test"}
+    variant : int
+        Metric index within the run and plot (0: the role's plain style).
+    width : float
+        Pen width in pixels (patterns are defined for 2 px and kept at the same
+        pixel lengths for thinner pens).
+    """
+    table = DASHES.get(role, DASHES["train"])
+    pat = table[max(0, variant) % len(table)]
+    if pat is None:
+        return None
+    w = max(1.0, float(width))
+    return [v * 2.0 / w for v in pat]
+
+
 STYLE_SHEET = f"""
 QMainWindow, QDialog {{ background: {WINDOW_BG}; }}
 QDockWidget {{ font-weight: 600; color: {TEXT}; }}

@@ -1,9 +1,10 @@
 """``python main.py retrain SPEC.toml [--output DIR] [--json]``.
 
 Validates the spec and its inputs (all spec problems at once; nothing is
-created for a bad spec or label), claims the output folder, runs the worker
-process (``python -m retrain.worker``) and relays its progress. Text mode first
-prints the job folder and what the data and remedies actually did, one line each
+created for a bad spec or input, :func:`retrain.preflight.preflight`), claims the
+output folder, runs the worker process (``python -m retrain.worker``) and relays
+its progress. When training starts, text mode prints the job folder and what the
+data and remedies actually did, one line each
 (:func:`retrain.protocol.describe_started`), then a progress bar on a terminal or
 one line per epoch otherwise; ``--json`` relays the worker's JSON Lines verbatim.
 Without ``--output`` or ``[output] dir`` the job folder is
@@ -11,8 +12,17 @@ Without ``--output`` or ``[output] dir`` the job folder is
 saves what it has; a second Ctrl+C, or a worker that does not stop within the
 grace period, is terminated and then killed).
 
-Exit status: 0 completed; 1 failed; 2 bad spec or input; 3 cancelled (130 after Ctrl+C).
-Every failure ends with one line on stderr saying why.
+At the end, text mode prints the outcome, then (:func:`retrain.protocol.describe_result`)
+the validation scores of the original model file against the retrained one
+(balanced accuracy, accuracy, loss) with a hint when it is not better, which
+epoch's weights ``model.keras`` holds and what it takes as input (raw features,
+or one-hot encoded per ``preprocessing.json``).
+
+Exit status: 0 completed; 1 failed; 2 bad spec or input (nothing is created: a
+problem the worker finds before it writes anything removes the prepared folder);
+3 cancelled (130 after Ctrl+C). Every failure ends with one line on stderr saying
+why: ``fitlens retrain: <file>: <reason>`` for bad input, ``fitlens retrain:
+failed: <reason> (<job folder>)`` for a job that failed.
 """
 
 from __future__ import annotations
@@ -34,7 +44,15 @@ from retrain.job import (
     worker_command,
     worker_env,
 )
-from retrain.protocol import CANCEL, LineDecoder, Progress, describe_started, format_seconds
+from retrain.outdir import discard_prepared
+from retrain.protocol import (
+    CANCEL,
+    LineDecoder,
+    Progress,
+    describe_result,
+    describe_started,
+    format_seconds,
+)
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_CANCELLED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 #: Seconds a cancelled worker gets to stop by itself before SIGTERM, then before SIGKILL.
@@ -121,11 +139,6 @@ def main(argv: list[str] | None = None) -> int:
         where += (
             " (no output folder given" + (f"; {job.output_note}" if job.output_note else "") + ")"
         )
-    if args.json:
-        if job.output_default:
-            print(f"fitlens retrain: {where}", file=sys.stderr, flush=True)
-    else:
-        print(where, flush=True)
     log = open(job.output / "worker.log", "wb")  # noqa: SIM115 - closed below
     try:
         proc = subprocess.Popen(
@@ -142,10 +155,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"fitlens retrain: {reason}", file=sys.stderr)
         return EXIT_FAILED
     with log:
-        return _follow(proc, job, args.json)
+        code = _follow(proc, job, args.json, where)
+    if code == EXIT_INPUT:
+        # the worker refused the input before writing anything: leave nothing behind
+        discard_prepared(job.output)
+    return code
 
 
-def _follow(proc: subprocess.Popen, job, as_json: bool) -> int:
+def _follow(proc: subprocess.Popen, job, as_json: bool, where: str = "") -> int:
+    """Relay the worker's messages until it ends; returns the exit status.
+
+    The job folder (``where``) is named when the worker has started training: a
+    worker that refuses the input first leaves no folder (see :func:`main`).
+    """
     q: queue.Queue = queue.Queue()
 
     def pump() -> None:
@@ -183,11 +205,13 @@ def _follow(proc: subprocess.Popen, job, as_json: bool) -> int:
             if m:
                 prog.update(m)
                 if as_json:
+                    if m.get("type") == "started" and job.output_default:
+                        print(f"fitlens retrain: {where}", file=sys.stderr, flush=True)
                     if m.get("type") != "log":
                         sys.stdout.write(json.dumps(m, separators=(",", ":")) + "\n")
                         sys.stdout.flush()
                 elif m.get("type") == "started":
-                    print("\n".join(describe_started(m)), flush=True)
+                    print("\n".join([where, *describe_started(m)]), flush=True)
                 elif m.get("type") == "epoch":
                     bar.epoch(m)
             bar.show(prog)
@@ -268,9 +292,15 @@ def _report(
         print(f"fitlens retrain: {status}: {reason} ({out})", file=sys.stderr)
         return EXIT_INTERRUPTED if interrupted else EXIT_FAILED
     if prog.error is not None:
-        print(f"fitlens retrain: failed: {prog.error}", file=sys.stderr)
-        return EXIT_INPUT if code == EXIT_INPUT else EXIT_FAILED
-    metrics = read_metrics(out) or prog.finished.get("metrics") or {}
+        if code == EXIT_INPUT:  # refused before the worker wrote anything (see main)
+            print(f"fitlens retrain: {prog.error}", file=sys.stderr)
+            return EXIT_INPUT
+        print(f"fitlens retrain: failed: {prog.error} ({out})", file=sys.stderr)
+        return EXIT_FAILED
+    metrics = read_metrics(out)
+    if metrics is None:  # the worker stopped before it used the folder (cancelled early)
+        metrics = prog.finished.get("metrics") or {}
+        record_outcome(out, status, str(metrics.get("reason") or status), prog.epochs_done, seconds)
     val = metrics.get("val") or {}
     bal = val.get("balanced_accuracy")
     why = f"{metrics['reason']}; " if status != "completed" and metrics.get("reason") else ""
@@ -279,12 +309,14 @@ def _report(
         f"{metrics.get('seconds', seconds):.1f} s"
         + (f"; validation balanced accuracy {bal:.3f}" if bal is not None else "")
         + (f", accuracy {val['accuracy']:.3f}" if val.get("accuracy") is not None else "")
-        + f"; {metrics.get('weights_note', '')}".rstrip("; ")
         + f" -> {out}"
     )
+    details = describe_result(metrics, job.spec.remedies.active(), str(out))
     if status == "completed":
         if not as_json:
-            print(summary, flush=True)
+            print("\n".join([summary, *details]), flush=True)
         return EXIT_OK
+    if not as_json and details:
+        print("\n".join(details), flush=True)
     print(f"fitlens retrain: {summary}", file=sys.stderr)
     return EXIT_INTERRUPTED if interrupted else EXIT_CANCELLED

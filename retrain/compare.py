@@ -53,6 +53,9 @@ class Comparison:
     addressed: tuple[tuple[Finding, tuple[str, ...]], ...]
     status: str | None = None
     weights_note: str | None = None
+    #: What the job's ``model.keras`` takes as input (``metrics.json`` ``model_input``
+    #: text: raw features in column order, or one-hot encoded per preprocessing.json).
+    model_input: str | None = None
 
     def metric(self, name: str) -> MetricChange | None:
         for m in self.metrics:
@@ -81,6 +84,8 @@ class Comparison:
             )
         if self.weights_note:
             out.append(f"saved model: {self.weights_note}")
+        if self.model_input:
+            out.append(f"model.keras takes: {self.model_input}")
         for f in self.disappeared:
             out.append(f"gone: {f.kind}" + (f" ({f.metric})" if f.metric else ""))
         for f, _ in self.remained:
@@ -239,4 +244,5 @@ def compare_runs(
         tuple(addressed),
         m.get("status"),
         m.get("weights_note"),
+        (m.get("model_input") or {}).get("text"),
     )

@@ -22,6 +22,7 @@ cheaply before a job claims its output folder. Nothing here imports TensorFlow.
 from __future__ import annotations
 
 import difflib
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,6 +86,8 @@ class Dataset:
         The original label values (sorted), as plain Python ints/floats/strings.
     categorical : list of str
         Text (categorical) feature columns of a CSV.
+    boolean : list of str
+        ``true``/``false`` columns of a CSV, fed to the model as 1.0/0.0.
     validation : {"split", "file"}
         Whether validation rows were split off here or came with the file.
     notes : list of str
@@ -100,6 +103,7 @@ class Dataset:
     categorical: list[str] = field(default_factory=list)
     validation: str = "split"
     notes: list[str] = field(default_factory=list)
+    boolean: list[str] = field(default_factory=list)
 
     @property
     def n_classes(self) -> int:
@@ -181,7 +185,63 @@ def label_looks_continuous(y) -> tuple[bool, str]:
     return (True, why) if continuous else (False, "")
 
 
-def check_data(spec: DataSpec, max_rows: int = CHECK_ROWS) -> None:
+@dataclass
+class DataCheck:
+    """What :func:`check_data` learned about a dataset without loading all of it.
+
+    Attributes
+    ----------
+    path : Path
+    kind : {"table", "arrays"}
+        CSV/TSV, or ``.npz``.
+    columns : list of str
+        Feature columns of a table in file order (the label left out); empty for arrays.
+    numeric : list of str
+        Columns whose every value read is a plain decimal number (pandas reads
+        them as numbers: one model input each).
+    distinct : dict of str to int
+        Distinct values read per other column (text, true/false or odd numbers:
+        each becomes between 1 and that many model inputs).
+    rows : int
+        Data rows read (a table), or training rows (``y_train``, arrays).
+    complete : bool
+        Every row was read (tables up to ``max_rows`` rows; always for arrays),
+        so counts below are exact rather than lower bounds.
+    n_classes : int
+        Distinct labels read.
+    sample_shape : tuple of int or None
+        Shape of one ``x_train`` sample of an ``.npz`` (read from the array header).
+    has_validation : bool
+        The ``.npz`` has its own ``x_val``/``y_val``.
+    """
+
+    path: Path
+    kind: str
+    columns: list[str] = field(default_factory=list)
+    numeric: list[str] = field(default_factory=list)
+    distinct: dict[str, int] = field(default_factory=dict)
+    rows: int = 0
+    complete: bool = True
+    n_classes: int = 0
+    sample_shape: tuple[int, ...] | None = None
+    has_validation: bool = False
+
+    def width(self) -> tuple[int, int | None]:
+        """Bounds ``(low, high)`` on the model inputs a table gives after one-hot
+        encoding; ``high`` is None when the file was not read completely.
+
+        Every feature column gives at least one input; a numeric one exactly
+        one, a text column one per category of the training split (at most its
+        distinct values in the whole file).
+        """
+        low = len(self.columns)
+        if not self.complete:
+            return low, None
+        num = set(self.numeric)
+        return low, sum(1 if c in num else max(1, self.distinct.get(c, 1)) for c in self.columns)
+
+
+def check_data(spec: DataSpec, max_rows: int = CHECK_ROWS) -> DataCheck:
     """Check a dataset's label cheaply, before a job claims its output folder.
 
     A CSV/TSV is read with the ``csv`` module (no pandas import: the GUI calls
@@ -198,6 +258,12 @@ def check_data(spec: DataSpec, max_rows: int = CHECK_ROWS) -> None:
     spec : DataSpec
     max_rows : int
         Rows of a CSV read (the label check of a longer file judges these).
+
+    Returns
+    -------
+    DataCheck
+        Feature columns, classes and sample shape as far as they could be told
+        (for :func:`retrain.preflight.preflight`).
 
     Raises
     ------
@@ -238,15 +304,65 @@ def check_data(spec: DataSpec, max_rows: int = CHECK_ROWS) -> None:
             raise RetrainError(
                 path, _continuous(why, _class_columns(others)), f"column {label!r}", kind="data"
             )
-        if not truncated and len(set(y.tolist())) < 2:
+        n_classes = len(set(y.tolist()))
+        if not truncated and n_classes < 2:
             raise RetrainError(
                 path,
                 "only one class in the labels; nothing to classify",
                 f"column {label!r}",
                 kind="data",
             )
-    elif suffix == ".npz":
-        _load_npz(path, spec, seed=0, labels_only=True)
+        feats = [(k, c) for k, c in enumerate(columns) if c != label]
+        numeric, distinct = [], {}
+        for k, c in feats:
+            vals = {row[k] for _, row in rows if k < len(row)} - NA_STRINGS
+            if vals and all(_NUMBER.fullmatch(v) for v in vals):
+                numeric.append(c)
+            else:
+                distinct[c] = len(vals)
+        return DataCheck(
+            path,
+            "table",
+            columns=[c for _, c in feats],
+            numeric=numeric,
+            distinct=distinct,
+            rows=len(rows),
+            complete=not truncated,
+            n_classes=n_classes,
+        )
+    if suffix == ".npz":
+        return _load_npz(path, spec, seed=0, labels_only=True)
+    return DataCheck(path, "table", complete=False)
+
+
+#: A cell ``pandas.read_csv`` always parses as a number: plain decimal notation
+#: (no spaces, thousands separators, ``inf`` or ``nan``).
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def _npz_sample_shapes(npz) -> dict[str, tuple[int, ...]]:
+    """Shapes of ``x_train``/``x_val`` samples from their ``.npy`` headers (no data read).
+
+    The header layout is numpy's NPY format (``numpy.lib.format``, versions 1.0
+    and 2.0); an array stored otherwise is left out.
+    """
+    from numpy.lib import format as npy
+
+    out = {}
+    for key in ("x_train", "x_val"):
+        try:
+            with npz.zip.open(f"{key}.npy") as fh:
+                version = npy.read_magic(fh)
+                if version == (1, 0):
+                    shape = npy.read_array_header_1_0(fh)[0]
+                elif version == (2, 0):
+                    shape = npy.read_array_header_2_0(fh)[0]
+                else:
+                    continue
+        except (KeyError, OSError, ValueError, zipfile.BadZipFile):
+            continue
+        out[key] = tuple(int(n) for n in shape[1:])
+    return out
 
 
 def _read_rows(
@@ -401,10 +517,11 @@ def _load_table(path: Path, spec: DataSpec, seed: int, sep: str) -> Dataset:
         raise RetrainError(
             path, f"missing values in {cols}; fill or drop them before retraining", kind="data"
         )
-    categorical = []
+    categorical, boolean = [], []
     for c in x.columns:
         if pd.api.types.is_bool_dtype(x[c]):
             x[c] = x[c].astype(np.float32)
+            boolean.append(str(c))
         elif not pd.api.types.is_numeric_dtype(x[c]):
             x[c] = x[c].astype(str)
             categorical.append(str(c))
@@ -427,10 +544,13 @@ def _load_table(path: Path, spec: DataSpec, seed: int, sep: str) -> Dataset:
         )
     ds = _split(x, y.astype(np.int64), classes, path, spec.validation_split, seed, notes)
     ds.categorical = categorical
+    ds.boolean = boolean
     return ds
 
 
-def _load_npz(path: Path, spec: DataSpec, seed: int, labels_only: bool = False) -> Dataset | None:
+def _load_npz(
+    path: Path, spec: DataSpec, seed: int, labels_only: bool = False
+) -> Dataset | DataCheck:
     try:
         npz = np.load(path, allow_pickle=False)
     except (OSError, ValueError, zipfile.BadZipFile) as exc:
@@ -447,6 +567,7 @@ def _load_npz(path: Path, spec: DataSpec, seed: int, labels_only: bool = False) 
             raise RetrainError(
                 path, "has only one of x_val / y_val; give both or neither", kind="data"
             )
+        shapes = _npz_sample_shapes(npz) if labels_only else {}
         arrays = {}
         for k in ("x_train", "y_train", "x_val", "y_val"):
             if labels_only and k.startswith("x"):
@@ -477,11 +598,19 @@ def _load_npz(path: Path, spec: DataSpec, seed: int, labels_only: bool = False) 
             )
     if labels_only:
         y_all = y_tr if y_va0 is None else np.concatenate([y_tr, y_va0])
-        if len(np.unique(y_all)) < 2:
+        n_classes = len(np.unique(y_all))
+        if n_classes < 2:
             raise RetrainError(
                 path, "only one class in the labels; nothing to classify", kind="data"
             )
-        return None
+        return DataCheck(
+            path,
+            "arrays",
+            rows=len(y_tr),
+            n_classes=n_classes,
+            sample_shape=shapes.get("x_train"),
+            has_validation=y_va0 is not None,
+        )
     x_tr = _features(arrays["x_train"], path, "x_train")
     if len(x_tr) != len(y_tr):
         raise RetrainError(

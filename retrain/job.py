@@ -52,10 +52,14 @@ def prepare_job(
     """Validate a spec and its inputs, claim its output folder and write ``spec.toml`` into it.
 
     Everything that can be checked without training is checked *before* the
-    folder is claimed, so a bad spec or label leaves nothing behind: the spec
+    folder is claimed, so a bad spec or input leaves nothing behind: the spec
     (all problems at once), the input files, the label column
     (:func:`retrain.data.check_data`: present, no missing values, at least two
-    classes, not continuous).
+    classes, not continuous), the model file (Lambda layers, custom objects)
+    and the model, data and remedies against each other (input shape, output
+    units, SMOTE on images): :func:`retrain.preflight.preflight`, which reads a
+    CSV's first rows and an ``.npz``'s labels and headers only (no pandas, no
+    TensorFlow: cheap enough for the GUI's event loop).
 
     Parameters
     ----------
@@ -72,10 +76,10 @@ def prepare_job(
     Raises
     ------
     RetrainError
-        Invalid spec, missing inputs, a bad label column, or an output folder
-        that is not FitLens' own.
+        Invalid spec, missing inputs, a bad label column, a model that does not
+        fit the data, or an output folder that is not FitLens' own.
     """
-    from retrain.data import check_data
+    from retrain.preflight import preflight
 
     if isinstance(spec, Spec):
         spec = replace(spec)
@@ -84,7 +88,7 @@ def prepare_job(
         check_inputs(spec)
     else:
         spec = read_spec(spec, output=output)
-    check_data(spec.data)
+    preflight(spec)
     defaulted, note = spec.output_dir is None, None
     if defaulted:
         stem = spec.source.stem if spec.source is not None else "retrain"

@@ -18,9 +18,26 @@ import zipfile
 from pathlib import Path
 
 from retrain.errors import RetrainError
-from retrain.remedies import _history_refs
 
 _PROBABILITY_ACTIVATIONS = ("sigmoid", "softmax")
+#: Model classes whose config holds a list of layers (a model nested as a layer).
+MODEL_CLASSES = ("Sequential", "Functional", "Model")
+#: Name of the fixed ``Normalization`` layer a retrain job puts in front of the
+#: trained model when the ``standardize`` remedy is on (:mod:`retrain.export`).
+STANDARDIZE_LAYER = "fitlens_standardize"
+
+
+def _history_refs(obj, fn) -> None:
+    """Call ``fn(history_list)`` on every ``keras_history`` inside ``obj``."""
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if k == "keras_history" and isinstance(v, list) and v:
+                fn(v)
+            else:
+                _history_refs(v, fn)
+    elif isinstance(obj, list):
+        for v in obj:
+            _history_refs(v, fn)
 
 
 def read_model_config(path: str | Path) -> dict:
@@ -203,6 +220,8 @@ def output_head(config: dict) -> tuple[int | None, str | None]:
         return None, None
     if config.get("class_name") == "Sequential":
         chain = layers
+    elif config.get("class_name") not in MODEL_CLASSES:
+        return None, None
     else:
         outs = cfg.get("output_layers") or []
         if outs and isinstance(outs[0], list):
@@ -213,7 +232,7 @@ def output_head(config: dict) -> tuple[int | None, str | None]:
         chain, cur = [], by_name.get(outs[0] if outs else None)
         while cur is not None:
             chain.insert(0, cur)
-            if cur.get("class_name") == "Dense":
+            if cur.get("class_name") in ("Dense", "EinsumDense", *MODEL_CLASSES):
                 break
             prev = []
             _history_refs(cur.get("inbound_nodes", []), lambda h, p=prev: p.append(h[0]))
@@ -231,7 +250,50 @@ def output_head(config: dict) -> tuple[int | None, str | None]:
             if act is None:
                 act = _activation_name(c.get("activation")) or "linear"
             return (int(units) if isinstance(units, int) else None), act
+        elif name in MODEL_CLASSES and isinstance(c.get("layers"), list):
+            # a nested model (e.g. a retrained model behind its standardization layer)
+            units, inner = output_head(ly)
+            return units, act or inner
     return None, act
+
+
+def strip_standardizer(config: dict) -> tuple[dict, bool]:
+    """The trained model inside a retrain job's ``model.keras``, without its scaling layer.
+
+    A job with ``standardize`` saves ``Input -> Normalization(name
+    "fitlens_standardize") -> trained model`` (:func:`retrain.export.normalization`).
+    Retraining that file with ``standardize`` again must not scale twice: the
+    inner model is retrained and the new job's statistics go in front of it.
+
+    Parameters
+    ----------
+    config : dict
+        A model config (``config.json`` of a ``.keras`` file).
+
+    Returns
+    -------
+    (config, stripped)
+        The inner model's config and True, or ``config`` itself and False when
+        it is not such a wrapper.
+    """
+    cfg = config.get("config")
+    layers = cfg.get("layers") if isinstance(cfg, dict) else None
+    if config.get("class_name") not in ("Functional", "Model") or not isinstance(layers, list):
+        return config, False
+    kinds = [ly.get("class_name") if isinstance(ly, dict) else None for ly in layers]
+    if (
+        len(layers) != 3
+        or kinds[:2] != ["InputLayer", "Normalization"]
+        or kinds[2] not in MODEL_CLASSES
+        or (layers[1].get("config") or {}).get("name") != STANDARDIZE_LAYER
+    ):
+        return config, False
+    inner = {
+        k: v
+        for k, v in layers[2].items()
+        if k not in ("inbound_nodes", "name", "build_config", "compile_config")
+    }
+    return inner, True
 
 
 def _activation_name(a) -> str | None:
@@ -341,7 +403,7 @@ def mlp_config(
     }
 
 
-def build_model(config: dict, allow_unsafe: bool = False):
+def build_model(config: dict, allow_unsafe: bool = False, source: str = "model"):
     """Deserialise a model config into a Keras model with fresh weights (worker only).
 
     Parameters
@@ -351,6 +413,8 @@ def build_model(config: dict, allow_unsafe: bool = False):
         :func:`retrain.remedies.add_dropout`).
     allow_unsafe : bool
         ``safe_mode=False`` (Lambda layers).
+    source : str
+        The model file (or ``"built-in MLP"``), named in the error.
 
     Raises
     ------
@@ -364,10 +428,10 @@ def build_model(config: dict, allow_unsafe: bool = False):
     except Exception as exc:  # Keras raises TypeError/ValueError with multi-line texts
         msg = " ".join(str(exc).split())
         raise RetrainError(
-            "model", f"Keras could not rebuild the model: {msg[:300]}", kind="model"
+            source, f"Keras could not rebuild the model: {msg[:300]}", kind="model"
         ) from None
     if not isinstance(model, keras.Model):
         raise RetrainError(
-            "model", f"the config describes a {type(model).__name__}, not a model", kind="model"
+            source, f"the config describes a {type(model).__name__}, not a model", kind="model"
         )
     return model

@@ -33,9 +33,12 @@ JOB_FILES = (
     "training.log",
     "history.json",
     "model.keras",
+    "preprocessing.json",
     "metrics.json",
     "worker.log",
 )
+#: What a prepared folder holds before its worker has written anything.
+PREPARED_FILES = frozenset({MARKER, "spec.toml", "worker.log"})
 
 
 def read_marker(folder: Path) -> dict | None:
@@ -54,6 +57,35 @@ def set_state(folder: Path, state: str, **extra) -> None:
     tmp = Path(folder) / f"{MARKER}.tmp{os.getpid()}"
     tmp.write_text(json.dumps(d), encoding="utf-8")
     os.replace(tmp, Path(folder) / MARKER)
+
+
+def discard_prepared(folder: str | os.PathLike) -> bool:
+    """Remove a job folder that was prepared but never used (its worker refused the input).
+
+    Only a folder whose marker still says ``prepared`` and that holds nothing
+    but :data:`PREPARED_FILES` is removed, so "bad input" leaves nothing behind
+    even when the worker found the problem (exit 2) after the controller had
+    claimed the folder.
+
+    Returns
+    -------
+    bool
+        True if the folder was removed.
+    """
+    f = Path(folder)
+    marker = read_marker(f)
+    if marker is None or marker.get("state") != "prepared":
+        return False
+    try:
+        entries = list(f.iterdir())
+        if any(e.name not in PREPARED_FILES or not e.is_file() for e in entries):
+            return False
+        for e in entries:
+            e.unlink()
+        f.rmdir()
+    except OSError:
+        return False
+    return True
 
 
 def claim_output_dir(

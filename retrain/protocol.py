@@ -296,3 +296,96 @@ def describe_started(msg: Mapping) -> list[str]:
     if cw:
         lines.append("class_weight balanced: " + ", ".join(f"{k}: {v:.4g}" for k, v in cw.items()))
     return lines
+
+
+#: Remedies suggested when a retrain did not beat the original, with what they fix.
+_SUGGEST = (
+    ("standardize", "standardize"),
+    ("class_weight", "class_weight (or random_oversample)"),
+    ("learning_rate", "a lower learning_rate"),
+)
+
+
+def _num(v: Any, fmt: str = ".3f") -> str:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return "--"
+    return format(f, fmt) if math.isfinite(f) else str(f)
+
+
+def describe_result(
+    metrics: Mapping, remedies: tuple[str, ...] | list[str] = (), output: str | None = None
+) -> list[str]:
+    """The end of a job in lines of text, from its ``metrics.json``.
+
+    Before -> after on the validation rows (balanced accuracy, accuracy, loss:
+    the original model file as saved, ``metrics["before"]``, against the retrained
+    one), a hint when the balanced accuracy is not better, which epoch's weights
+    ``model.keras`` holds and what it takes as input (``model_input``).
+
+    Parameters
+    ----------
+    metrics : mapping
+        ``metrics.json`` of a completed or cancelled job.
+    remedies : sequence of str
+        The remedies the job used (to suggest others).
+    output : str, optional
+        The job folder (named in the hint).
+
+    Returns
+    -------
+    list of str
+        Empty when the job has no validation scores.
+    """
+    val = metrics.get("val") or {}
+    if not val:
+        return []
+    before = metrics.get("before") or {}
+    bval = before.get("val") or {}
+    # the loss without regularization penalties compares like with like (l2 adds one)
+    key = "crossentropy" if val.get("crossentropy") is not None else "loss"
+    penalty = key == "crossentropy" and val.get("loss") != val.get("crossentropy")
+    loss_name = "loss (cross-entropy without the L2 penalty)" if penalty else "loss"
+    n = val.get("n")
+    rows = f" on the {n} validation rows" if n else " on the validation rows"
+    lines = []
+    if bval:
+        bkey = key if bval.get(key) is not None else "loss"
+        lines.append(
+            f"before -> after{rows}: balanced accuracy {_num(bval.get('balanced_accuracy'))} -> "
+            f"{_num(val.get('balanced_accuracy'))}, accuracy {_num(bval.get('accuracy'))} -> "
+            f"{_num(val.get('accuracy'))}, {loss_name} {_num(bval.get(bkey), '.4g')} -> "
+            f"{_num(val.get(key), '.4g')}"
+        )
+        b, a = bval.get("balanced_accuracy"), val.get("balanced_accuracy")
+        if isinstance(b, int | float) and isinstance(a, int | float) and round(a, 3) <= round(b, 3):
+            verdict = "not better than" if round(a, 3) == round(b, 3) else "worse than"
+            hint = [f"balanced accuracy {_num(b)} -> {_num(a)}: {verdict} the original"]
+            counts = {k: v for k, v in (val.get("predicted_counts") or {}).items() if v}
+            if len(counts) == 1:
+                ((cls, cnt),) = counts.items()
+                hint.append(f"the retrained model predicts {cls!r} for all {cnt} validation rows")
+            todo = [text for name, text in _SUGGEST if name not in set(remedies)]
+            if todo:
+                hint.append("try " + ", ".join(todo))
+            where = f"{output}/training.log" if output else "training.log"
+            hint.append(f"see what is still wrong with: python main.py analyze {where}")
+            lines.append("; ".join(hint))
+    else:
+        why = (
+            f"the original model could not be scored: {before['error']}"
+            if before.get("error")
+            else "no model file to compare with: the built-in MLP was trained"
+        )
+        lines.append(
+            f"validation scores{rows}: balanced accuracy {_num(val.get('balanced_accuracy'))}, "
+            f"accuracy {_num(val.get('accuracy'))}, {loss_name} {_num(val.get(key), '.4g')} "
+            f"({why})"
+        )
+    if metrics.get("weights_note"):
+        lines.append(f"model.keras holds the {metrics['weights_note']}")
+    mi = metrics.get("model_input") or {}
+    if mi.get("text"):
+        lines.append(f"model.keras takes: {mi['text']}")
+    return lines

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from retrain.errors import RetrainError
+from retrain.models import _history_refs
 from retrain.spec import Remedies
 
 #: Layers whose ``kernel_regularizer`` the ``l2`` remedy sets.
@@ -78,6 +79,11 @@ class Prepared:
         Method used, ``k_neighbors``, class counts before and after.
     notes : list of str
         Decisions to show the user.
+    scaling : Scaling or None
+        The ``standardize`` statistics (training split), to build them into the
+        saved model (:func:`retrain.export.normalization`).
+    categories : dict of str to list of str
+        One-hot categories per text column, in encoding order.
     """
 
     x_train: np.ndarray
@@ -89,10 +95,32 @@ class Prepared:
     feature_names: list[str] | None = None
     resampling: dict | None = None
     notes: list[str] = field(default_factory=list)
+    scaling: Scaling | None = None
+    categories: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def n_classes(self) -> int:
         return len(self.classes)
+
+
+@dataclass
+class Scaling:
+    """Statistics of a fitted ``StandardScaler``: ``x_scaled = (x - mean) / scale``.
+
+    Attributes
+    ----------
+    columns : list of str or None
+        The scaled columns of a table (text columns are not scaled); None for arrays.
+    mean : ndarray of float64
+        ``mean_``: shape ``(len(columns),)`` for a table, the sample shape for arrays.
+    scale : ndarray of float64
+        ``scale_``: the population standard deviation (``numpy.std``, ``ddof=0``),
+        1.0 for a constant feature; same shape as ``mean``.
+    """
+
+    columns: list[str] | None
+    mean: np.ndarray
+    scale: np.ndarray
 
 
 def prepare(ds, remedies: Remedies, seed: int = 1) -> Prepared:
@@ -120,8 +148,9 @@ def prepare(ds, remedies: Remedies, seed: int = 1) -> Prepared:
     """
     notes = list(ds.notes)
     x_tr, x_va, y_tr = ds.x_train, ds.x_val, ds.y_train
+    scaling = None
     if remedies.standardize:
-        x_tr, x_va = standardize(x_tr, x_va, exclude=ds.categorical)
+        x_tr, x_va, scaling = standardize(x_tr, x_va, exclude=ds.categorical, return_scaler=True)
         notes.append(
             "standardize: StandardScaler fitted on the training split "
             f"({len(y_tr)} rows), applied to both splits"
@@ -133,7 +162,7 @@ def prepare(ds, remedies: Remedies, seed: int = 1) -> Prepared:
         )
         if report.get("note"):
             notes.append(report["note"])
-    x_tr, x_va, names = encode(x_tr, x_va, ds.categorical)
+    x_tr, x_va, names, categories = encode(x_tr, x_va, ds.categorical, return_categories=True)
     cw = None
     if remedies.class_weight:
         cw = class_weights(y_tr, len(ds.classes))
@@ -152,6 +181,8 @@ def prepare(ds, remedies: Remedies, seed: int = 1) -> Prepared:
         names,
         report,
         notes,
+        scaling,
+        categories,
     )
 
 
@@ -159,7 +190,7 @@ def prepare(ds, remedies: Remedies, seed: int = 1) -> Prepared:
 # scaling
 
 
-def standardize(x_train, x_val, exclude: Sequence[str] = ()):
+def standardize(x_train, x_val, exclude: Sequence[str] = (), return_scaler: bool = False):
     """Zero mean, unit variance per feature, with statistics of the training split only.
 
     Parameters
@@ -169,10 +200,13 @@ def standardize(x_train, x_val, exclude: Sequence[str] = ()):
         (flattened, scaled, reshaped). DataFrame columns in ``exclude`` (text
         columns) are left as they are.
     exclude : sequence of str
+    return_scaler : bool
+        Also return the fitted statistics (:class:`Scaling`; None when a table
+        has no numeric column).
 
     Returns
     -------
-    (x_train, x_val)
+    (x_train, x_val) or (x_train, x_val, scaling)
         New objects of the same kinds and shapes; float32 for arrays.
 
     Notes
@@ -185,18 +219,24 @@ def standardize(x_train, x_val, exclude: Sequence[str] = ()):
     if isinstance(x_train, pd.DataFrame):
         num = [c for c in x_train.columns if c not in set(exclude)]
         x_train, x_val = x_train.copy(), x_val.copy()
+        scaling = None
         if num:
             sc = StandardScaler().fit(x_train[num].to_numpy(dtype=np.float64))
             x_train[num] = sc.transform(x_train[num].to_numpy(dtype=np.float64))
             x_val[num] = sc.transform(x_val[num].to_numpy(dtype=np.float64))
-        return x_train, x_val
+            scaling = Scaling([str(c) for c in num], sc.mean_.copy(), sc.scale_.copy())
+        return (x_train, x_val, scaling) if return_scaler else (x_train, x_val)
     xt = np.asarray(x_train, dtype=np.float64)
     xv = np.asarray(x_val, dtype=np.float64)
     sc = StandardScaler().fit(xt.reshape(len(xt), -1))
-    return (
+    out = (
         sc.transform(xt.reshape(len(xt), -1)).reshape(xt.shape).astype(np.float32),
         sc.transform(xv.reshape(len(xv), -1)).reshape(xv.shape).astype(np.float32),
     )
+    if not return_scaler:
+        return out
+    shape = xt.shape[1:]
+    return (*out, Scaling(None, sc.mean_.reshape(shape), sc.scale_.reshape(shape)))
 
 
 # ---------------------------------------------------------------------------------------
@@ -330,7 +370,7 @@ def _counts(y: np.ndarray) -> dict[int, int]:
 # encoding, class weights
 
 
-def encode(x_train, x_val, categorical: Sequence[str] = ()):
+def encode(x_train, x_val, categorical: Sequence[str] = (), return_categories: bool = False):
     """Numeric float32 arrays for Keras; text columns one-hot encoded.
 
     Parameters
@@ -340,20 +380,25 @@ def encode(x_train, x_val, categorical: Sequence[str] = ()):
         Text columns; scikit-learn ``OneHotEncoder(handle_unknown="ignore")``
         fitted on the training split (a category seen only in validation becomes
         all zeros).
+    return_categories : bool
+        Also return the categories per text column (``OneHotEncoder.categories_``).
 
     Returns
     -------
-    (x_train, x_val, feature_names)
+    (x_train, x_val, feature_names) or (x_train, x_val, feature_names, categories)
         float32 arrays; ``feature_names`` (numeric columns first, then
-        ``column=value``) or None for array input.
+        ``column=value``) or None for array input; ``categories``: text column ->
+        its categories in the order of their one-hot columns.
     """
     if not isinstance(x_train, pd.DataFrame):
-        return (np.asarray(x_train, dtype=np.float32), np.asarray(x_val, dtype=np.float32), None)
+        out = (np.asarray(x_train, dtype=np.float32), np.asarray(x_val, dtype=np.float32), None)
+        return (*out, {}) if return_categories else out
     cats = [c for c in categorical if c in x_train.columns]
     num = [c for c in x_train.columns if c not in set(cats)]
     parts_tr = [x_train[num].to_numpy(dtype=np.float32)]
     parts_va = [x_val[num].to_numpy(dtype=np.float32)]
-    names = list(num)
+    names = [str(c) for c in num]
+    categories: dict[str, list[str]] = {}
     if cats:
         from sklearn.preprocessing import OneHotEncoder
 
@@ -361,7 +406,11 @@ def encode(x_train, x_val, categorical: Sequence[str] = ()):
         parts_tr.append(enc.fit_transform(x_train[cats].astype(str)))
         parts_va.append(enc.transform(x_val[cats].astype(str)))
         names += [_onehot_name(n, cats) for n in enc.get_feature_names_out(cats)]
-    return np.hstack(parts_tr), np.hstack(parts_va), names
+        categories = {
+            str(c): [str(v) for v in k] for c, k in zip(cats, enc.categories_, strict=True)
+        }
+    out = np.hstack(parts_tr), np.hstack(parts_va), names
+    return (*out, categories) if return_categories else out
 
 
 def _onehot_name(name: str, cats: Sequence[str]) -> str:
@@ -495,16 +544,27 @@ def add_dropout(config: dict, rate: float) -> tuple[dict, list[str]]:
         Sequential/Functional model).
     """
     out = copy.deepcopy(config)
-    kind = out.get("class_name")
-    layers = _layers_of(out)
-    if layers is None:
-        return out, []
     taken = {str(ly.get("config", {}).get("name", ly.get("name"))) for ly in _walk_layers(out)}
+    return out, _dropout_in_place(out, rate, taken)
+
+
+def _dropout_in_place(config: dict, rate: float, taken: set[str]) -> list[str]:
+    """:func:`add_dropout` on ``config`` itself, then on the models nested in it as
+    layers (a retrained model behind its standardization layer)."""
+    kind = config.get("class_name")
+    layers = _layers_of(config)
+    if layers is None:
+        return []
     if kind == "Sequential":
-        return out, _dropout_sequential(layers, rate, taken)
-    if kind in ("Functional", "Model"):
-        return out, _dropout_functional(out["config"], layers, rate, taken)
-    return out, []
+        done = _dropout_sequential(layers, rate, taken)
+    elif kind in ("Functional", "Model"):
+        done = _dropout_functional(config["config"], layers, rate, taken)
+    else:
+        return []
+    for ly in list(layers):
+        if ly.get("class_name") in ("Sequential", "Functional", "Model"):
+            done += _dropout_in_place(ly, rate, taken)
+    return done
 
 
 def _dropout_sequential(layers: list[dict], rate: float, taken: set[str]) -> list[str]:
@@ -522,19 +582,6 @@ def _dropout_sequential(layers: list[dict], rate: float, taken: set[str]) -> lis
             layers.insert(j, _dropout_layer(_unique(f"{name}_dropout", taken), rate))
         done.append(name)
     return done[::-1]
-
-
-def _history_refs(obj, fn) -> None:
-    """Call ``fn(history_list)`` on every ``keras_history`` inside ``obj``."""
-    if isinstance(obj, dict):
-        for k, v in obj.items():
-            if k == "keras_history" and isinstance(v, list) and v:
-                fn(v)
-            else:
-                _history_refs(v, fn)
-    elif isinstance(obj, list):
-        for v in obj:
-            _history_refs(v, fn)
 
 
 def _consumers(layers: list[dict], name: str) -> list[int]:

@@ -7,9 +7,16 @@ weights, trains it and writes into its own output folder:
 - ``spec.toml``: the resolved spec (absolute paths, explicit callback modes);
 - ``training.log``: ``keras.callbacks.CSVLogger`` (one row per epoch, flushed as it goes);
 - ``history.json``: ``history.history`` as plain floats;
-- ``model.keras``: the trained model (the best epoch's weights with EarlyStopping);
-- ``metrics.json``: ``{"status", "epochs_run", "seconds", "val": {...}}`` - also for a
-  cancelled or failed job, with ``reason``.
+- ``model.keras``: the trained model (the best epoch's weights with EarlyStopping); with
+  ``standardize`` behind a fixed ``Normalization`` layer holding the scaler's statistics,
+  so it takes raw features (:mod:`retrain.export`);
+- ``preprocessing.json``: what a Keras input cannot hold: feature columns in order,
+  one-hot categories, the scaler's mean/scale, the class labels by output index;
+- ``metrics.json``: ``{"status", "epochs_run", "seconds", "val": {...}, "model_input":
+  {"kind", "text", "file", "check"}}`` - also for a cancelled or failed job, with ``reason``.
+  ``val`` scores the trained model on the prepared validation rows; ``model_input.check``
+  says how many of those rows ``model.keras`` fed raw (as ``preprocessing.json`` says)
+  predicts the same class for.
 
 Progress goes to stdout as JSON Lines (:mod:`retrain.protocol`). The real stdout
 file descriptor is duplicated for the protocol and fd 1 is pointed at stderr
@@ -24,9 +31,13 @@ worker has not yet acted on) stops it at once: ``metrics.json`` says cancelled,
 the partial ``training.log`` stays, no model is saved. With ``--cancel-on-eof``
 (used by the GUI and the CLI) the worker also cancels when its controller goes away.
 
-The spec, the input files and the label column are checked before the output
-folder is claimed, so a bad spec leaves nothing behind. Without ``--output`` or
-``[output] dir`` the folder is :func:`retrain.outdir.default_output_dir`.
+The spec, the input files, the label column, the model file and the model,
+data and remedies against each other (:mod:`retrain.preflight`, then the exact
+shapes once the data is loaded and prepared) are checked before the output folder
+is claimed, so a bad input leaves nothing behind (exit 2; an ``error`` message
+with ``output`` null). A problem found after that (Keras cannot rebuild the
+model, training raises) fails the job: exit 1, ``metrics.json`` says why. Without
+``--output`` or ``[output] dir`` the folder is :func:`retrain.outdir.default_output_dir`.
 
 For tests, ``FITLENS_WORKER_HOLD="E:S"`` makes the worker wait at batch ``S`` of
 epoch ``E`` (0-based) until it is cancelled or signalled (at most
@@ -357,16 +368,16 @@ def _write_json(path: Path, obj) -> None:
 def run(spec_path: str, output: str | None, channel: _Channel, cancel: _Cancel) -> int:
     """Run one job; returns the exit status. Every outcome is reported on ``channel``."""
     from retrain import outdir
-    from retrain.data import check_data, load_dataset
+    from retrain.data import load_dataset
     from retrain.errors import RetrainError
-    from retrain.models import (
-        build_model,
-        check_model,
-        input_shape,
-        loss_plan,
-        mlp_config,
-        output_head,
+    from retrain.export import (
+        PREPROCESSING_FILE,
+        describe_input,
+        normalization,
+        preprocessing_info,
     )
+    from retrain.models import build_model, loss_plan, mlp_config, output_head
+    from retrain.preflight import DataShape, check_fit, model_config, preflight
     from retrain.protocol import message
     from retrain.remedies import add_dropout, apply_l2, describe_actions, prepare
     from retrain.spec import dumps_spec, read_spec
@@ -430,45 +441,22 @@ def run(spec_path: str, output: str | None, channel: _Channel, cancel: _Cancel) 
     spec = None
     try:
         spec = read_spec(spec_path, output=output)
-        # everything checkable without training is checked before a folder is claimed
-        check_data(spec.data)
-        note, defaulted = None, spec.output_dir is None
-        if defaulted:
-            spec.output_dir, note = outdir.default_output_dir(
-                Path(spec_path).stem, [spec.data.path, spec.model.path]
-            )
-        if cancel.event.is_set():
-            raise _Cancelled
-        out = outdir.claim_output_dir(spec.output_dir, protected=[spec.data.path, spec.model.path])
-        outdir.set_state(out, "running", pid=os.getpid())
-        spec.output_dir = out
-        (out / "spec.toml").write_text(
-            dumps_spec(spec, header="Resolved retrain spec of this job (written by FitLens)."),
-            encoding="utf-8",
-        )
+        # everything checkable without training is checked before a folder is claimed:
+        # a bad input leaves nothing behind (exit 2); afterwards a problem is "failed"
+        preflight(spec)
         ds = load_dataset(spec.data, seed=spec.train.seed)
         prep = prepare(ds, spec.remedies, seed=spec.train.seed)
         notes = list(prep.notes)
-        model_notes: list[str] = []
+        cfg, model_notes = model_config(spec)
         sample_shape = tuple(prep.x_train.shape[1:])
-        if spec.model.path is not None:
-            cfg = check_model(spec.model.path, allow_unsafe=spec.model.allow_unsafe)
-            want = input_shape(cfg)
-            if want is not None and (
-                len(want) != len(sample_shape)
-                or any(w is not None and w != s for w, s in zip(want, sample_shape, strict=True))
-            ):
-                raise RetrainError(
-                    spec.model.path,
-                    f"the model expects samples of shape "
-                    f"{tuple(want)} but the data gives {sample_shape}"
-                    + (" after one-hot encoding" if ds.categorical else ""),
-                    kind="model",
-                )
-        else:
+        source = str(spec.model.path or "built-in MLP")
+        check_fit(
+            cfg, source, DataShape.exact(sample_shape, prep.n_classes, bool(ds.categorical)), spec
+        )
+        if cfg is None:
             cfg = mlp_config(sample_shape, prep.n_classes, spec.model.hidden, spec.model.activation)
         units, act = output_head(cfg)
-        plan = loss_plan(units, act, prep.n_classes, source=str(spec.model.path or "built-in MLP"))
+        plan = loss_plan(units, act, prep.n_classes, source=source)
         if spec.remedies.l2 is not None:
             cfg, names = apply_l2(cfg, spec.remedies.l2)
             model_notes.append(
@@ -486,13 +474,27 @@ def run(spec_path: str, output: str | None, channel: _Channel, cancel: _Cancel) 
         notes += model_notes
         actions = describe_actions(spec, ds, prep, model_notes)
         timing["prepare"] = round(time.monotonic() - t0, 3)
+        note, defaulted = None, spec.output_dir is None
+        if defaulted:
+            spec.output_dir, note = outdir.default_output_dir(
+                Path(spec_path).stem, [spec.data.path, spec.model.path]
+            )
+        if cancel.event.is_set():
+            raise _Cancelled
+        out = outdir.claim_output_dir(spec.output_dir, protected=[spec.data.path, spec.model.path])
+        outdir.set_state(out, "running", pid=os.getpid())
+        spec.output_dir = out
+        (out / "spec.toml").write_text(
+            dumps_spec(spec, header="Resolved retrain spec of this job (written by FitLens)."),
+            encoding="utf-8",
+        )
         if cancel.event.is_set():
             raise _Cancelled
         tf, keras, timing["import_tensorflow"] = _configure_tensorflow(spec.train.seed)
         if cancel.event.is_set():
             raise _Cancelled
         t_build = time.monotonic()
-        model = build_model(cfg, allow_unsafe=spec.model.allow_unsafe)
+        model = build_model(cfg, allow_unsafe=spec.model.allow_unsafe, source=source)
         _compile(keras, model, spec, plan)
         n_train = len(prep.y_train)
         steps = max(1, math.ceil(n_train / spec.batch_size))
@@ -572,8 +574,27 @@ def run(spec_path: str, output: str | None, channel: _Channel, cancel: _Cancel) 
             if restored is not None
             else (progress.epochs_run - 1 if progress.epochs_run else None)
         )
-        _save_model(model, out / "model.keras")
+        norm, saved, unscaled = normalization(prep), model, None
+        if norm is not None:
+            try:
+                saved = _with_scaling(keras, model, norm, sample_shape)
+            except Exception as exc:  # never lose a trained model over its scaling layer
+                traceback.print_exc(file=sys.stderr)
+                norm, unscaled = None, f"{type(exc).__name__}: {' '.join(str(exc).split())[:120]}"
+        _save_model(saved, out / "model.keras")
         val = _score(keras, model, prep.x_val, prep.y_val, prep.classes, plan)
+        info = preprocessing_info(spec, ds, prep, plan, norm)
+        model_input = describe_input(ds, prep, norm is not None)
+        if unscaled is None:
+            model_input["check"] = _check_raw_inputs(keras, saved, model, ds, prep, plan)
+        else:
+            model_input["kind"] = "standardized"
+            model_input["text"] = (
+                "features standardized with the mean/scale of preprocessing.json first (the "
+                f"scaling layer could not be built: {unscaled}); otherwise " + model_input["text"]
+            )
+        info["model_input"].update(model_input)
+        _write_json(out / PREPROCESSING_FILE, info)
         before = None
         if spec.model.path is not None:
             before = _score_original(keras, spec, ds, plan)
@@ -588,6 +609,7 @@ def run(spec_path: str, output: str | None, channel: _Channel, cancel: _Cancel) 
             "weights_note": _weights_note(es, weights_epoch, progress.epochs_run, history),
             "partial_epoch": progress.partial,
             "val": val,
+            "model_input": model_input,
             "timing": timing,
         }
         if before is not None:
@@ -620,7 +642,9 @@ def run(spec_path: str, output: str | None, channel: _Channel, cancel: _Cancel) 
             f"{cancel.reason or 'cancelled'}; then stopped at once by {stop.how}{where}"
         )
     except RetrainError as exc:
-        return fail(exc.line(), exc.kind, EXIT_INPUT)
+        # bad input before the folder was claimed: nothing created, exit 2; found later
+        # (Keras cannot rebuild the model...): the job failed, exit 1
+        return fail(exc.line(), exc.kind, EXIT_INPUT if out is None else EXIT_FAILED)
     except MemoryError:
         return fail("out of memory", "internal", EXIT_FAILED)
     except Exception as exc:
@@ -659,6 +683,42 @@ def _save_model(model, path: Path) -> None:
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def _with_scaling(keras, model, norm: dict, sample_shape: tuple[int, ...]):
+    """``Input -> Normalization(mean, variance) -> model``: the model on raw inputs.
+
+    The layer holds the job's ``StandardScaler`` statistics as constants
+    (``keras.layers.Normalization`` with ``mean``/``variance`` given is never
+    adapted and has no trainable weight); :func:`retrain.export.normalization`
+    gives its arguments.
+    """
+    layer = keras.layers.Normalization(
+        axis=norm["axis"], mean=norm["mean"], variance=norm["variance"], name=norm["name"]
+    )
+    layer.trainable = False
+    inp = keras.Input(shape=sample_shape, name="features" if model.name != "features" else "x")
+    return keras.Model(inp, model(layer(inp)), name=f"{model.name}_on_raw_inputs")
+
+
+def _check_raw_inputs(keras, saved, model, ds, prep, plan: dict) -> str:
+    """Feed the saved model the raw validation rows, encoded as ``preprocessing.json``
+    says (:func:`retrain.export.raw_model_input`), and compare its predicted classes
+    with those behind the reported scores (the trained model on the prepared rows)."""
+    from retrain.export import raw_model_input
+    from retrain.scores import predictions
+
+    try:
+        got = predictions(
+            _forward(keras, saved, raw_model_input(ds.x_val, prep)), plan["from_logits"]
+        )
+        want = predictions(_forward(keras, model, prep.x_val), plan["from_logits"])
+    except Exception as exc:  # a check must never lose a finished job
+        return f"not checked ({type(exc).__name__}: {' '.join(str(exc).split())[:120]})"
+    return (
+        f"model.keras on the raw validation rows predicts the class behind the reported "
+        f"scores for {int((got == want).sum())} of {len(want)} rows"
+    )
 
 
 def _hold_point() -> tuple[int, int, bool] | None:

@@ -56,3 +56,15 @@ def cases_dir() -> Path:
 @pytest.fixture(scope="session")
 def demo_dir() -> Path:
     return DEMO
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _tests_leave_the_checkout_as_they_found_it():
+    """No test may write into the checkout or beside the demo's files (jobs go to tmp)."""
+    watched = (ROOT, DEMO)
+    before = {d: set(os.listdir(d)) for d in watched if d.is_dir()}
+    yield
+    ignore = {".pytest_cache", ".hypothesis", "__pycache__"}
+    left = {str(d): sorted(set(os.listdir(d)) - names - ignore) for d, names in before.items()}
+    left = {d: names for d, names in left.items() if names}
+    assert not left, f"tests left files behind: {left}"

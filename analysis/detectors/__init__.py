@@ -8,9 +8,11 @@ retrain vocabulary (:data:`analysis.model.REMEDIES`). Kinds:
 =========================  ==========================================================
 ``non_finite``             NaN/inf values, the first epoch they appear, what came before
 ``divergence``             loss spikes, runaway growth, overflow, unbounded negative loss
-``stuck_at_chance``        accuracy frozen at the majority-class rate, pinned at 1/K, or
-                           frozen below chance (``evidence["level"]``: ``majority_rate``,
-                           ``chance``, ``below_chance``; ``evidence["title"]`` words it)
+``stuck_at_chance``        accuracy frozen at the majority-class rate, pinned at 1/K,
+                           frozen below chance, or collapsed to chance partway through
+                           (``evidence["level"]``: ``majority_rate``, ``chance``,
+                           ``below_chance``; ``evidence["rule"]`` ``collapse`` for the
+                           latter; ``evidence["title"]`` words it)
 ``suspicious_zero_loss``   a loss exactly 0.0 for a stretch (label leak, one-class data,
                            masked loss)
 ``overfitting``            validation worse than its best while training still improves
@@ -36,8 +38,14 @@ Design notes
   an epoch-level training curve is never compared index by index with a
   per-step evaluation curve (Keras' TensorBoard callback writes both); a
   step-level partner with an ``epoch`` column is re-indexed by epoch, anything
-  else is not paired. Values repeated on another x kind (``evaluation_loss_vs_iterations``
-  = ``validation/epoch_loss``) are judged once.
+  else is not paired. A series that repeats another's values (NaN at the same places)
+  is judged once, by every detector (:attr:`Context.duplicates`): the same values on
+  the same grid (``val_mse`` = ``val_loss``) or on another x kind
+  (``evaluation_loss_vs_iterations`` = ``validation/epoch_loss``, QA2 #2) give one
+  finding, never a second one of any kind.
+- A run that died (a loss NaN/inf to the end, :meth:`Context.dead_from`) is judged on
+  what came before: the constant accuracy of a dead network is no oscillation and no
+  collapse of its own, and a spike followed only by NaN "went non-finite" (QA2 #9).
 - Epochs in messages are the x values of the log: 0-based for Keras
   (CSVLogger / ``History``). Where the exact epoch matters (best epoch,
   first NaN) the message adds what Keras' progress bar printed for it

@@ -1,6 +1,6 @@
 """``stuck_at_chance``: the model predicts one class, or guesses.
 
-Four rules, any of which flags the run (CASES.md case 20, corpus 031/036/063):
+Five rules, any of which flags the run (CASES.md case 20, corpus 031/036/063):
 
 A. *Frozen accuracy*: an accuracy is constant within ``frozen_tol`` from its
    first evaluations (start within ``max_start``) over at least
@@ -25,9 +25,26 @@ C. *One-class F1 identity*: at an evaluation, a macro-F1 ``F`` and accuracy
    the macro-F1 of always predicting one class that makes up ``a`` of the data
    (Hugging Face classifiers report both; corpus 063).
 
-Runs whose accuracy froze *after* learning (overfitting runs at 100 % train
-accuracy, validation accuracy constant late in training) are not stuck: rule A
-needs the freeze from the start, rule B needs the accuracy never above chance.
+D. *Collapse partway*: an accuracy frozen (range within ``frozen_tol``) from
+   an evaluation after ``max_start`` to the end (at least ``min_points``
+   evaluations), or for ``collapse_share`` of the run, at a level that means
+   "the same output for every sample": chance 1/K (K given, or inferred from the
+   accuracy and confirmed by the same side's loss at ln K over the stretch, or
+   with no loss logged), the known majority-class rate, or a value the training
+   accuracy froze at too. The message says where it started and what the
+   accuracy had reached before ("collapsed to chance from epoch 7 on, after
+   reaching 0.2241 at epoch 0"; QA2 #3: digits, SGD(1.5, momentum=0.9),
+   val_accuracy exactly 0.1 over epochs 7-39, val_loss 2.32 ≈ ln 10). Not when
+   the loss went NaN first (the ``non_finite`` finding reports that collapse)
+   or the training accuracy stays ``train_margin`` above. With the class count
+   given and no accuracy logged for a side, its loss flat (``loss_flat``) at
+   ln K to the end is the same finding.
+
+Runs whose accuracy froze *after* learning at a level that is neither chance
+nor one class's share (overfitting runs at 100 % train accuracy, validation
+accuracy constant late in training) are not stuck: rule A needs the freeze from
+the start, rule B the accuracy never above chance, rule D a chance-like level
+and no training accuracy above it.
 """
 
 from __future__ import annotations
@@ -350,16 +367,261 @@ def _at_chance(ctx: Context, v: View) -> dict | None:
     }
 
 
+def _frozen_stretch(y: np.ndarray, tol: float, cfg) -> tuple[int, int] | None:
+    """The frozen stretch rule D judges, as (start, end) indices (end exclusive), or None.
+
+    The frozen tail (:func:`_frozen_from`) when it has at least ``min_points``
+    points; else the longest run of points whose range is at most ``tol`` that
+    covers at least ``collapse_share`` of the series (a collapse the model
+    climbed out of again).
+    """
+    k = len(y)
+    s = _frozen_from(y, tol)
+    if k - s >= cfg.min_points:
+        return s, k
+    if k < 3:
+        return None
+    breaks = np.flatnonzero(np.abs(np.diff(y)) > tol) + 1
+    starts = np.concatenate([[0], breaks])
+    ends = np.concatenate([breaks, [k]])
+    i = int(np.argmax(ends - starts))
+    a, b = int(starts[i]), int(ends[i])
+    if b - a < max(cfg.min_points, cfg.collapse_share * k) or np.ptp(y[a:b]) > tol:
+        return None
+    return a, b
+
+
+def _collapse(ctx: Context, v: View) -> dict | None:
+    """Rule D: an accuracy that froze at chance or at one class's share partway through.
+
+    See the module docstring. None when the freeze starts within ``max_start``
+    (rule A's), is not at a level that says "one class for everything", is
+    explained by NaN weights (the ``non_finite`` finding reports that collapse),
+    or the training accuracy of the same stretch is clearly above it.
+    """
+    cfg = ctx.cfg.chance
+    y, x = v.ya, v.xa
+    k = len(y)
+    st = _frozen_stretch(y, cfg.frozen_tol, cfg)
+    if st is None:
+        return None
+    s, e = st
+    if s <= cfg.max_start:
+        return None
+    val = float(np.median(y[s:e]))
+    if val >= cfg.perfect or _below_chance(ctx, v, val):
+        return None
+    x0, x1 = float(x[s]), float(x[e - 1])
+    dead = ctx.dead_from(v.kind)
+    if dead is not None and dead <= float(x[min(s + 1, k - 1)]):
+        return None  # NaN weights: the non_finite finding says the accuracy collapsed
+    tp = ctx.partner(v) if v.role != "train" else None
+    tr_med = None
+    tr_frozen = False
+    if tp is not None and tp.bounded and tp.k:
+        sel = (tp.xa >= x0) & (tp.xa <= x1)
+        if np.count_nonzero(sel) >= 2:
+            tr = tp.ya[sel]
+            tr_med = float(np.median(tr))
+            if tr_med > val + cfg.train_margin:
+                return None  # training still fits: a validation problem, not a collapse
+            tr_frozen = bool(np.ptp(tr) <= cfg.frozen_tol)
+    L = _side_loss(ctx, v)
+    Lmed = None
+    if L is not None and L.k:
+        sel = (L.xa >= x0) & (L.xa <= x1)
+        if np.count_nonzero(sel):
+            Lmed = float(np.median(L.ya[sel]))
+    # the level: chance 1/K (K given, or inferred and the loss at ln K), the known
+    # majority-class rate, or the training accuracy frozen too (one class for every sample)
+    level = how = None
+    K = None
+    mr = cfg.majority_rate
+    g = guess_classes(ctx, val, Lmed)
+    at_lnk = False
+    if g is not None:
+        K = g[0]
+        at_lnk = Lmed is not None and abs(Lmed / math.log(K) - 1) <= cfg.loss_tol
+        if g[1] == "given" or at_lnk or (L is None and Lmed is None):
+            level, how = "chance", g[1]
+    if level is None and mr is not None and abs(val - mr) <= cfg.acc_tol:
+        level, how = "majority_rate", "given"
+    if level is None and tr_frozen:
+        level, how = "majority_rate", "train_frozen"
+    if level is None:
+        return None
+    before = y[:s]
+    ib = int(np.argmax(before))
+    top, x_top = float(before[ib]), float(x[ib])
+    fell = top - val >= cfg.collapse_drop
+    to_end = e == k
+    where = f"from {ctx.at(x0, v)} on" if to_end else f"over {ctx.span(x0, x1, v)}"
+    what = "collapsed to" if fell else "froze at"
+    lvl_txt = "chance" if level == "chance" else "one class's share (the majority-class rate)"
+    txt = (
+        f"{v.name} {what} {lvl_txt} {where}"
+        + (f", after reaching {fmt(top)} at {ctx.at(x_top, v)}" if fell else "")
+        + f": it is {fmt(val)} (range {fmt(float(np.ptp(y[s:e])))}) in {e - s} of {k} "
+        f"evaluations ({ctx.span(x0, x1, v)})"
+    )
+    if level == "chance":
+        txt += f", 1/{K} = {fmt(1 / K)}" + (
+            " (class count given)" if how == "given" else f" (chance for {K} classes)"
+        )
+    elif how == "given":
+        txt += f", the dataset's majority-class rate {fmt(mr)}"
+    else:
+        txt += f"; {tp.name} froze too (at {fmt(tr_med)})"
+    if L is not None and Lmed is not None:
+        if K is not None and at_lnk:
+            txt += (
+                f"; {L.name} stays at {fmt(Lmed)} (median over the same "
+                f"{ctx.unit_of(v)}s) ≈ ln {K} = {fmt(math.log(K))}, the loss of a uniform guess"
+            )
+        else:
+            txt += f"; {L.name} median over the same {ctx.unit_of(v)}s {fmt(Lmed)}"
+    if tr_med is not None and not (level == "majority_rate" and how == "train_frozen"):
+        txt += f"; {tp.name} stays near it (median {fmt(tr_med)} over the same {ctx.unit_of(v)}s)"
+    if fell:
+        txt += ": the model collapsed and now gives every sample the same prediction"
+    else:
+        txt += ": the model gives every sample the same prediction"
+    if not to_end:
+        txt += f"; it moved again afterwards (ended at {fmt(float(v.y[-1]))})"
+    ev = {
+        "rule": "collapse",
+        "value": val,
+        "range": float(np.ptp(y[s:e])),
+        "from_x": x0,
+        "to_x": x1,
+        "to_the_end": bool(to_end),
+        "frozen_points": int(e - s),
+        "points": int(k),
+        "before_max": top,
+        "before_max_x": x_top,
+        "collapsed": bool(fell),
+        "level": level,
+        "level_from": how,
+    }
+    if K is not None and level == "chance":
+        ev.update({"n_classes": int(K), "chance": 1 / K, "ln_k": math.log(K)})
+    if mr is not None:
+        ev["majority_rate"] = mr
+    if L is not None and Lmed is not None:
+        ev.update({"loss": L.name, "loss_median": Lmed, "loss_at_ln_k": bool(at_lnk)})
+    if tr_med is not None:
+        ev.update({"train": tp.name, "train_median": tr_med, "train_frozen": tr_frozen})
+    short = f"{v.name} {what} {fmt(val)} {where}"
+    return {
+        "view": v,
+        "text": txt,
+        "short": short,
+        "evidence": ev,
+        "start": x0,
+        "end": x1,
+        "loss": L,
+        "rule": "collapse",
+        "level": level,
+    }
+
+
+def _loss_at_lnk(ctx: Context) -> list[dict]:
+    """Rule D for a side that logs no accuracy: its loss flat at ln K to the end, K known.
+
+    With the class count given (``--data``), a cross-entropy that settles at
+    ln K (within ``loss_tol``) and stays flat (range at most ``loss_flat`` of its
+    level) to the end is a uniform guess for every sample, from wherever that
+    starts. Without a known K a loss level alone says nothing (every value above
+    ~2 is within 5 % of some ln K), so the rule needs it.
+    """
+    cfg = ctx.cfg.chance
+    if not cfg.n_classes:
+        return []
+    K = int(cfg.n_classes)
+    lnk = math.log(K)
+    out = []
+    roles_with_acc = {
+        v.role for v in ctx.views.values() if naming.is_accuracy(v.name) and v.bounded and v.m
+    }
+    for L in ctx.of("loss"):
+        if L.role in roles_with_acc or L.k < cfg.min_points or L.name.lower().endswith("_step"):
+            continue
+        if L is not _side_loss(ctx, L):
+            continue  # auxiliary loss terms of a multi-loss model
+        y, x = L.ya, L.xa
+        s = _frozen_from(y, cfg.loss_flat * lnk)
+        if len(y) - s < cfg.min_points:
+            continue
+        med = float(np.median(y[s:]))
+        if abs(med / lnk - 1) > cfg.loss_tol:
+            continue
+        x0, x1 = float(x[s]), float(x[-1])
+        before = y[:s]
+        low = float(np.min(before)) if len(before) else None
+        fell = low is not None and low <= lnk * (1 - 2 * cfg.loss_tol)
+        if s <= cfg.max_start:
+            head = f"{L.name} stays at ln {K} for the whole run"
+        elif fell:
+            i = int(np.argmin(before))
+            head = (
+                f"{L.name} rose back to ln {K} from {ctx.at(x0, L)} on, after reaching "
+                f"{fmt(low)} at {ctx.at(float(x[i]), L)}"
+            )
+        else:
+            head = f"{L.name} settled at ln {K} from {ctx.at(x0, L)} on"
+        txt = (
+            f"{head}: median {fmt(med)} (range {fmt(float(np.ptp(y[s:])))}) over "
+            f"{ctx.span(x0, x1, L)} ≈ ln {K} = {fmt(lnk)} (class count given), the "
+            f"cross-entropy of predicting 1/{K} for every class: the model outputs the same "
+            "probabilities for every sample"
+            + (" — it collapsed" if fell and s > cfg.max_start else "")
+        )
+        ev = {
+            "rule": "collapse" if s > cfg.max_start else "chance",
+            "loss": L.name,
+            "loss_median": med,
+            "from_x": x0,
+            "to_x": x1,
+            "to_the_end": True,
+            "n_classes": K,
+            "ln_k": lnk,
+            "collapsed": bool(fell and s > cfg.max_start),
+            "level": "chance",
+            "level_from": "given",
+            "loss_at_ln_k": True,
+        }
+        if low is not None:
+            ev["before_min"] = low
+        out.append(
+            {
+                "view": L,
+                "text": txt,
+                "short": f"{L.name} at ln {K} over {ctx.span(x0, x1, L)}",
+                "evidence": ev,
+                "start": x0,
+                "end": x1,
+                "loss": L,
+                "rule": ev["rule"],
+                "level": "chance",
+            }
+        )
+    return out
+
+
 def _one_class_f1(ctx: Context) -> list[dict]:
     cfg = ctx.cfg.chance
     out = []
     for f1 in ctx.views.values():
-        if "f1" not in naming.base_name(f1.name).lower() or f1.m == 0:
+        if "f1" not in naming.base_name(f1.name).lower() or f1.m == 0 or f1.name in ctx.duplicates:
             continue
         accs = [
             v
             for v in ctx.views.values()
-            if v.role == f1.role and naming.is_accuracy(v.name) and v.m and v.kind == f1.kind
+            if v.role == f1.role
+            and naming.is_accuracy(v.name)
+            and v.m
+            and v.kind == f1.kind
+            and v.name not in ctx.duplicates
         ]
         if not accs:
             continue
@@ -424,6 +686,12 @@ def _one_class_f1(ctx: Context) -> list[dict]:
 
 
 #: What the GUI titles a ``stuck_at_chance`` finding, by ``evidence["level"]``.
+#: Titles of a rule-D finding when the accuracy fell into the frozen level from above.
+_COLLAPSE_TITLES = {
+    "majority_rate": "Collapsed to the majority-class rate",
+    "chance": "Collapsed to chance",
+}
+
 _TITLES = {
     "majority_rate": "Stuck at the majority-class rate",
     "chance": "Stuck at chance",
@@ -431,11 +699,56 @@ _TITLES = {
 }
 
 
+def _collapse_causes(ctx: Context, lead: dict) -> list[str]:
+    """Ranked causes of a collapse partway through a run (rule D), from what the curves show.
+
+    A network that learned and then outputs one constant has been knocked out of its
+    working regime by an update: the classic cause is a learning rate too high for the
+    optimizer (SGD with momentum diverging), which also kills ReLU units (a unit whose
+    input is negative for every sample outputs 0 and gets no gradient again; Lu et al.,
+    "Dying ReLU and Initialization", 2019).
+    """
+    v: View = lead["view"]
+    x0 = lead["start"]
+    lr_txt = ""
+    lr = ctx.lr_for(v)
+    if lr is not None and lr.m:
+        at = float(np.interp(x0, lr.x, lr.y))
+        lr_txt = f" (learning rate {fmt(at)} at {ctx.at(x0, v)})"
+    jump = ""
+    L = lead["loss"]
+    if L is not None and L.k >= 3:
+        before = L.ya[L.xa < x0]
+        if len(before) >= 2 and float(np.min(before)) > 0:
+            # a rise over the best so far (the first value of a run is where it starts)
+            ratio = before[1:] / np.minimum.accumulate(before)[:-1]
+            i = int(np.argmax(ratio)) + 1
+            if ratio[i - 1] >= 1.2:
+                best = float(np.min(before[:i]))
+                jump = (
+                    f"; {L.name} jumped {fmt(best)} -> {fmt(float(before[i]))} at "
+                    f"{ctx.at(float(L.xa[i]), L)} before the freeze"
+                )
+    causes = [
+        "learning rate too high: the updates diverged and knocked the network into a state "
+        f"where it outputs the same thing for every input{lr_txt}{jump}",
+        "dead ReLUs: after a too-large update every hidden unit's input is negative for all "
+        "samples, so the units output 0, no gradient flows back and the output is a constant",
+        "exploding gradients without clipping (momentum amplifies one bad step)",
+    ]
+    if lead["level"] == "majority_rate":
+        causes.append(
+            "class imbalance: predicting the majority class is a stable place for a "
+            "struggling model to fall into"
+        )
+    return causes
+
+
 def detect_chance(ctx: Context) -> list[Finding]:
-    """Stuck at chance / majority class (rules A, A', B, C in the module docstring).
+    """Stuck at chance / majority class (rules A, A', B, C, D in the module docstring).
 
     The finding's ``evidence`` says which: ``rule`` (the lead's rule: ``frozen``,
-    ``below_chance``, ``chance``, ``one_class_f1``), ``level`` (``majority_rate``
+    ``below_chance``, ``chance``, ``one_class_f1``, ``collapse``), ``level`` (``majority_rate``
     when the model predicts one class, ``chance`` when its accuracy is 1/K,
     ``below_chance``) and ``title`` (words for a heading).
     """
@@ -452,9 +765,12 @@ def detect_chance(ctx: Context) -> list[Finding]:
         h = _frozen(ctx, v) if naming.is_accuracy(v.name) else None
         if h is None:
             h = _at_chance(ctx, v)
+        if h is None and naming.is_accuracy(v.name):
+            h = _collapse(ctx, v)
         if h is not None:
             hits.append(h)
     hits += _one_class_f1(ctx)
+    hits += _loss_at_lnk(ctx)
     if not hits:
         return []
     # one finding per run: the validation side leads
@@ -499,7 +815,12 @@ def detect_chance(ctx: Context) -> list[Finding]:
             "unscaled inputs: the first-epoch loss was orders of magnitude above the "
             "rest, the units saturated and never recovered"
         )
-    if lead["rule"] == "below_chance":
+    if lead["rule"] == "collapse":
+        causes = _collapse_causes(ctx, lead)
+        remedies = ["learning_rate", "gradient_clipping", "reduce_lr_on_plateau", "early_stopping"]
+        if lead["level"] == "majority_rate":
+            remedies += ["class_weight"]
+    elif lead["rule"] == "below_chance":
         causes = [
             "the validation labels are encoded differently from the training labels "
             "(class order, a label encoder fitted separately on each split)",
@@ -535,24 +856,35 @@ def detect_chance(ctx: Context) -> list[Finding]:
         causes.append(imbalance)
         remedies = ["learning_rate", "standardize", "class_weight", "random_oversample"]
     severity = "critical"
+    if lead["rule"] == "collapse" and not lead["evidence"]["to_the_end"]:
+        severity = "warning"  # it came back out of it
     if lead["rule"] == "one_class_f1" and lead.get("recovered") and len(hits) == 1:
         severity = "warning"
     if lead["rule"] == "chance" and L is None:
         severity = "warning"  # accuracy alone near 1/K: no loss to confirm
     start = lead["start"]
     end = lead.get("end", float(v.xa[-1]))
-    level = {
-        "frozen": "majority_rate",
-        "one_class_f1": "majority_rate",
-        "chance": "chance",
-        "below_chance": "below_chance",
-    }[lead["rule"]]
-    ev = {"rule": lead["rule"], "level": level, "title": _TITLES[level], "lead": lead["evidence"]}
+    level = (
+        lead.get("level")
+        or {
+            "frozen": "majority_rate",
+            "one_class_f1": "majority_rate",
+            "chance": "chance",
+            "below_chance": "below_chance",
+        }[lead["rule"]]
+    )
+    title = _TITLES[level]
+    if lead["rule"] == "collapse" and lead["evidence"]["collapsed"]:
+        title = _COLLAPSE_TITLES[level]
+    ev = {"rule": lead["rule"], "level": level, "title": title, "lead": lead["evidence"]}
     if len(hits) > 1:
         ev["also"] = {h["view"].name: h["evidence"] for h in hits[1:]}
     if v.percent:
         ev["percent"] = True
     conf = 0.9 if lead["rule"] in ("frozen", "one_class_f1") else (0.8 if L is not None else 0.5)
+    if lead["rule"] == "collapse":
+        e = lead["evidence"]
+        conf = 0.9 if e.get("loss_at_ln_k") or e["level_from"] == "given" else 0.7
     return [
         ctx.finding(
             "stuck_at_chance",

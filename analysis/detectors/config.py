@@ -314,9 +314,19 @@ class ChanceConfig:
     frozen_fraction : float
         The frozen stretch covers at least this share of the run...
     max_start : int
-        ...and starts within the first ``max_start`` evaluations (a model that
-        predicts one class does so from the first epochs; a curve that froze
-        after learning is a plateau).
+        ...and starts within the first ``max_start`` evaluations (rule A: a
+        model that predicts one class does so from the first epochs). A freeze
+        that starts later is judged by rule D (collapse), which also needs the
+        frozen level to be chance or one class's share.
+    collapse_share : float
+        Rule D: a frozen stretch that does not last to the end must cover at
+        least this share of the run (one that lasts to the end needs
+        ``min_points`` evaluations: the model that training ended with is dead).
+    collapse_drop : float
+        Rule D: the accuracy had been at least this much above the frozen level
+        before it froze for the finding to say "collapsed after reaching ..."
+        (QA2 #3: digits, SGD(1.5, momentum=0.9), val_accuracy exactly 0.1000
+        from epoch 7 to 39 after 0.2241 at epoch 0).
     perfect : float
         Accuracies frozen at or above this are a perfect fit, not chance.
     train_margin : float
@@ -333,6 +343,10 @@ class ChanceConfig:
     loss_tol : float
         |loss / ln K - 1| at most this counts as "loss at ln K"
         (CASES.md case 20: 0.6931 = ln 2).
+    loss_flat : float
+        Rule D without an accuracy (class count known): a loss whose range to
+        the end is at most this share of ln K is flat there (QA2 #3: val_loss
+        2.318-2.337 over epochs 7-39, 0.8 % of ln 10).
     f1_tol : float
         Relative tolerance of the macro-F1 identity of a one-class predictor,
         ``F1 = (2a / (1 + a)) / K`` (corpus file 063).
@@ -345,12 +359,15 @@ class ChanceConfig:
     frozen_tol: float = 1e-4
     frozen_fraction: float = 0.8
     max_start: int = 2
+    collapse_share: float = 0.5
+    collapse_drop: float = 0.05
     perfect: float = 0.999
     train_margin: float = 0.03
     learned_margin: float = 0.2
     acc_tol: float = 0.03
     acc_tol_rel: float = 0.15
     loss_tol: float = 0.05
+    loss_flat: float = 0.01
     f1_tol: float = 0.01
     min_points: int = 4
 

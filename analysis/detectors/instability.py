@@ -88,8 +88,8 @@ def detect_non_finite(ctx: Context) -> list[Finding]:
     """NaN/inf values: where they start, how many, what came before (see module doc)."""
     groups: dict[tuple[float, bool, str], dict[str, dict]] = {}
     for name in ctx.run.series:
-        if naming.is_counter(name):
-            continue
+        if naming.is_counter(name) or ctx.repeated_elsewhere(name):
+            continue  # a copy on another x grid is the same NaN (judged once, QA2 #2)
         info = _bad_info(ctx, name)
         if info is None:
             continue
@@ -142,7 +142,7 @@ def detect_non_finite(ctx: Context) -> list[Finding]:
         collapse = {}
         if tail and not all_bad:
             for v in ctx.views.values():
-                if not v.bounded or v.m < 3 or v.kind != kind:
+                if not v.bounded or v.m < 3 or v.kind != kind or v.name in ctx.duplicates:
                     continue
                 after = v.y[v.x >= x0]
                 before = v.y[v.x < x0]
@@ -311,9 +311,30 @@ def _spikes(ctx: Context, v: View) -> dict | None:
     ]
     return {
         "count": int(len(idx)),
+        "last_x": float(v.x[pidx[idx[-1]]]),
         "top": top,
         "all_recovered": bool(recovered.all()),
         "stayed_up": bool(stayed_up[-1] and np.isfinite(later[-1])),
+    }
+
+
+def _dead_after(ctx: Context, name: str, x: float) -> dict | None:
+    """How series ``name`` ended after ``x`` when every later value is NaN/inf, else None.
+
+    A spike followed only by non-finite values did not "come back down partly": the
+    loss overflowed and training died there (QA2 #9: a too-high learning rate, NaN from
+    epoch 4 to the end of 40).
+    """
+    s = ctx.run.series[name]
+    xs = s.continuous_step() if s.n_segments > 1 else s.step
+    later = s.value[xs > x]
+    if len(later) == 0 or np.isfinite(later).any():
+        return None
+    first = later[0]
+    return {
+        "x": float(xs[xs > x][0]),
+        "what": "NaN" if np.isnan(later).any() else ("inf" if first > 0 else "-inf"),
+        "values": int(len(later)),
     }
 
 
@@ -463,8 +484,18 @@ def detect_divergence(ctx: Context) -> list[Finding]:
             )
             if sp["count"] > 1:
                 msg += f" ({sp['count']} spikes in all)"
-            if sp["all_recovered"]:
+            dead = _dead_after(ctx, v.name, sp["last_x"])
+            if dead is not None:
+                sev = "critical"
+                sp["nonfinite_after"] = dead
+                msg += (
+                    f"; then it went {dead['what']} from {ctx.at(dead['x'], v)} to the end (see "
+                    "the non_finite finding): it never came back down"
+                )
+            elif sp["all_recovered"]:
                 msg += "; it came back down afterwards"
+            elif t["lowest_after"] is None:
+                msg += "; it is the last value logged, so whether it came back down is unknown"
             elif sp["stayed_up"]:
                 msg += "; it stayed up (the last spike never came back down half-way)"
             else:
@@ -482,6 +513,13 @@ def detect_divergence(ctx: Context) -> list[Finding]:
                     "a small or unrepresentative validation set",
                     "BatchNorm statistics disturbed by small batches",
                 ]
+            if dead is not None:
+                causes = [
+                    "learning rate too high: the updates blew the weights up (exploding "
+                    "gradients) until the loss overflowed to NaN",
+                    "no gradient clipping on a model or loss prone to exploding gradients",
+                    "unscaled inputs amplifying the first updates",
+                ]
             out.append(
                 ctx.finding(
                     "divergence",
@@ -498,7 +536,7 @@ def detect_divergence(ctx: Context) -> list[Finding]:
             )
     # 4. overflow to +inf (CASES.md case 11): the loss went to inf from finite values
     for name, s in ctx.run.series.items():
-        if naming.family(name) != "loss" or name in taken:
+        if naming.family(name) != "loss" or name in taken or name in ctx.duplicates:
             continue
         v = s.value
         pinf = np.isposinf(v)

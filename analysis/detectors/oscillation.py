@@ -32,22 +32,77 @@ from analysis.detectors.prep import Context, View, block_reduce, fmt, within_seg
 from analysis.model import Finding
 
 
+def frozen_tail(y: np.ndarray, tol: float) -> int | None:
+    """First index of the longest tail of ``y`` whose range is at most ``tol``, or None
+    when the last 3 points already span more (no frozen tail worth the name).
+
+    Grows the tail window by doubling from the end, so the cost is proportional to the
+    frozen stretch, not to the series (a per-batch series of 1,000,000 points with a
+    moving tail costs three comparisons).
+    """
+    k = len(y)
+    if k < 3 or np.ptp(y[-3:]) > tol:
+        return None
+    w = 3
+    while w < k:
+        w2 = min(k, 2 * w)
+        if np.ptp(y[-w2:]) > tol:
+            break
+        w = w2
+    else:
+        return 0
+    t = y[-w2:]
+    sufmax = np.maximum.accumulate(t[::-1])[::-1]
+    sufmin = np.minimum.accumulate(t[::-1])[::-1]
+    return k - w2 + int(np.argmax((sufmax - sufmin) <= tol))
+
+
+def _moving_end(ctx: Context, v: View) -> tuple[int, str]:
+    """How many of ``v``'s finite points the rule judges, and why it stops early ("" if not).
+
+    Points from the epoch a loss went NaN/inf for good are left out (the accuracy of a
+    dead network is a constant, not a swing), and so is a frozen tail: a stretch to the
+    end within :attr:`ChanceConfig.frozen_tol` (relative to the level for losses) of at
+    least 3 points; its first point is kept, so the fall into it still counts as one leg
+    (QA2 #9: accuracy 0.3719 for 36 of 40 epochs after the NaN is no oscillation).
+    """
+    end, why = v.m, ""
+    dead = ctx.dead_from(v.kind)
+    if dead is not None:
+        j = int(np.searchsorted(v.x, dead, side="left"))
+        if j < end:
+            end, why = j, f"before the loss went non-finite at {ctx.at(dead, v)}"
+    y = v.y[:end]
+    tol = ctx.cfg.chance.frozen_tol
+    if not v.bounded and len(y):
+        tol *= abs(float(np.median(y[-3:])))  # relative to the level the loss froze at
+    s0 = frozen_tail(y, tol)
+    if s0 is not None and len(y) - s0 >= 3:
+        end = s0 + 1
+        why = f"before it froze at {fmt(float(y[s0]))} from {ctx.at(float(v.x[s0]), v)}"
+    return end, why
+
+
 def _series_for(ctx: Context, v: View):
-    """(x, y, seg, block, starts) the oscillation rule judges for this view.
+    """(x, y, seg, block, starts, why, end) the oscillation rule judges for this view.
 
     ``starts`` (None when not reduced) is the index into ``v.x`` of each block's
-    first point, so spans are reported on logged steps, never on block means.
+    first point, so spans are reported on logged steps, never on block means. Only
+    the part that still moves is judged (:func:`_moving_end`; ``why`` says where it
+    stops, "" for the whole series; ``end`` the finite points judged).
     """
     c = ctx.cfg.oscillation
+    end, why = _moving_end(ctx, v)
+    x, y, seg = v.x[:end], v.y[:end], v.seg[:end]
     block = 1
-    if v.m > c.max_points:
-        block = math.ceil(v.m / c.max_points)
+    if end > c.max_points:
+        block = math.ceil(end / c.max_points)
     if ctx.is_per_batch(v):
         block = max(block, c.batch_block)
     if block == 1:
-        return v.x, v.y, v.seg, 1, None
-    xb, yb, sb, starts = block_reduce(v.x, v.y, v.seg, block)
-    return xb, yb, sb, block, starts
+        return x, y, seg, 1, None, why, end
+    xb, yb, sb, starts = block_reduce(x, y, seg, block)
+    return xb, yb, sb, block, starts, why, end
 
 
 def _rolling_median(y: np.ndarray, w: int) -> np.ndarray:
@@ -110,13 +165,16 @@ def swings(y: np.ndarray, seg: np.ndarray, thr: np.ndarray) -> tuple[np.ndarray,
 
 def _judge(ctx: Context, v: View) -> dict | None:
     c = ctx.cfg.oscillation
-    x, y, seg, block, starts = _series_for(ctx, v)
+    x, y, seg, block, starts, why, end = _series_for(ctx, v)
     k = len(y)
+    if k < c.min_points and why.startswith("before it froze"):
+        return None  # judged: a frozen curve does not swing (rule D / stuck_at_chance say why)
     if k < c.min_points:
         ctx.skip(
             v,
             "oscillation",
-            f"{k} points{' (block means)' if block > 1 else ''}, need {c.min_points}",
+            f"{k} points{' (block means)' if block > 1 else ''}"
+            f"{' ' + why if why else ''}, need {c.min_points}",
         )
         return None
     train = v.role == "train"
@@ -167,7 +225,7 @@ def _judge(ctx: Context, v: View) -> dict | None:
         "x0": float(x[j0]) if starts is None else float(v.x[starts[j0]]),
         "x1": float(x[j1])
         if starts is None
-        else float(v.x[(starts[j1 + 1] if j1 + 1 < len(starts) else v.m) - 1]),
+        else float(v.x[(starts[j1 + 1] if j1 + 1 < len(starts) else end) - 1]),
         "swings": int(len(best)),
         "points": int(n_pts),
         "median_swing": float(np.median(a_in)),

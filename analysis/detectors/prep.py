@@ -410,6 +410,8 @@ class Context:
     not_judged: dict[str, list[str]] = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
     duplicates: set[str] = field(default_factory=set)
+    #: For each name in :attr:`duplicates`, the series it repeats (the one that is judged).
+    repeat_of: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def build(cls, run: Run, cfg: DetectorConfig) -> Context:
@@ -439,27 +441,79 @@ class Context:
                 if w is not v and w.m == v.m and np.array_equal(w.x, v.x)
             )
 
-        seen: dict[tuple[int, bytes], str] = {}
+        # the whole logged series must match (NaN/inf at the same places): a repeat of a run
+        # that went NaN is the same NaN (QA2 #2), while two series that only share their
+        # finite values are not the same series
+        seen: dict[tuple[int, int, bytes], str] = {}
         for name, v in ctx.views.items():
-            key = (v.m, v.y[:64].tobytes())
+            key = (v.n, v.m, v.y[:64].tobytes())
             first = seen.get(key)
-            if first is None or not np.array_equal(ctx.views[first].y, v.y):
+            if first is None or not np.array_equal(
+                run.series[first].value, run.series[name].value, equal_nan=True
+            ):
                 seen.setdefault(key, name)
                 continue
             f = ctx.views[first]
+            drop = None
             if np.array_equal(f.x, v.x):
-                ctx.duplicates.add(name)
+                drop = name
+            elif v.m < 2:
+                continue  # no finite values to tell a repeat from two dead series on two grids
             elif f.kind != v.kind:
-                keep_new = f.kind != usual and v.kind == usual
-                ctx.duplicates.add(first if keep_new else name)
-                if keep_new:
-                    seen[key] = name
+                drop = first if (f.kind != usual and v.kind == usual) else name
             elif v.m >= cfg.min_points:
-                keep_new = shared(v) > shared(f)
-                ctx.duplicates.add(first if keep_new else name)
-                if keep_new:
-                    seen[key] = name
+                drop = first if shared(v) > shared(f) else name
+            if drop is None:
+                continue
+            keep = name if drop == first else first
+            ctx.duplicates.add(drop)
+            ctx.repeat_of[drop] = keep
+            for d, k in list(ctx.repeat_of.items()):  # earlier repeats of the dropped one
+                if k == drop:
+                    ctx.repeat_of[d] = keep
+            if keep == name:
+                seen[key] = name
         return ctx
+
+    def repeated_elsewhere(self, name: str) -> bool:
+        """True when ``name`` repeats another series' values on another x grid.
+
+        The Keras TensorBoard callback logs ``evaluation_loss_vs_iterations`` with the
+        values of ``validation/epoch_loss`` on a step axis; such a copy is judged once,
+        on the series it repeats, by every detector (QA2 #2). Exact copies on the same
+        grid (two all-NaN series of one run) are still named with their twin.
+        """
+        keep = self.repeat_of.get(name)
+        if keep is None:
+            return False
+        a, b = self.run.series[name], self.run.series[keep]
+        return self.run.step_kind_of(name) != self.run.step_kind_of(keep) or not np.array_equal(
+            a.step, b.step
+        )
+
+    def dead_from(self, kind: str) -> float | None:
+        """Where training died on the ``kind`` axis, or None.
+
+        The first x from which some loss of that axis is NaN/inf in every later
+        value, after finite ones (the weights became NaN; Keras' ``TerminateOnNaN``
+        would have stopped there). What the accuracies do from there on is the
+        output of a dead network (a constant), not a swing or a collapse of its own.
+        """
+        key = ("dead_from", kind)
+        if key in self.extra:
+            return self.extra[key]
+        out = None
+        for name, s in self.run.series.items():
+            if naming.family(name) != "loss" or self.run.step_kind_of(name) != kind or not len(s):
+                continue
+            ok = np.isfinite(s.value)
+            if ok[-1] or not ok.any():
+                continue
+            i0 = int(np.flatnonzero(ok)[-1]) + 1
+            xs = s.continuous_step() if s.n_segments > 1 else s.step
+            out = float(xs[i0]) if out is None else min(out, float(xs[i0]))
+        self.extra[key] = out
+        return out
 
     # -- x kinds: never compare an epoch axis with a step axis ------------------
     def aligned(self, partner: View | None, target: View) -> View | None:

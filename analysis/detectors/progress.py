@@ -240,7 +240,13 @@ def _judge_overfit(
             gain = te - tb
             if gain < 0.01 and te < ctx.cfg.chance.perfect:
                 return None
-            train_txt = f" while {T.name}{how} kept rising {fmt(tb_q)} -> {fmt(te_q)}{noisy}"
+            if te_q > tb_q and fmt(te_q) != fmt(tb_q):
+                train_txt = f" while {T.name}{how} kept rising {fmt(tb_q)} -> {fmt(te_q)}{noisy}"
+            else:  # a training score already at the top (1.0) stays there
+                train_txt = (
+                    f" while {T.name}{how} stayed at {fmt(te_q)} ({fmt(tb_q)} at the best "
+                    f"{ctx.unit_of(V)}){noisy}"
+                )
         ev.update(
             {
                 "train": T.name,
@@ -644,34 +650,44 @@ def _fit_state(ctx: Context, V: View, x0: float) -> tuple[str, dict, str]:
                     "fit its training data, so this is a stall, not convergence."
                 ),
             )
+        # the decisions use the medians of the last 3; the words quote the logged last values,
+        # and the medians too where they differ, so every "rose"/"close" agrees with its numbers
+        meds = (fmt(te), fmt(ve)) != (fmt(tq), fmt(vq))
         if gap >= need:
             return (
                 "gap",
                 ev,
                 (
-                    f" {TS.name} ends at {fmt(tq)} but {VS.name} at {fmt(vq)}: a gap "
-                    f"of {fmt(gap)} (medians of the last 3; AutoTrainer flags "
-                    f"{need:g}), so further epochs only fit the training set."
+                    f" {TS.name} ends at {fmt(tq)} but {VS.name} at {fmt(vq)}"
+                    + (f" (medians of the last 3: {fmt(te)} and {fmt(ve)})" if meds else "")
+                    + f": a gap of {fmt(gap)} (AutoTrainer flags {need:g}), so further epochs "
+                    "only fit the training set."
                 ),
             )
         va = float(VS.value_at(x0)[0])
-        if ve - va >= c.score_rise:
+        if ve - va >= c.score_rise and vq > va:
             ev["val_score_at_start"] = va
             return (
                 "score_rising",
                 ev,
                 (
-                    f" {VS.name} still rose {fmt(va)} -> {fmt(vq)} meanwhile: "
-                    "the loss has levelled off but the task score has not."
+                    f" {VS.name} still rose {fmt(va)} -> {fmt(vq)} meanwhile"
+                    + (f" (median of the last 3: {fmt(ve)})" if fmt(ve) != fmt(vq) else "")
+                    + ": the loss has levelled off but the task score has not."
                 ),
             )
         return (
             "converged",
             ev,
             (
-                f" {TS.name} {fmt(tq)} and {VS.name} {fmt(vq)} are close (gap "
-                f"{fmt(gap)}, medians of the last 3): training and validation "
-                "levelled off together, the normal end of training."
+                f" {TS.name} and {VS.name} end close: "
+                + (
+                    f"medians of the last 3 {fmt(te)} and {fmt(ve)} (last logged {fmt(tq)} and "
+                    f"{fmt(vq)}), a gap of {fmt(gap)}"
+                    if meds
+                    else f"{fmt(tq)} and {fmt(vq)}, a gap of {fmt(gap)}"
+                )
+                + ": training and validation levelled off together, the normal end of training."
             ),
         )
     partner = ctx.partner(V) if V.role == "val" else None
@@ -846,9 +862,8 @@ def detect_progress(ctx: Context, skip: set[str], stuck_run: bool) -> list[Findi
     out: list[Finding] = []
     mons = ctx.monitored()
     if not mons:
-        mons = [v for v in ctx.views.values() if v.bounded and v.role == "val"] or [
-            v for v in ctx.views.values() if v.bounded
-        ]
+        scores = [v for v in ctx.views.values() if v.bounded and v.name not in ctx.duplicates]
+        mons = [v for v in scores if v.role == "val"] or scores
     for V in mons:
         if V.name in skip or V.m == 0:
             continue

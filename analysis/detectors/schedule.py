@@ -27,6 +27,8 @@ def detect_schedule(ctx: Context) -> list[Finding]:
         return []
     out: list[Finding] = []
     for v in ctx.views.values():
+        if v.name in ctx.duplicates:
+            continue  # judged once, on the series it repeats
         if v.direction != "max" or v.role != "val" or v.m < 3 or v.kind != ctx.lr.kind:
             continue  # an LR logged per step is not matched with a score logged per epoch
         cummax = np.maximum.accumulate(v.y)

@@ -49,7 +49,9 @@ Also here:
   (``"second run restarted at epoch 4 — 1 epoch overlaps"``);
 - :func:`epoch_end_values`, :func:`deaverage_running_mean` for Keras batch-level
   logs (running means since the epoch start);
-- :class:`LogTail` for live logs.
+- :class:`LogTail` for live logs;
+- :func:`file_run_name`, :func:`unique_run_names`: how runs are named
+  (:mod:`.names`; ``Run.name`` is the one name CLI and GUI show).
 
 Live logs with :class:`LogTail`
 -------------------------------
@@ -85,6 +87,7 @@ from analysis.readers._base import NotATrainingLog
 from analysis.readers._front import LoadOutcome, load, load_file, load_folder, load_many, sniff
 from analysis.readers.batch import deaverage_running_mean, epoch_end_values
 from analysis.readers.join import append_runs
+from analysis.readers.names import file_run_name, unique_run_names
 from analysis.readers.tail import LogTail
 
 __all__ = [
@@ -94,9 +97,11 @@ __all__ = [
     "append_runs",
     "deaverage_running_mean",
     "epoch_end_values",
+    "file_run_name",
     "load",
     "load_file",
     "load_folder",
     "load_many",
     "sniff",
+    "unique_run_names",
 ]

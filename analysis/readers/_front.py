@@ -15,7 +15,6 @@ from analysis.readers._base import (
     read_bytes,
     regular_file_size,
     sniff_encoding,
-    stem,
 )
 from analysis.readers.tfevents import is_event_file_name
 
@@ -267,8 +266,9 @@ def read_file(
         every reader's own.
     """
     from analysis.readers import history, tfevents
+    from analysis.readers.names import file_run_name
 
-    name = stem(path)
+    name = file_run_name(path)
     if kind == "empty":
         raise NotATrainingLog(path, "the file is empty")
     if kind == "zip":
@@ -335,13 +335,24 @@ def read_table_path(path: str, head: bytes, size: int, name: str) -> list[Run]:
     """Delimited text logs (CSVLogger, pandas, Lightning, W&B, TensorBoard CSV, plain CSV)."""
     from analysis.readers import csvlogger
     from analysis.readers._table import read_table_file
-    from analysis.readers.rules import dataset_reason, header_looks_like_log, source_language
+    from analysis.readers.rules import (
+        dataset_reason,
+        header_looks_like_log,
+        numeric_header_reason,
+        source_language,
+    )
 
     enc, skip, _ = sniff_encoding(head)
     if enc != "binary":
-        lang = source_language(head[skip:].decode(enc, errors="ignore"))
+        text = head[skip:].decode(enc, errors="ignore")
+        lang = source_language(text)
         if lang:
             raise NotATrainingLog(path, f"{lang}, not a training log")
+        lines = text.splitlines()
+        at = next((i for i, ln in enumerate(lines) if ln.strip()), None)
+        why = numeric_header_reason(lines[at]) if at is not None else None
+        if why:
+            raise NotATrainingLog(path, why, where=f"line {at + 1}")
 
     def text_loader():
         return _base.decode_text(read_bytes(path), path)

@@ -38,8 +38,17 @@ Search (:func:`scan_folder`)
 - At most :data:`MAX_FILES` files are read (name order); the rest are listed as
   skipped.
 
-Runs are named after the file (its stem) for files directly in the opened folder,
-``<sub/folder>/<stem>`` deeper down (two ``training.log`` never share a name).
+Run names: :mod:`analysis.readers.names` (a file's stem, or its folder for generic
+names like ``training.log``; paths below the opened folder; never two alike).
+
+One fit, several logs
+---------------------
+Keras users often log one ``fit()`` two or three ways in one project folder:
+``CSVLogger`` (``training.log``), ``history.history`` dumped to ``history.json`` and the
+``TensorBoard`` callback (``logs/``, or ``logs/fit/<timestamp>/`` as in the TensorFlow
+tutorial). Such a fit is read once (:func:`_drop_duplicate_runs`); the copies are listed
+as skipped (``same data as training.log``, ``same fit as training.log``), never dropped
+without a word.
 
 TensorBoard CSV/JSON exports
 ----------------------------
@@ -65,7 +74,7 @@ import numpy as np
 
 from analysis.model import LogReadError, Run
 from analysis.readers import _base
-from analysis.readers._base import NotATrainingLog, stem
+from analysis.readers._base import NotATrainingLog
 
 #: Folder levels searched below the opened folder (Keras' TensorBoard layout
 #: ``logs/fit/<run>/train/`` is 4 deep; a corpus of such folders a few more).
@@ -212,14 +221,30 @@ def _name_for_dir(root: str, d: str, drop: tuple[str, ...] = ()) -> str:
 
 
 def _file_run_names(root: str, f: str, runs: list[Run]) -> None:
-    """``sub/dir/stem`` for runs named after a file below the opened folder."""
-    reldir = os.path.dirname(_rel(root, f))
-    if not reldir:
-        return
-    default = stem(f)
+    """Runs named after a file (:func:`~analysis.readers.names.file_run_name`) get their
+    folder-scan name (:func:`~analysis.readers.names.scan_run_name`: the path below the
+    opened folder)."""
+    from analysis.readers.names import file_run_name, scan_run_name
+
+    default = file_run_name(f)
+    name = scan_run_name(root, f)
     for r in runs:
         if r.name == default:
-            r.name = f"{reldir}/{default}"
+            r.name = name
+
+
+def _tb_run_name(root: str, r: Run) -> None:
+    """A TensorBoard run folder named ``logs`` (or another generic name) gets the name of
+    the folder above it in front (:func:`~analysis.readers.names.dir_label`)."""
+    from analysis.readers.names import GENERIC_DIRS, dir_label
+
+    rel = _rel(root, r.source)
+    if not rel:
+        r.name = dir_label(r.source) or r.name
+    elif "/" not in rel and rel.lower() in GENERIC_DIRS:
+        top = os.path.basename(os.path.abspath(root))
+        if top:
+            r.name = f"{top}/{rel}"
 
 
 def _ckpt_step(p: str) -> int:
@@ -291,6 +316,7 @@ def scan_and_read(root: str, validation_freq: int | None = None):
     """
     from analysis.readers import tfevents
     from analysis.readers._front import LoadOutcome
+    from analysis.readers.names import split_same_names
     from analysis.readers.tbexport import FORMAT_CSV, FORMAT_JSON
 
     scan = scan_folder(root)
@@ -307,6 +333,7 @@ def scan_and_read(root: str, validation_freq: int | None = None):
         for p in problems:
             (out.skipped if isinstance(p, NotATrainingLog) else out.errors).append(p)
         for r in runs:
+            _tb_run_name(root, r)
             units.append((_rel(root, r.source) or ".", [r]))
 
     for outdir, states in sorted(scan.trainer_states.items()):
@@ -345,6 +372,7 @@ def scan_and_read(root: str, validation_freq: int | None = None):
 
     units.sort(key=lambda u: u[0])
     runs = _drop_duplicate_runs([r for _, rs in units for r in rs], out)
+    split_same_names(runs)
     if not runs and not out.errors:
         n = len(out.skipped)
         detail = (
@@ -364,12 +392,17 @@ def _covers(a: Run, b: Run) -> bool:
 
 
 def _drop_duplicate_runs(runs: list[Run], out) -> list[Run]:
-    """Read one fit once: Keras users often keep ``training.log`` (CSVLogger) and
-    ``history.json`` (``history.history``) of the same ``fit()`` side by side. A run
-    from another file in the same folder whose every series is also, point for point,
-    in a kept run is listed as skipped instead of being drawn twice; of two such runs
-    the one with more series is kept (``history.json`` may add ``learning_rate``),
-    on a tie the CSVLogger log."""
+    """Read one fit once (module docstring, "One fit, several logs").
+
+    1. ``training.log`` (CSVLogger) and ``history.json`` (``history.history``) of the
+       same ``fit()`` side by side: a run from another file in the same folder whose
+       every series is also, point for point, in a kept run is listed as skipped; of
+       two such runs the one with more series is kept (``history.json`` may add
+       ``learning_rate``), on a tie the CSVLogger log.
+    2. The Keras TensorBoard callback's run of that fit (:func:`_tb_twin`): listed as
+       skipped; the kept run gets its wall times, and its learning rate when the kept
+       log has none.
+    """
     kept: list[Run] = []
     # most series first; on a tie the CSVLogger log (it also carries the epoch column)
     for r in sorted(runs, key=lambda r: (-len(r.series), r.format != "keras-csvlogger")):
@@ -393,8 +426,139 @@ def _drop_duplicate_runs(runs: list[Run], out) -> list[Run]:
                     "read once",
                 )
             )
+    from analysis.readers.tfevents import FORMAT as TB_FORMAT
+
+    logs = sorted(
+        (k for k in kept if k.format != TB_FORMAT and k.step_kind == "epoch"),
+        key=lambda k: k.format != "keras-csvlogger",
+    )
+    for tb in [k for k in kept if k.format == TB_FORMAT]:
+        for k in logs:
+            plan = _tb_twin(tb, k)
+            if plan is None:
+                continue
+            _take_from_tb(k, tb, plan)
+            kept.remove(tb)
+            out.skipped.append(
+                NotATrainingLog(
+                    tb.source,
+                    f"same fit as {os.path.basename(k.source)} (Keras TensorBoard "
+                    "callback: every epoch series equals the log's as float32): read once",
+                )
+            )
+            break
     order = {id(r): i for i, r in enumerate(runs)}
     return sorted(kept, key=lambda r: order[id(r)])
+
+
+def _is_within(path: str, folder: str) -> bool:
+    path, folder = os.path.abspath(path), os.path.abspath(folder)
+    try:
+        return os.path.commonpath([path, folder]) == folder
+    except ValueError:  # pragma: no cover - different drives
+        return False
+
+
+def _f32(v: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore", invalid="ignore"):
+        return v.astype(np.float32)
+
+
+def _same_f32(a, b, steps: bool = True) -> bool:
+    """Same points once values are rounded to float32 (TensorBoard stores float32 scalars;
+    CSVLogger and ``json.dump`` write the float64 repr of those float32 values)."""
+    return (
+        len(a) == len(b)
+        and len(a) > 0
+        and (not steps or np.array_equal(a.step, b.step))
+        and np.array_equal(_f32(a.value), _f32(b.value), equal_nan=True)
+    )
+
+
+def _tb_twin(tb: Run, log: Run) -> dict | None:
+    """How TensorBoard run ``tb`` is the same fit as the epoch log ``log``, or None.
+
+    The same fit when ``tb``'s folder is at or below ``log``'s file's folder and every
+    series of ``tb`` is one the Keras TensorBoard callback writes
+    (:func:`analysis.readers.tfevents.keras_log_key`) and equals, as float32 and epoch
+    by epoch, the series of ``log`` under the same Keras ``logs`` key (``train/epoch_loss``
+    = ``loss``, ``validation/epoch_loss`` = ``val_loss``); the
+    ``validation/evaluation_*_vs_iterations`` copies equal ``val_*`` by value (their
+    step is the training step). Not required to match: the learning rate (the callback
+    reads the optimizer after ``ReduceLROnPlateau`` may have cut it, while CSVLogger logs
+    the rate the epoch ran with) and throughput counters (``epoch_steps_per_second``,
+    TensorBoard only).
+
+    Returns
+    -------
+    dict or None
+        ``{"matched": [(key, tb series)], "lr": (key, tb series) or None, "extra": [names]}``.
+    """
+    from analysis import naming
+    from analysis.readers.tfevents import keras_log_key
+
+    if tb.axes or not tb.series or not _is_within(tb.source, os.path.dirname(log.source)):
+        return None
+    matched, extra, lr = [], [], None
+    for name, s in tb.series.items():
+        m = keras_log_key(name)
+        if m is None:
+            return None
+        key, kind = m
+        if kind == "copy":
+            o = log.series.get(key)
+            if o is None or not _same_f32(o, s, steps=False):
+                return None
+        elif naming.is_learning_rate(key):
+            lr = (key, s)
+        elif naming.is_counter(key):
+            extra.append(name)
+        else:
+            o = log.series.get(key)
+            if o is None or not _same_f32(o, s):
+                return None
+            matched.append((key, s))
+    if not matched:
+        return None
+    return {"matched": matched, "lr": lr, "extra": extra}
+
+
+def _take_from_tb(log: Run, tb: Run, plan: dict) -> None:
+    """Give ``log`` what only the TensorBoard run of its fit has: wall times, the learning rate."""
+    from analysis import naming
+
+    where = os.path.relpath(tb.source, os.path.dirname(log.source)).replace(os.sep, "/")
+    with_wall = [k for k, s in plan["matched"] if s.wall_time is not None]
+    for k, s in plan["matched"]:
+        if s.wall_time is not None and log.series[k].wall_time is None:
+            log.series[k].wall_time = s.wall_time.copy()
+    notes = [
+        f"the TensorBoard event files in {where}/ hold the same fit (every epoch series "
+        "equal as float32): read once, from this log"
+        + (f"; wall times taken from them for {', '.join(with_wall)}" if with_wall else "")
+    ]
+    if plan["lr"] is not None:
+        key, s = plan["lr"]
+        mine = [k for k in log.series if naming.is_learning_rate(k)]
+        if not mine:
+            name = key if key not in log.series else f"tensorboard/{key}"
+            log.series[name] = s.slice(0)
+            log.series[name].name = name
+            log.series[name].step_kind = None
+            notes.append(
+                f"{name}: from the TensorBoard event files in {where}/ (this log has no "
+                "learning rate; the TensorBoard callback reads it from the optimizer at "
+                "the end of each epoch)"
+            )
+        elif not _same_f32(log.series[mine[0]], s):
+            notes.append(
+                f"{mine[0]} differs from the TensorBoard callback's {key} (it reads the "
+                "optimizer at the end of the epoch, after ReduceLROnPlateau may have cut "
+                f"the rate); {mine[0]} of this log kept"
+            )
+    if plan["extra"]:
+        notes.append("TensorBoard-only counters not carried over: " + ", ".join(plan["extra"]))
+    log.notes.extend(notes)
 
 
 def load_folder(root: str, validation_freq: int | None = None) -> list[Run]:

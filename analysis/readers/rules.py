@@ -23,6 +23,9 @@ next to logs in real project folders. The rules, in the order they are applied:
      (:func:`header_looks_like_log`): a live ``CSVLogger`` file before its first
      epoch is a header of ``epoch``/``loss``/``accuracy``... names and stays an
      empty run (with a note); other header-only text is refused;
+   - a table whose header is ``0,1,2,...`` (:func:`numeric_header_reason`): pandas'
+     default column names of a DataFrame saved without names (a feature matrix);
+     no name says "metric" and none says epoch/step;
    - a dataset table (:func:`dataset_reason`): no epoch/step/batch/time column,
      a column named like a label/target (``label``, ``target``, ``class``, ``y``...)
      and no column only a metric would be named (``loss``, ``accuracy``, ``lr``, a
@@ -348,6 +351,39 @@ def dataset_reason(columns: list[str]) -> str | None:
     )
 
 
+_INT_RE = re.compile(r"\d+$")
+
+
+def numeric_header_reason(first_line: str) -> str | None:
+    """Why a table whose first line is ``0,1,...,k-1`` is not a training log, or None.
+
+    ``pandas.DataFrame(X).to_csv(path)`` of an array without column names writes the
+    default column labels (a ``RangeIndex``: ``0,1,...,k-1``, after an empty cell for
+    the index with ``index=True``) as the header. No such name says "metric" (loss,
+    accuracy, a learning rate) or "axis" (epoch, step), so the file is a feature table,
+    not a log. Two or more columns only: a lone ``0`` on the first line cannot be told
+    from a headerless one-column log whose first value is 0.
+
+    Parameters
+    ----------
+    first_line : str
+        The file's first non-blank line, decoded.
+    """
+    line = first_line.strip()
+    sep = max((",", ";", "\t"), key=line.count)
+    cells = [c.strip().strip('"') for c in line.split(sep)]
+    if cells and cells[0] == "":
+        cells = cells[1:]
+    k = len(cells)
+    if k < 2 or cells != [str(i) for i in range(k)]:
+        return None
+    return (
+        f"header 0, 1, ..., {k - 1} is pandas' default column numbering (a DataFrame of "
+        f"{k} unnamed columns, e.g. features): no metric name (loss, accuracy...) and no "
+        "epoch/step column, not a training log — use --data/--label to check a dataset"
+    )
+
+
 def dataset_keys(keys: list[str]) -> list[str]:
     """Keys of an ``.npz``/dict that name dataset arrays (``x_train``, ``y``, ``images``...)."""
     return [k for k in keys if _DATASET_KEY_RE.match(str(k))]
@@ -364,5 +400,6 @@ __all__ = [
     "header_looks_like_log",
     "is_metric_name",
     "not_a_log_by_name",
+    "numeric_header_reason",
     "source_language",
 ]

@@ -30,7 +30,6 @@ from analysis.readers._base import (
     regular_file_size,
     sniff_encoding,
     split_lines,
-    stem,
 )
 
 _SIG_BYTES = 256
@@ -213,6 +212,7 @@ class _Table:
 
     def _rebuild(self) -> None:
         from analysis.readers import csvlogger
+        from analysis.readers.names import file_run_name
 
         t = self.builder.table()
         notes = list(self.notes)
@@ -222,7 +222,7 @@ class _Table:
             self.runs = []
             return
         self.runs = csvlogger.read_table(
-            t, self.path, stem(self.path), {"sep": self.builder.sep, "notes": notes}
+            t, self.path, file_run_name(self.path), {"sep": self.builder.sep, "notes": notes}
         )
         self.error = None
 

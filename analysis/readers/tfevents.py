@@ -36,6 +36,7 @@ record (still being written) is read up to the last complete record.
 from __future__ import annotations
 
 import os
+import re
 import struct
 
 import numpy as np
@@ -677,6 +678,46 @@ def is_epoch_tag(tag: str) -> bool:
     global training step.
     """
     return tag.rsplit("/", 1)[-1].startswith("epoch_")
+
+
+_EVAL_COPY_RE = re.compile(r"^evaluation_(.+)_vs_iterations$")
+
+
+def keras_log_key(name: str) -> tuple[str, str] | None:
+    """The ``logs`` key of Keras' ``fit()`` behind a series of the Keras TensorBoard callback.
+
+    The callback (``keras/callbacks/tensorboard.py``, Keras 3 and ``tf.keras`` 2)
+    writes the epoch ``logs`` that ``CSVLogger`` and ``History`` get: the keys
+    without ``val_`` to ``train/epoch_<key>``, the ``val_<key>`` ones to
+    ``validation/epoch_<key>``, both at step = epoch index; it adds the optimizer's
+    learning rate as ``train/epoch_learning_rate`` (``epoch_lr`` in older
+    ``tf.keras``), and ``validation/evaluation_<key>_vs_iterations``: the same
+    validation values again at step = the global training step.
+
+    Parameters
+    ----------
+    name : str
+        Series name as read (``<side>/<tag>``, or the bare tag for event files at
+        the run folder's top).
+
+    Returns
+    -------
+    (key, kind) or None
+        ``("loss", "epoch")`` for ``train/epoch_loss``, ``("val_loss", "epoch")`` for
+        ``validation/epoch_loss``, ``("val_loss", "copy")`` for
+        ``validation/evaluation_loss_vs_iterations``; None for any other series
+        (``batch_*`` tags, custom summaries, other side folders).
+    """
+    side, _, tag = name.rpartition("/")
+    if side not in ("", "train", "validation"):
+        return None
+    pre = "val_" if side == "validation" else ""
+    if tag.startswith("epoch_") and len(tag) > len("epoch_"):
+        return pre + tag[len("epoch_") :], "epoch"
+    m = _EVAL_COPY_RE.match(tag)
+    if m and side == "validation":
+        return "val_" + m.group(1), "copy"
+    return None
 
 
 def mark_step_kinds(series: dict, notes: list[str] | None = None) -> str:

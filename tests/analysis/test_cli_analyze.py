@@ -90,6 +90,14 @@ def test_text_report_shows_metrics_segments_and_notes(cases_dir, corpus_dir):
     assert "Train/Loss" in text
 
 
+def test_missing_config_file_is_one_plain_line(tmp_path, cases_dir):
+    """QA 2 #14: a missing --config file gave a raw "[Errno 2] ..." message."""
+    missing = tmp_path / "detectors.toml"
+    out = analyze("--config", missing, cases_dir / "case_08_csv_epoch_restart.csv")
+    assert out.returncode == 2
+    assert out.stderr.strip().splitlines() == [f"fitlens analyze: {missing}: no such file"]
+
+
 def test_usage_error_is_one_line():
     out = analyze()
     assert out.returncode == 2

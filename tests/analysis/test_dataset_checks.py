@@ -157,7 +157,10 @@ def test_remedies_are_from_the_vocabulary(cases_dir):
     "args,needle",
     [
         (("nope.csv", "label"), "no such file"),
-        (("case_19_tiny_dataset.csv", "target"), "no column 'target' (columns: f1, f2, f3, label)"),
+        (
+            ("case_19_tiny_dataset.csv", "target"),
+            "no column 'target' (4 columns: f1, f2, f3, label)",
+        ),
         (("case_19_tiny_dataset.csv", None), "needs --label"),
     ],
 )

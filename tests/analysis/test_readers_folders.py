@@ -125,9 +125,11 @@ def test_keras_folder_with_tensorboard_logs_reads_every_log(tmp_path, zoo_dir, c
     runs, errors = out = load_many(tmp_path)
     assert errors == []
     # history.json has every series of training.log plus learning_rate: the fit is read once
+    # (named after the folder: "history" does not tell runs apart); the IMDB TensorBoard run
+    # is another fit (other values): kept
     assert sorted((r.name, r.format) for r in runs) == [
-        ("history", "keras-history-json"),
         ("logs/imdb-model-1690485351", "tensorboard-events"),
+        (tmp_path.name, "keras-history-json"),
     ]
     assert sorted(os.path.basename(e.source) for e in out.skipped) == [
         "meta.json",
@@ -150,16 +152,20 @@ def test_zoo_folder_gives_no_meta_runs(zoo_dir):
     def kept(s: str) -> str:
         keys = set(json.loads((zoo_dir / s / "history.json").read_text()))
         header = (zoo_dir / s / "training.log").read_text().splitlines()[0].split(",")
-        return "history" if len(keys) > len(set(header) - {"epoch"}) else "training"
+        return "history.json" if len(keys) > len(set(header) - {"epoch"}) else "training.log"
 
-    assert sorted(r.name for r in runs) == sorted(f"{s}/{kept(s)}" for s in scenarios)
-    assert {kept(s) for s in scenarios} == {"history", "training"}
+    # QA 2 #13: generic file names (training.log, history.json) -> the scenario folder's name
+    assert sorted(r.name for r in runs) == scenarios
+    assert sorted((r.name, os.path.basename(r.source)) for r in runs) == [
+        (s, kept(s)) for s in scenarios
+    ]
+    assert {kept(s) for s in scenarios} == {"history.json", "training.log"}
     assert not any("meta" in r.name for r in runs)
     assert sorted(e.source for e in out.skipped if e.source.endswith("meta.json")) == sorted(
         str(zoo_dir / s / "meta.json") for s in scenarios
     )
     for s in scenarios:
-        run = next(r for r in runs if r.name.startswith(f"{s}/"))
+        run = next(r for r in runs if r.name == s)
         want = np.loadtxt(zoo_dir / s / "training.log", delimiter=",", skiprows=1, ndmin=2)
         assert len(run.series["loss"]) == len(want)
 
@@ -180,7 +186,7 @@ def test_load_many_file_and_folder_contract(tmp_path, corpus_dir, cases_dir):
     zipped = tmp_path / "log.csv"
     zipped.write_bytes(b"PK\x03\x04" + (cases_dir / "case_08_csv_epoch_restart.csv").read_bytes())
     runs, errors = load_many(tmp_path)
-    assert [r.name for r in runs] == ["training"]
+    assert [r.name for r in runs] == [tmp_path.name]  # training.log: named after its folder
     assert len(runs[0].series["loss"]) == 10
     assert [e.source for e in errors] == [str(tmp_path / "history.json"), str(zipped)]
     assert "not valid JSON" in errors[0].line() and "ZIP archive" in errors[1].line()
@@ -188,7 +194,7 @@ def test_load_many_file_and_folder_contract(tmp_path, corpus_dir, cases_dir):
     # ... and never in another run's notes
     assert not any("history.json" in n or "log.csv" in n for n in runs[0].notes)
     # load(): the runs; raises only when nothing could be read
-    assert [r.name for r in load(tmp_path)] == ["training"]
+    assert [r.name for r in load(tmp_path)] == [tmp_path.name]
     os.remove(tmp_path / "training.log")
     runs, errors = load_many(tmp_path)
     assert runs == [] and len(errors) == 2
@@ -384,6 +390,38 @@ def test_datasets_are_refused(cases_dir, demo_dir):
     refused(cases_dir / "case_25_images_y.npy", "whole numbers")
     out = analyze(cases_dir / "case_19_tiny_dataset.csv")
     assert out.returncode == 2 and "oscillation" not in out.stdout
+
+
+def test_features_with_pandas_numeric_header_are_refused(tmp_path, corpus_dir, expect):
+    """QA 2 #14: wine's 13 features saved by pandas without column names (header 0..12) were
+    read as a 13-metric log. Single-column DVC files and headerless TensorBoard JSON exports
+    still read."""
+    pd = pytest.importorskip("pandas")
+    from sklearn.datasets import load_wine
+
+    x, _ = load_wine(return_X_y=True)
+    plain = tmp_path / "features.csv"
+    pd.DataFrame(x).to_csv(plain, index=False)
+    indexed = tmp_path / "features_index.csv"
+    pd.DataFrame(x).to_csv(indexed)
+    assert plain.read_text().splitlines()[0] == ",".join(map(str, range(13)))
+    assert indexed.read_text().splitlines()[0] == "," + ",".join(map(str, range(13)))
+    for f in (plain, indexed):
+        line = refused(f, "header 0, 1, ..., 12 is pandas' default column numbering")
+        assert line.startswith(f"{f}: line 1: ") and "not a training log" in line
+    out = analyze(plain)
+    assert out.returncode == 2 and out.stderr.count("\n") == 1
+    # in a folder: listed as skipped, the log beside it is read
+    shutil.copy(corpus_dir / "016_basicasr_val_loss_single_column.csv", tmp_path / "val_loss.csv")
+    got = load_many(tmp_path)
+    assert [list(r.series) for r in got.runs] == [["val_loss"]]
+    assert sorted(os.path.basename(e.source) for e in got.skipped) == [
+        "features.csv",
+        "features_index.csv",
+    ]
+    for i in ("016", "017", "065"):
+        f = next(corpus_dir.glob(f"{i}_*"))
+        assert set(load(f)[0].series) == set(expect[f.name]["metrics"])
 
 
 def test_logs_that_look_a_bit_like_datasets_still_read(corpus_dir, expect):

@@ -36,9 +36,9 @@ def _run(args: list[str], tmp_path: Path, timeout: int = 180) -> subprocess.Comp
     )
 
 
-def _assert_clean(out: subprocess.CompletedProcess) -> None:
+def _assert_clean(out: subprocess.CompletedProcess, rc: int = 0) -> None:
     assert out.returncode != 134, "aborted at exit (CASES.md case 30):\n" + out.stderr[-3000:]
-    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.returncode == rc, out.stderr[-3000:]
     assert "Fatal Python error" not in out.stderr
     assert "Traceback" not in out.stderr, out.stderr[-3000:]
 
@@ -55,16 +55,28 @@ def test_demo_screenshot_renders_the_finished_window_and_exits_0(tmp_path):
 
 def test_screenshot_mode_reports_unreadable_inputs_on_stderr(tmp_path, cases_dir):
     """QA 14: ``main.py /nonexist.csv --screenshot x.png`` said nothing; the offscreen
-    plugin's "propagateSizeHints" noise is dropped (and nothing else)."""
+    plugin's "propagateSizeHints" noise is dropped (and nothing else). QA2 14: every input
+    failed, so the exit status is 2 as for ``analyze``; the PNG is still written."""
     png = tmp_path / "x.png"
     bad = tmp_path / "empty.csv"
     bad.write_text("")
     out = _run(["main.py", "/nonexist.csv", str(bad), "--screenshot", str(png)], tmp_path)
-    _assert_clean(out)
+    _assert_clean(out, rc=2)
     lines = out.stderr.strip().splitlines()
     assert "fitlens: error: /nonexist.csv: no such file or folder" in lines
     assert any(ln.startswith(f"fitlens: error: {bad}") for ln in lines), lines
     assert len(lines) == 2, lines  # one line per unreadable input, nothing else
+    assert QImage(str(png)).width() == 1400
+
+
+def test_screenshot_exits_2_when_one_of_several_inputs_could_not_be_read(tmp_path):
+    """As ``analyze``: exit 2 when an input could not be read, even if others were drawn."""
+    png = tmp_path / "mixed.png"
+    out = _run(["main.py", "--demo", "/nonexist.csv", "--screenshot", str(png)], tmp_path)
+    _assert_clean(out, rc=2)
+    assert out.stderr.strip().splitlines() == [
+        "fitlens: error: /nonexist.csv: no such file or folder"
+    ]
     assert QImage(str(png)).width() == 1400
 
 

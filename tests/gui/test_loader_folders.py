@@ -19,7 +19,8 @@ def test_folder_with_a_damaged_log_shows_that_files_reason(tmp_path, corpus_dir,
     shutil.copy(zoo_dir / "healthy_wine" / "meta.json", tmp_path / "meta.json")
     res = load_path(str(tmp_path))
     assert res.error is None
-    assert [r.name for r in res.runs] == ["training"]
+    # a generic log name directly in the opened folder: the run is named after the folder
+    assert [r.name for r in res.runs] == [tmp_path.name]
     assert len(res.runs[0].series["val_loss"]) == 25
     errors = [t for lvl, t in res.messages if lvl == "error"]
     assert len(errors) == 1 and errors[0].startswith(f"{bad}: ") and "not valid JSON" in errors[0]

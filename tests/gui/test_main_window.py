@@ -236,7 +236,9 @@ def test_epoch_and_step_curves_of_one_run_never_share_an_axis(qtbot, window, cor
     window.plot_area.fit_view()
     assert loss.visible_x_range()[1] < 25  # not a 600-step axis with the epochs squashed at 0
     qtbot.waitUntil(lambda: window.runs_panel.find_item("run", key) is not None)
-    assert window.runs_panel.find_item("run", key).text(1) == "20 epochs, 20 steps"
+    # compact in the narrow "Last" column, in full in its tooltip (QA2 4)
+    item = window.runs_panel.find_item("run", key)
+    assert item.text(1) == "20 ep · 20 st" and item.toolTip(1) == "20 epochs, 20 steps"
     window.set_x_mode("step")
     assert loss.axis.labelText == "step"
     s = spec_for(window, "loss", "validation/evaluation_loss_vs_iterations")
@@ -300,10 +302,24 @@ def test_marker_labels_at_one_x_are_merged_and_listed_in_the_readout(qtbot, wind
     bad = [s for s in p.specs() if not np.isfinite(s.data.y).all()]
     xs = {float(s.data.x[int(np.argmax(~np.isfinite(s.data.y)))]) for s in bad}
     assert len(bad) == 5 and len(xs) == 1  # five losses turn NaN at the same point
-    labels = [t for t, shown in p.marker_labels() if "NaN" in t]
-    assert len(labels) == 1 and labels[0].endswith(
-        "+3 more NaN from " + format_x(xs.pop(), "epoch")
+    x_nan = xs.pop()
+    where = "NaN from " + format_x(x_nan, "epoch")
+    labels = [(t, shown) for t, shown in p.marker_labels() if "NaN" in t]
+    details = [d for d in p.marker_details() if "NaN" in d]
+    assert len(labels) == 1 and len(details) == 1
+    # the full list in the tooltip/readout; on screen the longest form that fits inside
+    # the view (QA2: "_loss, Dielectric_Air_loss +3 more NaN from 218" cut at the left)
+    assert details[0] == where + ": " + ", ".join(s.data.metric for s in bad)
+    text, shown = labels[0]
+    assert shown and text.endswith(where)
+    assert text in (
+        f"{bad[0].data.metric}, {bad[1].data.metric} +3 more {where}",
+        f"{bad[0].data.metric} +4 more {where}",
+        f"5 curves {where}",
+        where,
     )
+    lab = next(lab for lab, _x, _p in p._labels if "NaN" in lab.toPlainText())
+    assert p.pi.vb.sceneBoundingRect().contains(lab.sceneBoundingRect())
     window.plot_area.hover(float(bad[0].data.x[int(np.argmax(~np.isfinite(bad[0].data.y)))]))
     text = p.readout_text()
     assert all(s.data.metric in text for s in bad)

@@ -69,3 +69,40 @@ def breast_cancer_imbalanced_csv(tmp_path_factory) -> Path:
     p = tmp_path_factory.mktemp("bc") / "breast_cancer_imbalanced.csv"
     df.iloc[keep].to_csv(p, index=False, float_format="%.6g")
     return p
+
+
+@pytest.fixture(scope="session")
+def breast_cancer_text_csv(tmp_path_factory) -> Path:
+    """Breast cancer, unscaled, with a text column and text labels (a pandas user's table).
+
+    Ten of the measurements as they are, ``size`` = the tercile of ``mean area``
+    as ``small``/``medium``/``large``, and ``diagnosis`` = ``benign``/``malignant``.
+    """
+    import pandas as pd
+    from sklearn.datasets import load_breast_cancer
+
+    b = load_breast_cancer(as_frame=True)
+    df = b.frame.iloc[:, :10].copy()
+    df.columns = [c.replace(" ", "_") for c in df.columns]
+    df["size"] = pd.qcut(b.frame["mean area"], 3, labels=["small", "medium", "large"]).astype(str)
+    df["diagnosis"] = np.where(b.target == 0, "malignant", "benign")
+    p = tmp_path_factory.mktemp("bctext") / "breast_cancer_text.csv"
+    df.to_csv(p, index=False, float_format="%.6g")
+    return p
+
+
+@pytest.fixture(scope="session")
+def digit_images_npz(tmp_path_factory) -> Path:
+    """scikit-learn's digits 3, 5 and 8 as raw 8x8x1 images (pixel values 0-16, unscaled),
+    with their own validation part; the labels stay 3, 5, 8 (not 0..K-1)."""
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    d = load_digits()
+    keep = np.isin(d.target, (3, 5, 8))
+    x = d.images[keep][..., None].astype("float32")
+    y = d.target[keep]
+    xtr, xva, ytr, yva = train_test_split(x, y, test_size=0.3, stratify=y, random_state=0)
+    p = tmp_path_factory.mktemp("digit_images") / "digits_358.npz"
+    np.savez(p, x_train=xtr, y_train=ytr, x_val=xva, y_val=yva)
+    return p

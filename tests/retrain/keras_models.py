@@ -3,6 +3,10 @@
 Usage: ``python keras_models.py KIND OUT.keras N_FEATURES``; KIND is ``lambda`` (a
 Sequential model with a Lambda layer) or ``functional`` (two hidden Dense layers,
 one followed by an Activation layer, softmax output over 10 classes).
+
+``python keras_models.py predict MODEL.keras X.npy OUT.npy`` loads a saved model the
+way a user would (``keras.saving.load_model``, safe mode) and saves
+``model.predict(X)``.
 """
 
 from __future__ import annotations
@@ -16,6 +20,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 def main() -> int:
     import keras
 
+    if sys.argv[1] == "predict":
+        import numpy as np
+
+        model = keras.saving.load_model(sys.argv[2])
+        np.save(sys.argv[4], model.predict(np.load(sys.argv[3]), verbose=0))
+        return 0
     kind, out, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
     if kind == "lambda":
         model = keras.Sequential(

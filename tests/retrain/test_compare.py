@@ -70,6 +70,7 @@ def test_findings_gone_remaining_new_and_dataset_addressed(before, after):
         "val": {"balanced_accuracy": 0.93},
         "before": {"val": {"balanced_accuracy": 0.5}},
         "weights_note": "weights of epoch 12",
+        "model_input": {"kind": "one-hot", "text": "one-hot encoded per preprocessing.json: ..."},
     }
     c = compare_runs(
         before, after, fb, fa, metrics_after=metrics, remedies=("standardize", "class_weight")
@@ -83,6 +84,9 @@ def test_findings_gone_remaining_new_and_dataset_addressed(before, after):
     assert "balanced accuracy: 0.5 -> 0.93" in lines
     assert "gone: overfitting (val_loss)" in lines
     assert "dataset: class_imbalance addressed by class_weight" in lines
+    # what the saved model takes, for the before/after panel (QA2 #1)
+    assert c.model_input == metrics["model_input"]["text"]
+    assert f"model.keras takes: {metrics['model_input']['text']}" in lines
 
 
 def test_without_an_original_run(after):

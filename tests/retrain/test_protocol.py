@@ -13,6 +13,7 @@ from retrain.protocol import (
     VERSION,
     LineDecoder,
     Progress,
+    describe_result,
     describe_started,
     encode,
     format_seconds,
@@ -24,8 +25,12 @@ from retrain.protocol import (
 RECORDED = Path(__file__).parent / "data" / "demo_protocol.jsonl"
 
 
-def _recorded() -> bytes:
-    return RECORDED.read_bytes()
+def _recorded(old: bool = False) -> bytes:
+    """The recorded demo job; ``old``: recorded by a worker from before ``actions``,
+    ``model_input`` and the original model's loss (readers of old job folders)."""
+    return (
+        RECORDED.with_name("demo_protocol_before_actions.jsonl") if old else RECORDED
+    ).read_bytes()
 
 
 def test_recorded_worker_output_is_all_protocol():
@@ -156,7 +161,7 @@ def test_worker_channel_keeps_stray_output_off_the_protocol_stream():
 
 def test_describe_started_of_a_worker_without_actions_uses_its_notes():
     """The recorded demo stream comes from a worker before ``actions``; still described."""
-    started = parse_line(_recorded().decode().splitlines()[0])
+    started = parse_line(_recorded(old=True).decode().splitlines()[0])
     assert "actions" not in started
     lines = describe_started(started)
     assert lines[0] == (
@@ -192,3 +197,32 @@ def test_describe_started_prints_the_workers_actions():
         ],
     )
     assert describe_started(msg)[1:] == msg["actions"]
+
+
+def test_describe_result_of_the_recorded_demo_job():
+    """The end of the recorded demo job (standardize + class_weight) in words: before ->
+    after from its metrics, better, so no hint; a recording older than model_input
+    just has no input line."""
+    fin = parse_line(_recorded(old=True).decode().splitlines()[-1])
+    m = fin["metrics"]
+    b, a = m["before"]["val"], m["val"]
+    lines = describe_result(m, ("standardize", "class_weight"), "/tmp/job")
+    assert len(lines) == 2
+    # the recording predates the original model's loss: shown as "--"
+    assert b["crossentropy"] is None
+    assert lines[0].startswith(
+        f"before -> after on the {a['n']} validation rows: balanced accuracy "
+        f"{b['balanced_accuracy']:.3f} -> {a['balanced_accuracy']:.3f}, accuracy "
+        f"{b['accuracy']:.3f} -> {a['accuracy']:.3f}, loss "
+    )
+    assert lines[0].endswith(f" -- -> {a['crossentropy']:.4g}")
+    assert lines[1] == f"model.keras holds the {m['weights_note']}"
+    # the same job judged against a better original: the hint names what was not tried
+    better = {**m, "before": {"val": {**b, "balanced_accuracy": a["balanced_accuracy"] + 0.01}}}
+    hint = describe_result(better, ("standardize", "class_weight"), "/tmp/job")[1]
+    assert hint == (
+        f"balanced accuracy {a['balanced_accuracy'] + 0.01:.3f} -> "
+        f"{a['balanced_accuracy']:.3f}: worse than the original; try a lower learning_rate; "
+        "see what is still wrong with: python main.py analyze /tmp/job/training.log"
+    )
+    assert describe_result({"status": "cancelled", "val": None}) == []

@@ -372,12 +372,53 @@ def test_user_model_with_lambda_is_refused(tmp_path, breast_cancer_imbalanced_cs
     before = sha256_files([model])
     out = tmp_path / "job"
     code, msgs, _, _ = run_worker(spec, out)
+    # QA2 #5: refused before the folder is claimed: exit 2 and nothing created
     assert code == 2
-    assert msgs[-1]["type"] == "error" and msgs[-1]["kind"] == "model"
-    assert "Lambda layer(s)" in msgs[-1]["message"]
-    assert "allow_unsafe = true" in msgs[-1]["message"]
-    assert _metrics(out)["status"] == "failed"
+    assert msgs == [
+        {
+            "type": "error",
+            "version": 1,
+            "kind": "model",
+            "output": None,
+            "message": f"{model}: has Lambda layer(s) lambda: loading them runs code stored in "
+            "the file, so FitLens refuses (Keras safe_mode); if you trust the file, set "
+            "[model] allow_unsafe = true",
+        }
+    ]
+    assert not out.exists()
     assert sha256_files([model]) == before
+
+
+def test_a_model_keras_cannot_rebuild_fails_the_job_with_exit_1(
+    demo_spec, demo_dir, tmp_path, write_spec_file
+):
+    """Only Keras can tell that it cannot rebuild a model (here a layer class from another
+    Keras version): found after the folder is claimed, so the job is "failed" (exit 1), and
+    the CLI's message says "failed", as its exit code does."""
+    import zipfile
+
+    cfg = read_model_config(demo_dir / "model.keras")
+    cfg["config"]["layers"][1]["class_name"] = "DenseV9"
+    model = tmp_path / "newer.keras"
+    with zipfile.ZipFile(model, "w") as zf:
+        zf.writestr("config.json", json.dumps(cfg))
+    out = tmp_path / "job"
+    spec = write_spec_file(
+        {
+            "data": {"path": str(demo_dir / "data.csv"), "label": "target"},
+            "model": {"path": str(model)},
+            "train": {"epochs": 2},
+        }
+    )
+    proc = _cli([str(spec), "--output", str(out)])
+    stdout, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1, err.decode()[-2000:]
+    last = err.decode().strip().splitlines()[-1]
+    assert last.startswith(f"fitlens retrain: failed: {model}: Keras could not rebuild the model: ")
+    assert "DenseV9" in last and last.endswith(f" ({out})")
+    m = _metrics(out)
+    assert m["status"] == "failed" and m["reason"] in last
+    assert read_marker(out)["state"] == "failed"
 
 
 def test_functional_user_model_gets_l2_and_dropout(tmp_path, digits_small, write_spec_file):
@@ -487,7 +528,14 @@ def test_cli_ctrl_c_cancels_cleanly(digits_small, tmp_path, write_spec_file):
         }
     )
     out = tmp_path / "job"
-    proc = _cli([str(spec), "--output", str(out), "--json"], hold="1:3", start_new_session=True)
+    # a shell starts background jobs with SIGINT ignored, and Python then keeps it ignored:
+    # give the CLI the default handler a terminal user's process has, however pytest was run
+    proc = _cli(
+        [str(spec), "--output", str(out), "--json"],
+        hold="1:3",
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     try:
         for line in proc.stdout:
             if json.loads(line).get("hold"):  # the worker waits in its second epoch
@@ -574,7 +622,63 @@ def test_cli_text_mode_says_what_the_remedies_did_and_where_the_job_goes(
         "labels",
         "learning_rate: 0.001 (adam; replaces [train] learning_rate 0.3)",
     ]
-    assert lines[-1].startswith("completed: 30 epochs")
+    # the end: outcome, before -> after, the saved weights, what model.keras takes
+    m = _metrics(folders[0])
+    b, a = m["before"]["val"], m["val"]
+    end = lines[lines.index(next(ln for ln in lines if ln.startswith("completed: "))) :]
+    assert end[0].startswith("completed: 30 epochs in ")
+    assert end[0].endswith(
+        f"; validation balanced accuracy {a['balanced_accuracy']:.3f}, "
+        f"accuracy {a['accuracy']:.3f} -> {folders[0]}"
+    )
+    assert end[1:] == [
+        f"before -> after on the {a['n']} validation rows: balanced accuracy "
+        f"{b['balanced_accuracy']:.3f} -> {a['balanced_accuracy']:.3f}, accuracy "
+        f"{b['accuracy']:.3f} -> {a['accuracy']:.3f}, loss {b['crossentropy']:.4g} -> "
+        f"{a['crossentropy']:.4g}",
+        "model.keras holds the weights of the last epoch (30)",
+        "model.keras takes: raw numeric features in this column order: mean_radius, "
+        "mean_texture, mean_perimeter, mean_area, mean_smoothness, mean_compactness, "
+        "mean_concavity, mean_concave_points, ... (30 columns, all listed in preprocessing.json); "
+        "the StandardScaler of the training split is inside the model",
+    ]
+    assert a["balanced_accuracy"] > b["balanced_accuracy"]  # no "not better" hint here
+
+
+def test_cli_text_mode_says_when_the_retrained_model_is_not_better(
+    demo_spec, demo_dir, tmp_path, write_spec_file
+):
+    """QA2 #14: the demo's stuck run retrained without remedies (Adam lr 0.3 on unscaled,
+    imbalanced data) stays at the majority class: the CLI says so and what to try."""
+    import tomllib
+
+    d = tomllib.loads(demo_spec.read_text())
+    d["data"]["path"] = str(demo_dir / d["data"]["path"])
+    d["model"]["path"] = str(demo_dir / d["model"]["path"])
+    d["train"]["epochs"] = 3
+    d["remedies"] = {}
+    d.pop("output", None)
+    spec = write_spec_file(d)
+    out = tmp_path / "job"
+    proc = _cli([str(spec), "--output", str(out)])
+    stdout, err = proc.communicate(timeout=180)
+    assert proc.returncode == 0, err.decode()[-2000:]
+    lines = stdout.decode().splitlines()
+    m = _metrics(out)
+    b, a = m["before"]["val"], m["val"]
+    print("\n".join(lines[-4:]))
+    assert a["predicted_counts"] == {"0": a["n"], "1": 0}  # the stuck run, again
+    assert round(a["balanced_accuracy"], 3) == round(b["balanced_accuracy"], 3) == 0.5
+    i = next(i for i, ln in enumerate(lines) if ln.startswith("before -> after"))
+    assert lines[i + 1] == (
+        f"balanced accuracy 0.500 -> 0.500: not better than the original; the retrained "
+        f"model predicts '0' for all {a['n']} validation rows; try standardize, class_weight "
+        f"(or random_oversample), a lower learning_rate; see what is still wrong with: "
+        f"python main.py analyze {out}/training.log"
+    )
+    assert lines[i + 2] == "model.keras holds the weights of the last epoch (3)"
+    assert lines[i + 3].startswith("model.keras takes: raw numeric features in this column order")
+    assert "StandardScaler" not in lines[i + 3]  # no scaling without standardize
 
 
 def test_cli_text_mode_tells_the_smote_fallback_and_the_one_hot_columns(
