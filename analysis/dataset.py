@@ -40,7 +40,7 @@ _REGRESSION_UNIQUE = (
 )
 
 #: Columns listed in full in a "no such label column" error; beyond: "... and N more"
-#: (the same number as :data:`retrain.data.MAX_LISTED_COLUMNS`, so both commands word it alike).
+#: (``retrain`` uses this message too, so both commands word it alike).
 MAX_LISTED_COLUMNS = 50
 
 

@@ -21,7 +21,6 @@ cheaply before a job claims its output folder. Nothing here imports TensorFlow.
 
 from __future__ import annotations
 
-import difflib
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -30,7 +29,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from analysis.dataset import MAX_LISTED_COLUMNS  # noqa: F401 (re-exported)
 from analysis.dataset import label_looks_continuous as _analysis_label_looks_continuous
+from analysis.dataset import no_column_message as _no_column
 from retrain.errors import RetrainError
 from retrain.spec import DataSpec
 
@@ -40,8 +41,6 @@ if TYPE_CHECKING:  # pandas is imported where it is used: check_data runs withou
 #: Columns with 2 to this many distinct whole-number or text values are offered as
 #: label columns when the chosen one looks continuous.
 CLASS_COLUMN_MAX_DISTINCT = 20
-#: Columns listed in full in a "no such label column" error; beyond: "... and N more".
-MAX_LISTED_COLUMNS = 50
 #: Rows of a CSV :func:`check_data` reads (the whole file when it is shorter): about
 #: 30 ms with the csv module for 30 columns, so a check on the GUI's thread is no stall.
 CHECK_ROWS = 10_000
@@ -412,31 +411,6 @@ def _values(raw: list) -> np.ndarray:
         return np.array([float(v) for v in raw], dtype=np.float64)
     except (TypeError, ValueError):
         return np.array(raw, dtype=object)
-
-
-def _no_column(label: str, columns: list[str]) -> str:
-    """``no column 'Target'; did you mean 'target'? (31 columns: a, b, ...)``."""
-    hint = _closest(label, columns)
-    shown = columns[:MAX_LISTED_COLUMNS]
-    more = len(columns) - len(shown)
-    listing = ", ".join(shown) + (f", ... and {more} more" if more else "")
-    return (
-        f"no column {label!r}"
-        + (f"; did you mean {hint!r}?" if hint else "")
-        + f" ({len(columns)} columns: {listing})"
-    )
-
-
-def _closest(name: str, options: list[str]) -> str | None:
-    """The option a user most likely meant: same name up to case and spaces, else the
-    closest by ``difflib`` (ratio >= 0.6, its default), compared case-insensitively."""
-    key = name.strip().casefold()
-    for o in options:
-        if o.strip().casefold() == key:
-            return o
-    folded = {o.strip().casefold(): o for o in options}
-    close = difflib.get_close_matches(key, list(folded), n=1)
-    return folded[close[0]] if close else None
 
 
 def _continuous(why: str, candidates: list[str]) -> str:
