@@ -89,7 +89,33 @@ def run_to_dict(run: Run, findings: list[Finding]) -> dict:
     }
 
 
+#: Files listed one per line under "skipped:" on stderr; the rest are counted
+#: (``--json`` has every one in ``skipped``).
+MAX_SKIPPED_LINES = 8
+
+#: Exit status when the reader of stdout went away (``analyze --json ... | head -1``): what
+#: a shell reports for a Unix tool ended by SIGPIPE (128 + 13).
+EXIT_BROKEN_PIPE = 141
+
+
 def main(argv: list[str] | None = None) -> int:
+    """``fitlens analyze``: exit 0 (read), 1 (``--fail-on`` met), 2 (unreadable input).
+
+    A closed stdout (``| head``) ends the command quietly with :data:`EXIT_BROKEN_PIPE`
+    (Python's documented recipe for SIGPIPE: point stdout at ``os.devnull`` so the
+    interpreter's final flush does not print a traceback).
+    """
+    try:
+        code = _main(argv)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if (args.data is None) != (args.label is None) and not (
@@ -137,6 +163,9 @@ def main(argv: list[str] | None = None) -> int:
             errors.append({"source": exc.source, "message": exc.line()})
         except (OSError, ValueError) as exc:
             errors.append({"source": args.data, "message": f"{args.data}: {exc}"})
+        except Exception as exc:  # a checker bug must not become a traceback
+            why = f"could not be checked ({type(exc).__name__}: {exc})"
+            errors.append({"source": args.data, "message": f"{args.data}: {why}"})
         all_findings.extend(dataset_findings)
 
     from analysis import load_many
@@ -197,8 +226,14 @@ def main(argv: list[str] | None = None) -> int:
         color = sys.stdout.isatty() and not args.no_color and "NO_COLOR" not in os.environ
         sys.stdout.write(report.render_text(loaded, dataset_findings, color=color))
 
-    for e in skipped:
+    # folder-level notes (files over the cap, links not followed) first, then at most
+    # MAX_SKIPPED_LINES files; a zoo-like folder has a meta.json per run
+    skipped.sort(key=lambda e: not os.path.isdir(e["source"]))
+    for e in skipped[:MAX_SKIPPED_LINES]:
         print(f"skipped: {e['message']}", file=sys.stderr)
+    if len(skipped) > MAX_SKIPPED_LINES:
+        more = len(skipped) - MAX_SKIPPED_LINES
+        print(f"skipped: ... and {more} more file(s) (--json lists every one)", file=sys.stderr)
     for e in errors:
         print(e["message"], file=sys.stderr)
     if errors:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import csv
 import os
+import zipfile
 from dataclasses import dataclass
 
 import numpy as np
@@ -167,18 +168,18 @@ def load_dataset(path: str | os.PathLike, label: str | None = None) -> Dataset:
                 arrs = {k: z[k] for k in ("x_train", "y_train", "x_val", "y_val") if k in keys}
         except LogReadError:
             raise
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
             raise LogReadError(
                 path, f"not a readable .npz ({' '.join(str(exc).split())})"
             ) from None
-        xt, yt = arrs["x_train"], np.ravel(arrs["y_train"])
+        xt, yt = arrs["x_train"], _npz_labels(path, "y_train", arrs["y_train"])
         if len(xt) != len(yt):
             raise LogReadError(path, f"x_train has {len(xt)} rows but y_train {len(yt)}")
         xv, yv = arrs.get("x_val"), arrs.get("y_val")
         if (xv is None) != (yv is None):
             raise LogReadError(path, "x_val and y_val must come together")
         if yv is not None:
-            yv = np.ravel(yv)
+            yv = _npz_labels(path, "y_val", yv)
             if len(xv) != len(yv):
                 raise LogReadError(path, f"x_val has {len(xv)} rows but y_val {len(yv)}")
         return Dataset(path, xt, yt, xv, yv, None, None)
@@ -195,6 +196,18 @@ def load_dataset(path: str | os.PathLike, label: str | None = None) -> Dataset:
 
 
 # -- helpers ------------------------------------------------------------------------
+
+
+def _npz_labels(path: str, key: str, y: np.ndarray) -> np.ndarray:
+    """Labels of an ``.npz`` as one value per row: one-hot rows (``to_categorical``,
+    shape ``(n, K)``) become class indices, a ``(n, 1)`` column is flattened."""
+    if y.ndim == 2 and y.shape[1] > 1:
+        if not (np.isin(y, (0, 1)).all() and (y.sum(axis=1) == 1).all()):
+            raise LogReadError(path, f"{key} has shape {y.shape} but its rows are not one-hot")
+        return y.argmax(axis=1)
+    if y.ndim > 2 or (y.ndim == 2 and y.shape[1] != 1):
+        raise LogReadError(path, f"{key} has shape {y.shape}: expected one label per row")
+    return np.ravel(y)
 
 
 def _as_2d(x) -> tuple[np.ndarray, list[str], list[str]]:

@@ -30,8 +30,11 @@ D. *Collapse partway*: an accuracy frozen (range within ``frozen_tol``) from
    evaluations), or for ``collapse_share`` of the run, at a level that means
    "the same output for every sample": chance 1/K (K given, or inferred from the
    accuracy and confirmed by the same side's loss at ln K over the stretch, or
-   with no loss logged), the known majority-class rate, or a value the training
-   accuracy froze at too. The message says where it started and what the
+   with no loss logged), the known majority-class rate, or (majority rate not
+   known) a value the training accuracy froze at too. Not when the training
+   accuracy is perfect over the stretch: a model that classifies every training
+   sample right does not give every sample one class (QA3: the demo retrained for
+   120 epochs, val_accuracy constant at 0.9841 from epoch 85, accuracy 1.0). The message says where it started and what the
    accuracy had reached before ("collapsed to chance from epoch 7 on, after
    reaching 0.2241 at epoch 0"; QA2 #3: digits, SGD(1.5, momentum=0.9),
    val_accuracy exactly 0.1 over epochs 7-39, val_loss 2.32 ≈ ln 10). Not when
@@ -426,6 +429,8 @@ def _collapse(ctx: Context, v: View) -> dict | None:
             if tr_med > val + cfg.train_margin:
                 return None  # training still fits: a validation problem, not a collapse
             tr_frozen = bool(np.ptp(tr) <= cfg.frozen_tol)
+            if tr_med >= cfg.perfect:
+                return None  # fits every training sample: not one output for everything
     L = _side_loss(ctx, v)
     Lmed = None
     if L is not None and L.k:
@@ -446,7 +451,7 @@ def _collapse(ctx: Context, v: View) -> dict | None:
             level, how = "chance", g[1]
     if level is None and mr is not None and abs(val - mr) <= cfg.acc_tol:
         level, how = "majority_rate", "given"
-    if level is None and tr_frozen:
+    if level is None and tr_frozen and mr is None:
         level, how = "majority_rate", "train_frozen"
     if level is None:
         return None

@@ -120,6 +120,12 @@ class PlateauConfig:
         1e-4; FitLens uses 1e-3 = 0.1 %). Unit-free: a loss of 3,000 and a loss
         of 0.3 are judged alike, and a loss falling over twelve decades (corpus
         045) never looks flat.
+    min_delta_abs_rel : float
+        For a positive loss, the absolute ``min_delta`` is capped at this
+        fraction of the lowest value (FitLens extension): a loss living at 1e-5
+        that still falls 100-fold is not "not improving by 1e-4" (Keras'
+        absolute threshold assumes losses of order 0.01-10). 0.01 leaves every
+        loss above 0.01 judged by Keras' ``min_delta``.
     noise_k : float
         FitLens extension: ``min_delta`` is at least ``noise_k`` times the
         point-to-point noise (:func:`analysis.detectors.prep.noise_sd`, relative
@@ -155,6 +161,7 @@ class PlateauConfig:
     patience_fraction: float = 0.25
     min_delta: float = 1e-4
     min_delta_rel: float = 0.001
+    min_delta_abs_rel: float = 0.01
     noise_k: float = 1.0
     band_rel: float = 0.01
     poor_fit: float = 0.7
@@ -476,8 +483,10 @@ def _coerce(section: str, key: str, value, default):
     if isinstance(default, int) and not isinstance(default, bool):
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValueError(f"{where} must be an integer, got {value!r}")
-        if value < 0:
-            raise ValueError(f"{where} must be >= 0, got {value!r}")
+        # counts (epochs, swings, cuts) need one; a trend or a rule over points needs three
+        low = 3 if key == "min_points" else 1 if default >= 1 and key != "max_start" else 0
+        if value < low:
+            raise ValueError(f"{where} must be an integer >= {low}, got {value!r}")
         return value
     if isinstance(default, float):
         if isinstance(value, bool) or not isinstance(value, (int, float)):

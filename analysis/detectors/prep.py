@@ -668,9 +668,19 @@ class Context:
         ``Epoch 1/N`` for epoch 0. The hint is only added for 0-based epoch logs.
         """
         s = self.at(x, view)
+        series = self.run.series.get(view.name)
+        if series is not None and series.n_segments > 1:
+            # restarts are drawn one after the other: x counts across segments; say
+            # where that is in the file (Keras' "Epoch i/N" is per fit, not meaningful here)
+            cont = series.continuous_step()
+            i = int(np.searchsorted(cont, x))
+            if i < len(cont) and cont[i] == x:
+                seg = int(np.searchsorted(series.segments, i, side="right"))
+                logged = fmt_x(float(series.step[i]))
+                return f"{s} (segment {seg} of {series.n_segments}, logged as {logged})"
+            return s
         if view.kind != "epoch" or not float(x).is_integer() or view.x[0] != 0:
             return s
-        series = self.run.series.get(view.name)
         last = series.continuous_step()[-1] if series is not None else view.x[-1]
         total = int(last) + 1
         return f"{s} (0-based; Keras prints 'Epoch {int(x) + 1}/{total}')"

@@ -358,10 +358,11 @@ def _judge_overfit(
 def _judge_gap(ctx: Context, T: View, V: View) -> Finding | None:
     """AutoTrainer's generalisation-gap rule on a score pair, with a widening gap."""
     cfg = ctx.cfg.overfitting
-    if V.k < ctx.cfg.min_points or T.k < ctx.cfg.min_points:
+    s0 = ctx.fresh_start(V)  # after a fresh restart, the best of the earlier attempt is not "best"
+    if V.k - s0 < ctx.cfg.min_points or T.k < ctx.cfg.min_points:
         return None
-    imp = keras_improvements(V.ya, 0.0, "max")
-    b = imp[-1]
+    imp = keras_improvements(V.ya[s0:], 0.0, "max")
+    b = s0 + imp[-1]
     xb = float(V.xa[b])
     e = min(cfg.end_points, V.k)
     ve = float(np.median(V.ya[-e:]))
@@ -713,7 +714,10 @@ def _judge_plateau(ctx: Context, V: View) -> Finding | None:
     rn = rel_noise(ya, sega) if V.direction != "max" else None
     if rn is not None:  # positive loss: judge improvements relative to the best
         rel = max(c.min_delta_rel, c.noise_k * rn)
-        delta = c.min_delta
+        # min_delta is absolute in Keras; a loss that lives far below it (1e-5) still
+        # improving 100-fold is not flat: the absolute floor applies only down to a
+        # level where it is min_delta_abs_rel of the best (QA3 #14)
+        delta = min(c.min_delta, c.min_delta_abs_rel * abs(float(np.min(ya))))
     else:
         rel = c.min_delta_rel
         delta = max(c.min_delta, c.noise_k * noise_sd(ya, sega))

@@ -102,3 +102,29 @@ def test_usage_error_is_one_line():
     out = analyze()
     assert out.returncode == 2
     assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_closed_stdout_ends_quietly(zoo_dir):
+    """QA3 #9: ``analyze --json ... | head -c 0`` printed a BrokenPipeError traceback."""
+    from conftest import ROOT
+
+    proc = subprocess.Popen(
+        [sys.executable, "main.py", "analyze", "--json", str(zoo_dir)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    proc.stdout.close()  # the reader goes away before anything is written
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141
+    assert "Traceback" not in err and "BrokenPipe" not in err
+
+
+def test_many_skipped_files_are_counted_not_listed(zoo_dir):
+    """A zoo-like folder has a meta.json per run: 8 lines, then a count; --json has all."""
+    doc = json.loads(analyze("--json", zoo_dir).stdout)
+    n = len(doc["skipped"])
+    assert n > 8  # 16 meta.json files plus the fits logged twice
+    lines = [ln for ln in analyze(zoo_dir).stderr.splitlines() if ln.startswith("skipped: ")]
+    assert len(lines) == 9
+    assert lines[-1] == f"skipped: ... and {n - 8} more file(s) (--json lists every one)"

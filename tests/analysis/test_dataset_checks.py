@@ -235,3 +235,30 @@ def test_label_looks_continuous_on_sklearn_targets():
     )
     # classes stored as floats with a missing label stay classes
     assert label_looks_continuous(np.array([0.0, 1.0, np.nan, 1.0]))[0] is False
+
+
+def test_npz_with_one_hot_labels_is_read_as_classes(tmp_path, demo_dir):
+    """QA3 #6: ``to_categorical`` labels in an .npz (shape (n, 2)) were flattened to 2n rows."""
+    df = pd.read_csv(demo_dir / "data.csv")
+    y = df.pop("target").to_numpy().astype(int)
+    p = tmp_path / "onehot.npz"
+    np.savez(p, x_train=df.to_numpy(), y_train=np.eye(2)[y])
+    ds = load_dataset(p)
+    assert np.array_equal(ds.y_train, y)
+    by_kind = {f.kind: f for f in check_dataset(p, None)}
+    assert by_kind["class_imbalance"].evidence["shares"] == pytest.approx(
+        {str(k): float(np.mean(y == k)) for k in (0, 1)}, abs=1e-4
+    )  # shares are rounded to 4 places in the evidence
+
+
+@pytest.mark.parametrize("cut", [10, 200, -30])
+def test_truncated_npz_is_one_line_error(tmp_path, demo_dir, cut):
+    """QA3 #6: a truncated .npz raised zipfile.BadZipFile through the CLI (a traceback)."""
+    df = pd.read_csv(demo_dir / "data.csv")
+    full = tmp_path / "full.npz"
+    np.savez(full, x_train=df.drop(columns="target").to_numpy(), y_train=df["target"].to_numpy())
+    p = tmp_path / "cut.npz"
+    p.write_bytes(full.read_bytes()[:cut])
+    with pytest.raises(LogReadError) as ei:
+        load_dataset(p)
+    assert str(ei.value).startswith(str(p)) and "\n" not in str(ei.value)

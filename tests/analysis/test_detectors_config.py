@@ -53,6 +53,12 @@ def test_partial_file_keeps_other_defaults(tmp_path):
         ("[overfitting]\nmin_rise = -1\n", "must be a number >= 0"),
         ("[chance]\nn_classes = 1\n", "n_classes must be an integer >= 2"),
         ("plateau = 3\n", "[plateau] must be a table"),
+        # QA3 #8: zero counts crashed the detectors (ZeroDivisionError blamed on the log)
+        ("[oscillation]\nmax_points = 0\n", "[oscillation] max_points must be an integer >= 1"),
+        ("[oscillation]\nmin_swings = 0\n", "[oscillation] min_swings must be an integer >= 1"),
+        ("[plateau]\npatience = 0\n", "[plateau] patience must be an integer >= 1"),
+        ("[schedule]\nmin_cuts = 0\n", "[schedule] min_cuts must be an integer >= 1"),
+        ("[slow_convergence]\nmin_points = 1\n", "min_points must be an integer >= 3"),
     ],
 )
 def test_bad_toml_is_one_line_value_error(tmp_path, text, needle):
@@ -97,3 +103,21 @@ def test_class_info_from_the_dataset_is_used(zoo_dir):
     # values the user set in the config win over the dataset's
     user = config_from_dict({"chance": {"n_classes": 3}})
     assert with_class_info(user, 2, 0.92).chance.n_classes == 3
+
+
+def test_smallest_accepted_counts_judge_real_runs(zoo_dir):
+    """The lowest values the config accepts run on real logs without an exception."""
+    cfg = config_from_dict(
+        {
+            "min_points": 3,
+            "plateau": {"patience": 1},
+            "slow_convergence": {"min_points": 3},
+            "zero_loss": {"min_points": 3},
+            "oscillation": {"min_swings": 1, "max_points": 1, "min_points": 3},
+            "schedule": {"min_cuts": 1},
+            "chance": {"max_start": 0},
+        }
+    )
+    for log in sorted(zoo_dir.glob("*/training.log")):
+        (run,) = load(log)
+        assert all(f.kind for f in diagnose(run, cfg))
