@@ -30,6 +30,9 @@ from analysis import naming
 from analysis.detectors.config import DetectorConfig
 from analysis.model import Finding, Run, Series
 
+#: Keras' TensorBoard callback: ``<train|validation>/epoch_<logs key>``.
+_TB_KERAS_TAG = re.compile(r"^(train|validation)/epoch_(.+)$")
+
 _BOUNDED_RE = re.compile(
     r"acc|auc|f1|f_1|precision|recall|iou|io_u|dice|jaccard|sensitivity|specificity",
     re.IGNORECASE,
@@ -656,6 +659,19 @@ class Context:
             return self.unit
         kind = v.kind if isinstance(v, View) else self.run.step_kind_of(v)
         return "epoch" if kind == "epoch" else "step"
+
+    def monitor(self, name: str) -> str:
+        """The name a Keras callback's ``monitor=`` takes for series ``name``.
+
+        The Keras TensorBoard callback writes ``logs["val_loss"]`` as tag
+        ``epoch_loss`` in ``validation/`` (``loss`` in ``train/``); the callback
+        watches the ``logs`` key, so ``validation/epoch_loss`` -> ``val_loss``.
+        Other names are the logs' keys already (CSVLogger, History, Lightning).
+        """
+        m = _TB_KERAS_TAG.match(name)
+        if m is None:
+            return name
+        return ("val_" if m.group(1) == "validation" else "") + m.group(2)
 
     def at(self, x: float, v: View | str | None = None) -> str:
         """``"epoch 5"`` / ``"step 1035"`` for a continuous-step x of series ``v``."""

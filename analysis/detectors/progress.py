@@ -297,7 +297,7 @@ def _judge_overfit(
             msg += f" {comp.name} fell too, {fmt(ab_q)} -> {fmt(ae_q)}."
     if x_stop is not None:
         msg += (
-            f" EarlyStopping(monitor='{V.name}', patience={cfg.patience}, "
+            f" EarlyStopping(monitor='{ctx.monitor(V.name)}', patience={cfg.patience}, "
             f"restore_best_weights=True) would have stopped at {ctx.at(x_stop, V)} and kept "
             f"{ctx.at(xb, V)}."
         )

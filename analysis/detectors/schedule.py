@@ -71,7 +71,7 @@ def detect_schedule(ctx: Context) -> list[Finding]:
                 msg,
                 ev,
                 [
-                    f"ReduceLROnPlateau(monitor='{v.name}', mode='auto' or 'min') on a higher-is-better "
+                    f"ReduceLROnPlateau(monitor='{ctx.monitor(v.name)}', mode='auto' or 'min') on a higher-is-better "
                     "metric",
                     "the callback monitors a different metric than the one that improves",
                 ],

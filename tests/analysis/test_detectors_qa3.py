@@ -110,3 +110,12 @@ def test_loss_in_other_units_is_judged_alike(zoo_dir, name):
             s.value[:] = s.value * 1e-4
     assert np.nanmax(small.series["val_loss"].value) < 2e-4  # steps all far below 1e-4
     assert _progress_kinds(small) == _progress_kinds(run)
+
+
+def test_suggested_callback_monitors_the_keras_logs_key():
+    """QA3 #13: the Keras TensorBoard callback writes logs["val_loss"] as validation/epoch_loss;
+    EarlyStopping(monitor=...) takes the logs key, not the tag."""
+    (run,) = load(RESTART / "tb_rerun")
+    (f,) = [f for f in diagnose(run) if f.kind == "overfitting"]
+    assert f.metric == "validation/epoch_loss"
+    assert "EarlyStopping(monitor='val_loss'," in f.message
