@@ -120,15 +120,17 @@ def _read_csv(path: str):
             head = fh.read(65536)
     except OSError as exc:
         raise LogReadError(path, exc.strerror or str(exc)) from None
-    if b"\x00" in head:
+    # a BOM names the encoding (Excel's "Unicode text" and PowerShell write UTF-16)
+    enc = "utf-16" if head[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
+    if enc == "utf-8-sig" and b"\x00" in head:
         raise LogReadError(path, "binary content (NUL bytes), not a CSV text file")
-    text = head.decode("utf-8", errors="replace")
+    text = head.decode(enc, errors="replace")
     try:
         sep = csv.Sniffer().sniff(text.split("\n", 20)[0] if text else ",", ",;\t|").delimiter
     except csv.Error:
         sep = ","
     try:
-        return pd.read_csv(path, sep=sep, skipinitialspace=True)
+        return pd.read_csv(path, sep=sep, skipinitialspace=True, encoding=enc)
     except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
         msg = " ".join(str(exc).split())
         raise LogReadError(path, f"not a readable CSV ({msg})") from None

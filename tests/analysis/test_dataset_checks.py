@@ -262,3 +262,15 @@ def test_truncated_npz_is_one_line_error(tmp_path, demo_dir, cut):
     with pytest.raises(LogReadError) as ei:
         load_dataset(p)
     assert str(ei.value).startswith(str(p)) and "\n" not in str(ei.value)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig"])
+def test_dataset_csv_with_a_bom_is_read(tmp_path, demo_dir, encoding):
+    """QA3 #15: a UTF-16 dataset CSV (Excel "Unicode text") was refused as binary."""
+    text = (demo_dir / "data.csv").read_text()
+    p = tmp_path / "data.csv"
+    p.write_text(text, encoding=encoding)
+    ds = load_dataset(p, "target")
+    want = load_dataset(demo_dir / "data.csv", "target")
+    assert list(ds.feature_names) == list(want.feature_names)
+    assert np.array_equal(ds.y_train, want.y_train)
