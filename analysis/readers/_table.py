@@ -13,6 +13,11 @@ What it copes with (each seen in real logs, see ``../shared/corpus``):
 - repeated header lines (a resumed CSVLogger run, keras-team/keras PR #4426): dropped,
   and a segment boundary where data follows; a later header with other columns is
   mapped by name, earlier rows of new columns stay missing;
+- rows with another number of cells than the header (``CSVLogger(append=True)``
+  after the logged metrics changed: Keras appends rows without a new header, so the
+  cells no longer match the names): not read, with a note naming the lines;
+- a last line without a line end that looks cut (fewer cells than the header, an
+  unfinished number): a log still being written, not read (see :func:`cut_reason`);
 - ``NA``/empty cells = missing (not a value); ``nan``/``inf`` = values kept;
 - list cells ``"[a, b]"`` (Keras CSVLogger writes iterables so): one column per element,
   named ``name[0]``, ``name[1]``...;
@@ -203,7 +208,9 @@ class TableBuilder:
         self.title_rows = 0
         self.separator_rows = 0
         self.dup_rows = 0
-        self.ragged: list[int] = []
+        # rows not read: (line, cells, header cells)
+        self.refused: list[tuple[int, int, int]] = []
+        self.torn: tuple[int, str] | None = None  # (line, why) of a cut last line
         self.line_no = 0
         self.first_data_line = 0
         self._last_data: str | None = None
@@ -297,8 +304,25 @@ class TableBuilder:
             self._last_data = None
 
     # -- lines ---------------------------------------------------------------
-    def feed(self, lines: list[str], first_line_no: int | None = None) -> int:
-        """Parse more lines (without line ends); returns the number of data rows added."""
+    def feed(
+        self,
+        lines: list[str],
+        first_line_no: int | None = None,
+        *,
+        last_unterminated: bool = False,
+    ) -> int:
+        """Parse more lines (without line ends); returns the number of data rows added.
+
+        Parameters
+        ----------
+        lines : list of str
+            Lines without their line ends, in file order.
+        first_line_no : int, optional
+            1-based line number of ``lines[0]`` (default: after the last line fed).
+        last_unterminated : bool
+            The last of ``lines`` had no line end in the file (and is the file's last
+            line): it is not read when it looks cut (:func:`cut_reason`).
+        """
         if first_line_no is not None:
             self.line_no = first_line_no - 1
         if self.sep is None:
@@ -313,12 +337,15 @@ class TableBuilder:
         start_rows = self.nrows
         missing_tokens = MISSING_TOKENS
         decimal_comma = self._decimal_comma
-        for raw in lines:
+        last_i = len(lines) - 1 if last_unterminated else -1
+        for i, raw in enumerate(lines):
             self.line_no += 1
             line = raw.strip()
             if not line:
                 continue
             cells = _split_cells(line, sep)
+            raw_cells = cells if i != last_i else list(cells)
+            n_raw = len(cells)
             # trailing padding cells (",,,,"), and lines made of separators only
             while cells and not cells[-1].strip():
                 cells.pop()
@@ -357,6 +384,16 @@ class TableBuilder:
             if self.pending or self.header is None:
                 self._flush()  # the header may change the column set
                 self._resolve_pending(len(cells))
+            nh = len(self._map)
+            if i == last_i and self.line_no > 1:
+                prev = [_split_cells(p.strip(), sep) for p in lines[-11:-1]]
+                why = cut_reason(raw_cells, nh, prev)
+                if why:
+                    self.torn = (self.line_no, why)
+                    continue
+            if n_raw < nh or (len(cells) > nh and any(k is not None for k in kinds[nh:])):
+                self.refused.append((self.line_no, n_raw if n_raw < nh else len(cells), nh))
+                continue
             if self._has_x and line == self._last_data:
                 self.dup_rows += 1
                 continue
@@ -369,9 +406,7 @@ class TableBuilder:
 
     def _add_row(self, kinds: list) -> None:
         m = self._map
-        if len(kinds) > len(m):
-            if any(k is not None for k in kinds[len(m) :]):
-                self.ragged.append(self.line_no)
+        if len(kinds) > len(m):  # extra cells that are all NA/empty (checked in feed)
             kinds = kinds[: len(m)]
         filled: set[str] = set()
         for i, k in enumerate(kinds):
@@ -434,11 +469,10 @@ class TableBuilder:
                 f"{self.dup_rows} exact duplicate line(s) dropped (a byte-identical "
                 "line directly repeated is counted once)"
             )
-        if self.ragged:
-            notes.append(
-                f"{len(self.ragged)} row(s) with more cells than the header (extra "
-                f"cells ignored; first at line {self.ragged[0]})"
-            )
+        if self.refused:
+            notes.append(refused_note(self.refused))
+        if self.torn:
+            notes.append(torn_note(*self.torn))
         if self._headerless:
             notes.append("no header line: columns named 'column 1', 'column 2'...")
         if self._decimal_comma:
@@ -500,6 +534,120 @@ class TableBuilder:
         return None
 
 
+#: Missing tokens that are complete words; ``-`` is also how a negative number starts.
+_WHOLE_MISSING = MISSING_TOKENS - {"-"}
+#: Numbers of one width in the rows before, needed for the fixed-width test.
+_FIXED_MIN_ROWS = 5
+
+
+def cut_reason(cells: list[str], n_header: int, previous: list[list[str]]) -> str | None:
+    """Why a file's last line, which has no line end, looks cut (None: it looks whole).
+
+    A writer appends a row and then its line end (Keras ``CSVLogger`` writes each row
+    through ``csv.writer`` with ``\\r\\n`` and flushes; Lightning's ``CSVLogger`` and
+    hand-written loops the same), so a last line without a line end is either a file
+    whose writer never ends lines (``model_history_log.csv`` in the corpus: complete
+    rows, no final newline) or a row caught half-written. It is taken as cut when
+
+    - it has fewer cells than the header (the line stops inside the row);
+    - its last cell is not a whole number: ``1e-``, ``0.``, ``-``, ``Infin``, ``[0.1, 0``
+      (``NA``/``null``/empty are whole: a row ending in a missing cell is read);
+    - its last cell is shorter than that column's cells in the rows just before, which
+      all have one length (a fixed-width format such as ``%e`` or ``%.6f``:
+      ``6.920415e-07`` cut to ``6.9``). With ``repr`` floats (Keras, pandas) cell
+      lengths vary, so this test does not apply and a cut there cannot be told.
+
+    Parameters
+    ----------
+    cells : list of str
+        The line's cells, trailing empty cells included.
+    n_header : int
+        Number of header columns.
+    previous : list of list of str
+        Cells of the lines before it (up to 10; other lines are ignored).
+
+    Returns
+    -------
+    str or None
+        The reason, for the note.
+    """
+    if len(cells) < n_header:
+        return f"{len(cells)} of {n_header} cells"
+    if not cells:
+        return None
+    c = cells[-1].strip()
+    if c == "" or c in _WHOLE_MISSING:
+        return None
+    if c.startswith("["):
+        if c.endswith("]") and _parse_list(c):
+            return None
+        return f"last cell {c[:20]!r} is not a whole value"
+    if parse_number(c) is None or c[-1] in ".eE+-":
+        return f"last cell {c[:20]!r} is not a whole number"
+    k = len(cells) - 1
+    before = [
+        p[k].strip()
+        for p in previous
+        if len(p) == len(cells) and parse_number(p[k].strip()) is not None
+    ]
+    widths = {len(b) for b in before}
+    if len(before) >= _FIXED_MIN_ROWS and len(widths) == 1:
+        (w,) = widths
+        if len(c) < w:
+            return f"last cell {c!r} shorter than the {w} characters of the rows before"
+    return None
+
+
+def torn_note(line: int, why: str) -> str:
+    """The note for a last line that was not read (:func:`cut_reason`)."""
+    return (
+        f"last line (line {line}) has no line end and looks cut ({why}) — still being "
+        "written? — not read"
+    )
+
+
+def _ranges(lines: list[int], limit: int = 4) -> str:
+    out: list[str] = []
+    start = prev = lines[0]
+    for n in lines[1:] + [None]:
+        if n is not None and n == prev + 1:
+            prev = n
+            continue
+        out.append(f"{start}" if start == prev else f"{start}–{prev}")
+        if n is not None:
+            start = prev = n
+    shown = ", ".join(out[:limit])
+    return shown + (f" and {len(out) - limit} more range(s)" if len(out) > limit else "")
+
+
+def refused_note(refused: list[tuple[int, int, int]]) -> str:
+    """The note for rows not read because their cell count is not the header's.
+
+    Keras' ``CSVLogger(append=True)`` writes its header only into an empty file
+    (``keras/callbacks/csv_logger.py``: ``append_header`` is set from whether the
+    file's first line is empty), and its ``csv.DictWriter`` takes the field names of
+    the current ``fit()``; so a resumed ``fit()`` that logs other metrics appends rows
+    of another length under the old names. Mapping their cells by position would put
+    values under the wrong names (QA round 3: ``val_accuracy`` holding loss values).
+    """
+    lines = [r[0] for r in refused]
+    counts = sorted({r[1] for r in refused})
+    nh = refused[-1][2]
+    more = [c for c in counts if c > nh]
+    less = [c for c in counts if c < nh]
+    what = []
+    if more:
+        what.append(f"{'/'.join(map(str, more))} cells")
+    if less:
+        what.append(f"{'/'.join(map(str, less))} cells")
+    return (
+        f"{len(refused)} row(s) not read (line(s) {_ranges(lines)}): "
+        f"{' or '.join(what)} where the header has {nh} — a header/row mismatch, so the "
+        "cells cannot be matched to column names (typically CSVLogger(append=True) after "
+        "the logged metrics changed: Keras appends rows without writing a new header)"
+    )
+
+
 def _parse_list(cell: str) -> list[float] | None:
     inner = cell[1:-1].strip()
     if not inner:
@@ -522,7 +670,10 @@ def _parse_list(cell: str) -> list[float] | None:
 
 #: Files below this size always take the line parser (exact, and fast enough).
 FAST_MIN_BYTES = 1 << 20
-_NA_VALUES = sorted(t for t in MISSING_TOKENS if t)
+#: Every missing token, the empty cell included (an empty cell is missing, not NaN).
+_NA_VALUES = sorted(MISSING_TOKENS)
+_SCAN_CHUNK = 1 << 22
+_TAIL_BYTES = 1 << 16
 
 
 @dataclass
@@ -581,23 +732,65 @@ def fast_layout(head: bytes, size: int) -> FastLayout | None:
     )
 
 
+def _same_cell_counts(path: str, sep: str, ncols: int, nrows: int) -> bool:
+    """Whether every line of the file has ``ncols - 1`` separators (no quotes anywhere).
+
+    One pass in 4 MiB chunks (``bytes.count``). pandas refuses a row with more
+    fields than the header, so when the separator total is ``(ncols - 1)`` times
+    the number of lines and pandas saw ``nrows`` rows below the header, no row
+    can have fewer cells either.
+    """
+    sep_b = sep.encode()
+    lines = seps = 0
+    last = b"\n"
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_SCAN_CHUNK):
+            if b'"' in chunk:
+                return False
+            lines += chunk.count(b"\n")
+            seps += chunk.count(sep_b)
+            last = chunk[-1:]
+    if last != b"\n":
+        lines += 1
+    return lines == nrows + 1 and seps == (ncols - 1) * lines
+
+
+def _last_line_cut(path: str, sep: str, ncols: int, size: int) -> bool:
+    """Whether the file's last line has no line end and looks cut (:func:`cut_reason`)."""
+    with open(path, "rb") as fh:
+        fh.seek(max(0, size - _TAIL_BYTES))
+        tail = fh.read()
+    if tail.endswith((b"\n", b"\r")):
+        return False
+    lines = tail.decode("utf-8", "replace").split("\n")
+    if len(lines) < 12:
+        return True  # long lines: let the line parser decide
+    cells = _split_cells(lines[-1].strip(), sep)
+    # the ten lines before it, as TableBuilder.feed looks at them (lines[0] may be cut)
+    prev = [_split_cells(ln.strip(), sep) for ln in lines[-11:-1]]
+    return cut_reason(cells, ncols, prev) is not None
+
+
 def fast_numeric_csv(path: str, layout: FastLayout, size: int) -> TableData | None:
     """Parse a large clean CSV (one header line, numeric rows) with pandas' C parser.
 
     One ``pandas.read_csv`` call (pandas >= 3 splits big files across threads)
-    with ``NA``/empty as the only missing tokens; a column holding ``nan`` text
-    is converted with ``pandas.to_numeric`` (so ``nan`` stays a value, not a
-    missing cell). The float64 columns are used in place (no copy), so time and
-    peak memory are pandas' own (about twice the float64 size of the table while
-    pandas gathers its parsed chunks; see bench/bench_readers.py). Blank lines
-    are dropped; in logs with an x-axis column, consecutive identical rows count
-    once (as in the line parser).
+    with the missing tokens (``NA``, empty...) as the only NA values, so an empty
+    cell is missing, as in the line parser. The float64 columns are used in
+    place (no copy), so time and peak memory are pandas' own (about twice the
+    float64 size of the table while pandas gathers its parsed chunks; see
+    bench/bench_readers.py).
 
-    Returns
-    -------
-    TableData or None
-        None when the file is not as clean as its head promised (a repeated
-        header, a text cell, ragged rows...): the caller then uses the line parser.
+    The result is the line parser's (:class:`TableBuilder`) for the same file, or
+    None; None (the caller then uses the line parser) whenever the file is not as
+    clean as its head promised or holds something the line parser decides row by
+    row: a text cell or ``nan`` text (pandas makes the column text), a repeated
+    header, a blank or all-missing line, a row with another number of cells than
+    the header (pandas raises on longer rows; shorter rows are ruled out by
+    :func:`_same_cell_counts` when the last column has missing cells), two
+    consecutive rows with equal values in a log with an x-axis column (possibly a
+    duplicated line, which the line parser counts once), a cut last line without a
+    line end (:func:`cut_reason`).
     """
     import pandas as pd
 
@@ -632,7 +825,9 @@ def fast_numeric_csv(path: str, layout: FastLayout, size: int) -> TableData | No
             v = s.to_numpy(dtype=np.float64)
             # a NaN here is a missing cell ("nan" text would have made the column text);
             # the sum is NaN exactly when some value is (or when inf and -inf meet)
-            m = np.isnan(v) if kind == "f" and np.isnan(np.add.reduce(v)) else None
+            with np.errstate(invalid="ignore"):
+                some_nan = kind == "f" and np.isnan(np.add.reduce(v))
+            m = np.isnan(v) if some_nan else None
         elif kind == "b":
             return None
         else:
@@ -641,21 +836,17 @@ def fast_numeric_csv(path: str, layout: FastLayout, size: int) -> TableData | No
                 v = pd.to_numeric(s, errors="raise").to_numpy(dtype=np.float64)
             except (ValueError, TypeError):
                 return None
+            if np.isnan(v[~m]).any():
+                return None  # text that pandas read as NaN: the line parser decides
         if m is not None and not m.any():
             m = None
         cols.append(v)
         ms.append(m)
     del df
-    # blank lines became rows with every cell missing: drop them
-    if nrows and all(m is not None for m in ms):
-        allmiss = np.logical_and.reduce(ms)
-        if allmiss.any():
-            keep = ~allmiss
-            cols = [c[keep] for c in cols]
-            ms = [m[keep] for m in ms]
-            ms = [None if not m.any() else m for m in ms]
-            nrows = int(keep.sum())
-    dup = 0
+    if nrows and all(m is not None for m in ms) and np.logical_and.reduce(ms).any():
+        return None  # a blank line, separators only, or every cell NA
+    if ms and ms[-1] is not None and not _same_cell_counts(path, layout.sep, len(names), nrows):
+        return None  # a short row (its last cells missing) or an odd line
     xcols = [c for n, c in zip(names, cols, strict=True) if _is_x_name(n)]
     if nrows > 1 and xcols and any(np.any(x[1:] == x[:-1]) for x in xcols):
         same = np.ones(nrows - 1, dtype=np.bool_)
@@ -666,17 +857,9 @@ def fast_numeric_csv(path: str, layout: FastLayout, size: int) -> TableData | No
                 eq &= m[1:] == m[:-1]
             same &= eq
         if same.any():
-            keep = np.concatenate([[True], ~same])
-            dup = int(same.sum())
-            cols = [c[keep] for c in cols]
-            ms = [None if m is None else m[keep] for m in ms]
-            nrows -= dup
-    notes = []
-    if dup:
-        notes.append(
-            f"{dup} exact duplicate line(s) dropped (a byte-identical line directly "
-            "repeated is counted once)"
-        )
+            return None  # maybe a duplicated line: the line parser compares the text
+    if _last_line_cut(path, layout.sep, len(names), size):
+        return None
     return TableData(
         names,
         dict(zip(names, cols, strict=True)),
@@ -684,15 +867,34 @@ def fast_numeric_csv(path: str, layout: FastLayout, size: int) -> TableData | No
         nrows,
         [],
         2,
-        notes,
-        dup,
+        [],
+        0,
     )
+
+
+def head_notes(head: bytes) -> list[str]:
+    """Encoding and line-end notes from a file's first bytes (as the line parser gives)."""
+    from analysis.readers._base import line_ending_note, sniff_encoding
+
+    enc, skip, note = sniff_encoding(head)
+    notes = [note] if note else []
+    try:
+        text = head[skip:].decode(enc, errors="ignore")
+    except LookupError:  # pragma: no cover
+        return notes
+    le = line_ending_note(text)
+    if le:
+        notes.append(le)
+    return notes
 
 
 def read_table_file(
     path: str, head: bytes, size: int, text_loader
 ) -> tuple[TableData, TableBuilder | None, dict]:
     """Parse a delimited log file: bulk path when possible, else the line parser.
+
+    Both give the same table and notes for the same file (tests/analysis:
+    ``test_fast_path_equals_line_parser``).
 
     Parameters
     ----------
@@ -709,7 +911,7 @@ def read_table_file(
     if layout is not None:
         t = fast_numeric_csv(path, layout, size)
         if t is not None:
-            info = {"sep": layout.sep, "notes": [], "header": layout.header}
+            info = {"sep": layout.sep, "notes": head_notes(head), "header": layout.header}
             return t, None, info
     text, notes = text_loader()
     from analysis.readers._base import line_ending_note, split_lines
@@ -718,7 +920,10 @@ def read_table_file(
     if le:
         notes.append(le)
     b = TableBuilder(path)
-    b.feed(split_lines(text))
+    lines = split_lines(text)
+    # the last line has no line end while others have one (a log still being written?)
+    unterminated = len(lines) > 1 and not text.endswith(("\n", "\r"))
+    b.feed(lines, last_unterminated=unterminated)
     t = b.table()
     return t, b, {"sep": b.sep, "notes": notes, "header": b.header_names()}
 

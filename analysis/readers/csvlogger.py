@@ -274,7 +274,7 @@ def read_table(t: TableData, source: str, name: str, info: dict) -> list[Run]:
     if tbexport.is_tb_csv(low):
         return [tbexport.table_to_run(t, source, name, notes)]
     if wandb.is_wandb(t.columns):
-        return [wandb.table_to_run(t, source, name, notes)]
+        return wandb.table_to_runs(t, source, name, notes)
     if lightning.is_lightning(t.columns, t):
         return [lightning.table_to_run(t, source, name, notes)]
     return [table_to_run(t, source, name, notes)]

@@ -22,6 +22,11 @@ A file with a generic stem is named after its folder (:func:`dir_label`):
 generic too (:data:`GENERIC_DIRS`: ``logs``, ``output``, ``results``...), its parent is
 put in front: ``exp1/logs/training.log`` -> ``exp1/logs``.
 
+A file that holds several runs names each after the run it holds: a W&B CSV export
+of several runs (``run-a - val_loss``, ``run-b - val_loss`` columns) gives runs
+``run-a`` and ``run-b`` (:mod:`analysis.readers.wandb`), as TensorBoard runs are named
+after their run folder.
+
 Folders
 -------
 In a folder scan (:mod:`analysis.readers.folder`) names are paths below the opened

@@ -144,6 +144,8 @@ class _Table:
             if layout is not None:
                 t = fast_numeric_csv(self.path, layout, st.st_size)
                 if t is not None:
+                    head_text = head[skip:].decode(enc, errors="ignore")
+                    self.line_end_note = _base.line_ending_note(head_text) or ""
                     self._seed_from_bulk(t, layout, st.st_size, final)
                     self._rebuild()
                     return True

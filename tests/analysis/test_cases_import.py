@@ -251,12 +251,28 @@ def test_case11_nonfinite_kept_and_counted(cases_dir):
     assert finite[-1] == 4.0
 
 
-def test_case11_partial_last_row_is_accepted(tmp_path, cases_dir):
+@pytest.mark.parametrize("last", [b"8,0.3,NA", b"8,0.3,"])
+def test_case11_partial_last_row_is_accepted(tmp_path, cases_dir, last):
+    """Training stopped mid-epoch: CSVLogger writes the row with its val cells missing
+    (``NA`` in Keras 3, empty in Keras 2), here without a final line end: read."""
+    p = tmp_path / "log.csv"
+    p.write_bytes(
+        (cases_dir / "case_11_csv_nan_inf.csv").read_bytes().rstrip(b"\r\n") + b"\n" + last
+    )
+    run = one(p)
+    assert run.series["loss"].step[-1] == 8.0
+    assert run.series["loss"].value[-1] == 0.3
+    assert len(run.series["val_loss"]) == 8  # the missing cell is not a value
+    assert not any("not read" in n for n in run.notes)
+
+
+def test_case11_cut_last_row_is_not_read(tmp_path, cases_dir):
+    """A row cut while being written (fewer cells, no line end) is not a row: QA3 bug 2."""
     p = tmp_path / "log.csv"
     p.write_bytes((cases_dir / "case_11_csv_nan_inf.csv").read_bytes().rstrip(b"\r\n") + b"\n8,0.3")
     run = one(p)
-    assert run.series["loss"].step[-1] == 8.0
-    assert len(run.series["val_loss"]) == 8  # the missing cell is not a value
+    assert run.series["loss"].step[-1] == 7.0
+    assert any("last line (line 10) has no line end" in n for n in run.notes)
 
 
 # -- case 13: batch-level running means -------------------------------------------
