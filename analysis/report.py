@@ -2,8 +2,55 @@
 
 from __future__ import annotations
 
+import re
+
 from analysis.detectors.prep import fmt_x as format_x
 from analysis.model import Finding, Run
+
+#: Reader notes that record a routine reading decision (line endings, which column is
+#: the x axis, a format's bookkeeping fields): they stay in the run's tooltip and are not
+#: sent to the GUI's Messages panel nor printed by ``analyze`` (text), which are kept for errors,
+#: warnings and what the user must know (QA2 14: every CSVLogger file added "CRLF line endings" and "x axis column 'epoch'
+#: excluded"). Matched case-insensitively against the note's text
+#: (analysis/readers: csvlogger.py, _table.py, _base.py, history.py, hf.py, lightning.py,
+#: tfevents.py, wandb.py). A note that matches none of them (validation logged every Nth
+#: epoch, duplicate lines dropped, resumed segments, a mid-run checkpoint...) is shown.
+ROUTINE_NOTE_PATTERNS: tuple[str, ...] = (
+    r"line endings",
+    r"^separator ",
+    r"\baxis columns? ",
+    r"^x axis column",
+    r"^x axes differ",
+    r"^no x-axis column",
+    r"^unnamed pandas index",
+    r"is the x axis",
+    r"logged epoch counter",
+    r"counters kept as axes",
+    r"^dict of lists",
+    r"^keras history fields",
+    r"^log_history:",
+    r"bookkeeping keys excluded",
+    r"metadata keys excluded",
+    r"^final summary row excluded",
+    r"^lightning sparse table",
+    r"^metric name = ",
+    r"^__min/__max copies",
+    r"^opened with a restricted unpickler",
+    r"^decimal commas",
+    r"title/comment text row",
+    r"header rows \(repeated headers",
+    r"row\(s\) of separators only",
+    r"^non-scalar summaries skipped",
+    r"^batch-level log",
+    r"without an epoch \(learningratemonitor",
+)
+_ROUTINE_RE = re.compile("|".join(f"(?:{p})" for p in ROUTINE_NOTE_PATTERNS), re.IGNORECASE)
+
+
+def is_routine_note(note: str) -> bool:
+    """True for a reader note that records a routine decision (:data:`ROUTINE_NOTE_PATTERNS`)."""
+    return bool(_ROUTINE_RE.search(note))
+
 
 __all__ = ["format_x", "render_finding", "render_run", "render_text"]
 
@@ -113,7 +160,8 @@ def render_run(run: Run, findings: list[Finding], color: bool = False) -> str:
                 f"{_fmt(st['min']):>10} {_fmt(st['max']):>10}{bad}"
             )
     for note in run.notes:
-        out.append(f"  note: {note}")
+        if not is_routine_note(note):  # routine decisions: in --json only
+            out.append(f"  note: {note}")
     if findings:
         out.append("  findings:")
         out.extend(render_finding(f, color, unit=_unit(run, f)) for f in findings)

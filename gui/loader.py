@@ -14,13 +14,13 @@ whole file is read again.
 from __future__ import annotations
 
 import os
-import re
 import time
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
 
 from analysis.model import Finding, LogReadError, Run
+from analysis.report import ROUTINE_NOTE_PATTERNS, is_routine_note  # noqa: F401 (re-exported)
 
 
 @dataclass
@@ -37,51 +37,7 @@ class LoadResult:
     live: bool = False
     seconds: float = 0.0
     unchanged: bool = False  # a live poll found nothing new (e.g. a half-written line)
-
-
-#: Reader notes that record a routine reading decision (line endings, which column is
-#: the x axis, a format's bookkeeping fields): they stay in the run's tooltip and are not
-#: sent to the Messages panel, which is kept for errors, warnings and what the user must
-#: know (QA2 14: every CSVLogger file added "CRLF line endings" and "x axis column 'epoch'
-#: excluded"). Matched case-insensitively against the note's text
-#: (analysis/readers: csvlogger.py, _table.py, _base.py, history.py, hf.py, lightning.py,
-#: tfevents.py, wandb.py). A note that matches none of them (validation logged every Nth
-#: epoch, duplicate lines dropped, resumed segments, a mid-run checkpoint...) is shown.
-ROUTINE_NOTE_PATTERNS: tuple[str, ...] = (
-    r"line endings",
-    r"^separator ",
-    r"\baxis columns? ",
-    r"^x axis column",
-    r"^x axes differ",
-    r"^no x-axis column",
-    r"^unnamed pandas index",
-    r"is the x axis",
-    r"logged epoch counter",
-    r"counters kept as axes",
-    r"^dict of lists",
-    r"^keras history fields",
-    r"^log_history:",
-    r"bookkeeping keys excluded",
-    r"metadata keys excluded",
-    r"^final summary row excluded",
-    r"^lightning sparse table",
-    r"^metric name = ",
-    r"^__min/__max copies",
-    r"^opened with a restricted unpickler",
-    r"^decimal commas",
-    r"title/comment text row",
-    r"header rows \(repeated headers",
-    r"row\(s\) of separators only",
-    r"^non-scalar summaries skipped",
-    r"^batch-level log",
-    r"without an epoch \(learningratemonitor",
-)
-_ROUTINE_RE = re.compile("|".join(f"(?:{p})" for p in ROUTINE_NOTE_PATTERNS), re.IGNORECASE)
-
-
-def is_routine_note(note: str) -> bool:
-    """True for a reader note that records a routine decision (:data:`ROUTINE_NOTE_PATTERNS`)."""
-    return bool(_ROUTINE_RE.search(note))
+    quiet: bool = False  # a live poll: no progress in the status bar
 
 
 def one_line(path: str, exc: BaseException) -> str:
@@ -228,7 +184,10 @@ class Loader(QObject):
     def busy(self) -> bool:
         return self._pending > 0
 
-    def _submit(self, path: str, fn, *args) -> None:
+    def _submit(self, path: str, fn, *args, quiet: bool = False) -> None:
+        """Run ``fn(path, generation, *args)`` in the pool; ``quiet`` jobs (live polls)
+        send no :attr:`progress` (a running training would flash "Reading…" in the
+        status bar at every epoch, and a poll that finds half a line reads nothing)."""
         if self._closing:
             return
         gen = self._gen.get(path, 0) + 1
@@ -237,8 +196,9 @@ class Loader(QObject):
             self._batch_total = self._batch_done = 0
             self.busyChanged.emit(True)
         self._pending += 1
-        self._batch_total += 1
-        self.progress.emit(self._batch_done, self._batch_total, os.path.basename(path))
+        if not quiet:
+            self._batch_total += 1
+            self.progress.emit(self._batch_done, self._batch_total, os.path.basename(path))
         emit = self._finished.emit
 
         def job() -> None:
@@ -246,6 +206,7 @@ class Loader(QObject):
                 res = fn(path, gen, *args)
             except BaseException as exc:  # never let a worker die silently
                 res = LoadResult(path=path, generation=gen, error=one_line(path, exc))
+            res.quiet = quiet
             emit(res)
 
         self._pool.start(job)
@@ -264,10 +225,10 @@ class Loader(QObject):
         if tail is None:
             tail = self._tails[path] = _make_tail(path)
         if tail is None:
-            self._submit(path, load_path, True)
+            self._submit(path, load_path, True, quiet=True)
             return
         self._tail_running.add(path)
-        self._submit(path, lambda p, gen: poll_tail(tail, p, gen))
+        self._submit(path, lambda p, gen: poll_tail(tail, p, gen), quiet=True)
 
     def forget(self, path: str) -> None:
         """Drop the live state of a closed file."""
@@ -280,14 +241,16 @@ class Loader(QObject):
     @Slot(object)
     def _on_finished(self, res: LoadResult) -> None:
         self._pending = max(0, self._pending - 1)
-        self._batch_done += 1
+        if not res.quiet:
+            self._batch_done += 1
         if res.live and res.path in self._tail_running:
             self._tail_running.discard(res.path)
             if res.path in self._tail_again and not self._closing:
                 self._tail_again.discard(res.path)
                 self.refresh(res.path)
         if not self._closing:
-            self.progress.emit(self._batch_done, self._batch_total, os.path.basename(res.path))
+            if not res.quiet:
+                self.progress.emit(self._batch_done, self._batch_total, os.path.basename(res.path))
             if self._gen.get(res.path) == res.generation:
                 self.loaded.emit(res)
         if self._pending == 0 and not self._closing:
