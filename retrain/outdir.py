@@ -114,14 +114,18 @@ def claim_output_dir(
     Raises
     ------
     RetrainError
-        The folder is a file, contains one of the user's files, or holds files
-        that are not a FitLens job.
+        The path is a file (the user's dataset or model, or another file), the
+        folder contains one of the user's files, or holds files that are not a
+        FitLens job.
     """
     req = Path(requested).expanduser().resolve()
-    for p in protected:
-        if p is None:
-            continue
-        p = Path(p).resolve()
+    mine = [Path(p).resolve() for p in protected if p is not None]
+    if req.exists() and not req.is_dir():
+        what = f"your file {req.name}" if req in mine else "a file"
+        raise RetrainError(
+            req, f"is {what}, not a folder; choose a new folder for the job's files", kind="output"
+        )
+    for p in mine:
         if p == req or req in p.parents:
             raise RetrainError(
                 req,
@@ -129,8 +133,6 @@ def claim_output_dir(
                 "folder for the job's files",
                 kind="output",
             )
-    if req.exists() and not req.is_dir():
-        raise RetrainError(req, "exists and is a file; the output must be a folder", kind="output")
     if _take(req):
         return req
     marker = read_marker(req)

@@ -31,7 +31,8 @@ with a ``type`` becomes a ``{"type": "log", "text": ...}`` item, partial lines a
 buffered until their newline, and unknown types are passed on (newer workers).
 
 Commands go the other way as lines on the worker's stdin: ``cancel`` asks it to
-stop after the current batch.
+stop after the current batch; ``cancel <reason>`` also says why (one line of text,
+recorded as the job's ``reason``; :func:`cancel_line`).
 """
 
 from __future__ import annotations
@@ -48,6 +49,16 @@ TYPES: tuple[str, ...] = ("started", "epoch", "batch", "finished", "error")
 CANCEL = b"cancel\n"
 #: A partial line longer than this is given up as log text (protects the reader's memory).
 MAX_LINE = 1 << 20
+
+
+def cancel_line(reason: str | None = None) -> bytes:
+    """The ``cancel`` command for the worker's stdin, with ``reason`` when given.
+
+    >>> cancel_line("interrupted (Ctrl+C)")
+    b'cancel interrupted (Ctrl+C)\\n'
+    """
+    why = " ".join((reason or "").split())
+    return f"cancel {why}\n".encode() if why else CANCEL
 
 
 def message(type_: str, **fields: Any) -> dict:

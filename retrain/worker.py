@@ -23,10 +23,18 @@ file descriptor is duplicated for the protocol and fd 1 is pointed at stderr
 before TensorFlow loads, so C++ logging, Keras progress bars and stray
 ``print`` calls can never corrupt the stream.
 
-A ``cancel`` line on stdin, Ctrl+C (SIGINT) or SIGTERM stops training after the
-current batch (``model.stop_training``, which Keras checks after every batch); the
+A ``cancel`` line on stdin (``cancel <reason>`` gives the reason), Ctrl+C (SIGINT)
+or SIGTERM stops training after the current batch (``model.stop_training``, which
+Keras 3 checks after every batch and after the callbacks' ``on_epoch_end``); the
 job is then finished normally with status ``cancelled`` and the reason
-(``"terminated by SIGTERM"``...). A second signal (or SIGTERM after a cancel the
+(``"terminated by SIGTERM"``...). Keras still ends the cut epoch as an epoch
+(validation, ``on_epoch_end``): its row in ``training.log``/``history.json`` covers
+only the batches that ran, and ``metrics.json`` says ``"partial_epoch": true`` with
+``partial_epoch_batches`` of ``steps_per_epoch``. A cancel that arrives after an
+epoch's last batch (during its validation, or before the next epoch's first batch)
+runs no batch of a further epoch, so every row is a whole epoch. ``weights_epoch``
+counts from 1, as Keras prints ``Epoch 3/30`` (the ``epoch`` column of
+``training.log`` and of the epoch messages counts from 0, as CSVLogger writes it). A second signal (or SIGTERM after a cancel the
 worker has not yet acted on) stops it at once: ``metrics.json`` says cancelled,
 the partial ``training.log`` stays, no model is saved. With ``--cancel-on-eof``
 (used by the GUI and the CLI) the worker also cancels when its controller goes away.
@@ -43,6 +51,7 @@ For tests, ``FITLENS_WORKER_HOLD="E:S"`` makes the worker wait at batch ``S`` of
 epoch ``E`` (0-based) until it is cancelled or signalled (at most
 :data:`HOLD_SECONDS`), after sending a ``batch`` message with ``"hold": true``:
 a cancel, signal or kill then lands mid-epoch however fast or loaded the machine is.
+``"E:val"`` waits when the validation of epoch ``E`` begins (after its last batch).
 ``"E:S:busy"`` waits there regardless of cancel requests (a batch that takes
 long), until a forced stop or :data:`HOLD_SECONDS`, and sends another such message
 with ``"cancel_seen": true`` once a cancel request has arrived.
@@ -158,8 +167,11 @@ class _Cancel:
             return
         try:
             for line in stream:
-                if line.strip().lower() in (b"cancel", b"stop"):
-                    self.set("cancelled by the user")
+                word, _, why = line.strip().partition(b" ")
+                if word.lower() in (b"cancel", b"stop"):
+                    # "cancel <reason>": the controller says why (retrain.protocol.cancel_line)
+                    why = " ".join(why.decode("utf-8", errors="replace").split())[:200]
+                    self.set(why or "cancelled by the user")
         except (OSError, ValueError):
             pass
         if self._on_eof:
@@ -221,52 +233,79 @@ def _callbacks(
             self.step = 0
             self.epochs_run = 0
             self.partial = False
+            self.partial_batches: int | None = None  # batches run in the cut epoch
 
         def on_train_begin(self, logs=None):
             self.t_train = time.monotonic()
 
         def on_epoch_begin(self, epoch, logs=None):
             self.epoch, self.step, self.t_epoch = epoch, 0, time.monotonic()
+            # a cancel that arrived since the last epoch ended: stop before this epoch
+            # runs anything. Setting stop_training here is not enough: Keras 3 checks it
+            # only after a batch (and after on_epoch_end), so one batch would run and be
+            # logged as a whole epoch (QA3 #1)
             if cancel.event.is_set():
-                self.model.stop_training = True
+                raise _EpochNotStarted
 
         def on_train_batch_begin(self, batch, logs=None):
             # `batch` batches of this epoch are done; no logs needed here, so this
             # costs no device sync (unlike on_train_batch_end)
             self.step = batch
-            if hold is not None and (self.epoch, batch) == hold[:2]:
-                channel.send(message("batch", epoch=self.epoch, step=batch, steps=steps, hold=True))
-                t_hold = time.monotonic()
-                seen = False
-                while time.monotonic() - t_hold < HOLD_SECONDS:
-                    if not hold[2]:
-                        if cancel.event.wait(0.05):
-                            break
-                        continue
-                    # busy: only a forced stop (a signal) ends this; say when the
-                    # cancel request has arrived, so a test can send the next one
-                    if cancel.event.is_set() and not seen:
-                        seen = True
-                        channel.send(
-                            message(
-                                "batch",
-                                epoch=self.epoch,
-                                step=batch,
-                                steps=steps,
-                                hold=True,
-                                cancel_seen=True,
-                            )
-                        )
-                    time.sleep(0.05)
+            self._hold(batch)
             if cancel.event.is_set() and not self.model.stop_training:
-                self.model.stop_training = True  # Keras breaks after this batch
-                self.partial = True
+                if batch == 0:  # nothing of this epoch has run yet
+                    raise _EpochNotStarted
+                # Keras breaks after this batch; unless it is the epoch's last one, the
+                # epoch's logs (training.log row, history, epoch message) cover only
+                # the batches that ran
+                self.model.stop_training = True
+                if batch + 1 < steps:
+                    self.partial = True
+                    self.partial_batches = batch + 1
             now = time.monotonic()
             if now - self.t_last >= BATCH_INTERVAL:
                 self.t_last = now
                 channel.send(message("batch", epoch=self.epoch, step=batch, steps=steps))
 
+        def _hold(self, step) -> None:
+            """Wait at a ``FITLENS_WORKER_HOLD`` point (``step``: a batch, or ``"val"``)."""
+            if hold is None or (self.epoch, step) != hold[:2]:
+                return
+            done = steps if step == "val" else step
+            channel.send(message("batch", epoch=self.epoch, step=done, steps=steps, hold=True))
+            t_hold = time.monotonic()
+            seen = False
+            while time.monotonic() - t_hold < HOLD_SECONDS:
+                if not hold[2]:
+                    if cancel.event.wait(0.05):
+                        break
+                    continue
+                # busy: only a forced stop (a signal) ends this; say when the
+                # cancel request has arrived, so a test can send the next one
+                if cancel.event.is_set() and not seen:
+                    seen = True
+                    channel.send(
+                        message(
+                            "batch",
+                            epoch=self.epoch,
+                            step=done,
+                            steps=steps,
+                            hold=True,
+                            cancel_seen=True,
+                        )
+                    )
+                time.sleep(0.05)
+
+        def on_test_begin(self, logs=None):
+            # fit's validation after the epoch's last batch (Keras passes fit's callbacks on)
+            self._hold("val")
+
         def on_epoch_end(self, epoch, logs=None):
+            if cancel.event.is_set():
+                # arrived after the epoch's last batch (e.g. during validation): Keras
+                # checks stop_training right after the callbacks' on_epoch_end, so no
+                # batch of a further epoch runs
+                self.model.stop_training = True
             now = time.monotonic()
             vals = plain_logs(logs)
             n = self.epochs_run
@@ -420,6 +459,7 @@ def run(spec_path: str, output: str | None, channel: _Channel, cancel: _Cancel) 
             "seconds": round(time.monotonic() - t0, 3),
             "val": None,
             "partial_epoch": bool(progress is not None and progress.partial),
+            "partial_epoch_batches": None if progress is None else progress.partial_batches,
         }
         if out is not None:
             if epochs_run():
@@ -543,17 +583,24 @@ def run(spec_path: str, output: str | None, channel: _Channel, cancel: _Cancel) 
         t_fit = time.monotonic()
         fit_error = None
         try:
-            model.fit(
-                prep.x_train,
-                y_fit,
-                batch_size=spec.batch_size,
-                epochs=spec.epochs,
-                validation_data=(prep.x_val, y_val),
-                class_weight=prep.class_weight,
-                callbacks=callbacks,
-                verbose=0,
-                shuffle=True,
-            )
+            try:
+                model.fit(
+                    prep.x_train,
+                    y_fit,
+                    batch_size=spec.batch_size,
+                    epochs=spec.epochs,
+                    validation_data=(prep.x_val, y_val),
+                    class_weight=prep.class_weight,
+                    callbacks=callbacks,
+                    verbose=0,
+                    shuffle=True,
+                )
+            except _EpochNotStarted:
+                # cancelled before an epoch's first batch: what Keras does after its
+                # epoch loop (CSVLogger closes its file, EarlyStopping restores the
+                # best weights); the weights are those of the last whole epoch
+                for cb in callbacks:
+                    cb.on_train_end()
         except Exception as exc:  # keep what was logged; report below
             fit_error = exc
             traceback.print_exc(file=sys.stderr)
@@ -566,14 +613,20 @@ def run(spec_path: str, output: str | None, channel: _Channel, cancel: _Cancel) 
                 "internal",
                 EXIT_FAILED,
             )
-        t_save = time.monotonic()
         cancelled = cancel.event.is_set()
+        if cancelled and not progress.epochs_run:
+            # no epoch ran: nothing to save or score, and no empty log left behind (as
+            # for a cancel before training began)
+            (out / "history.json").unlink(missing_ok=True)
+            log_file = out / "training.log"
+            if log_file.exists() and log_file.stat().st_size == 0:
+                log_file.unlink()
+            raise _Cancelled
+        t_save = time.monotonic()
+        # 1-based, as Keras prints "Epoch 3/30" and the notes say (training.log's epoch
+        # column and the epoch messages count from 0, as CSVLogger does)
         restored = None if es is None else es.restored_epoch
-        weights_epoch = (
-            restored
-            if restored is not None
-            else (progress.epochs_run - 1 if progress.epochs_run else None)
-        )
+        weights_epoch = restored + 1 if restored is not None else progress.epochs_run
         norm, saved, unscaled = normalization(prep), model, None
         if norm is not None:
             try:
@@ -606,8 +659,12 @@ def run(spec_path: str, output: str | None, channel: _Channel, cancel: _Cancel) 
             "epochs_planned": spec.epochs,
             "seconds": round(time.monotonic() - t0, 3),
             "weights_epoch": weights_epoch,
-            "weights_note": _weights_note(es, weights_epoch, progress.epochs_run, history),
+            "weights_note": _weights_note(
+                es, weights_epoch, progress.epochs_run, history, progress.partial_batches, steps
+            ),
             "partial_epoch": progress.partial,
+            "partial_epoch_batches": progress.partial_batches,
+            "steps_per_epoch": steps,
             "val": val,
             "model_input": model_input,
             "timing": timing,
@@ -721,12 +778,13 @@ def _check_raw_inputs(keras, saved, model, ds, prep, plan: dict) -> str:
     )
 
 
-def _hold_point() -> tuple[int, int, bool] | None:
+def _hold_point() -> tuple[int, int | str, bool] | None:
     """``FITLENS_WORKER_HOLD="E:S[:busy]"`` as ``(epoch, step, busy)``, or None (see the
-    module docstring)."""
+    module docstring); ``S`` is a batch index or ``val``."""
     parts = os.environ.get("FITLENS_WORKER_HOLD", "").split(":")
     try:
-        e, s = int(parts[0]), int(parts[1])
+        e = int(parts[0])
+        s = parts[1] if parts[1] == "val" else int(parts[1])
     except (ValueError, IndexError):
         return None
     return e, s, parts[2:] == ["busy"]
@@ -788,6 +846,11 @@ class _Cancelled(Exception):
     pass
 
 
+class _EpochNotStarted(Exception):
+    """Raised by the progress callback to leave ``model.fit`` before an epoch's first
+    batch, when a cancel arrived between two epochs (see ``Progress.on_epoch_begin``)."""
+
+
 def _bincount(y):
     import numpy as np
 
@@ -795,21 +858,40 @@ def _bincount(y):
     return vals.tolist(), counts.tolist()
 
 
-def _weights_note(es, weights_epoch: int, epochs_run: int, history: dict) -> str:
-    """Which epoch's weights ``model.keras`` holds, in words (CASES 23)."""
+def _weights_note(
+    es,
+    weights_epoch: int,
+    epochs_run: int,
+    history: dict,
+    partial_batches: int | None = None,
+    steps: int | None = None,
+) -> str:
+    """Which epoch's weights ``model.keras`` holds, in words (CASES 23).
+
+    Epochs are counted from 1 here and in ``weights_epoch`` (as Keras prints
+    ``Epoch 3/30``); ``partial_batches`` is the number of batches the last epoch
+    ran when a cancel cut it short (of ``steps`` per epoch).
+    """
+    cut = (
+        f"{partial_batches} of {steps} batches of epoch {epochs_run}"
+        if partial_batches is not None
+        else None
+    )
     if es is None or es.restored_epoch is None:
+        if cut is not None:
+            why = "cut short by the cancel; its row in training.log is partial"
+            return f"weights after {cut} ({why})"
         return f"weights of the last epoch ({epochs_run})"
     best = history.get(es.monitor, [])
-    val = best[weights_epoch] if weights_epoch < len(best) else float("nan")
+    i = weights_epoch - 1
+    val = best[i] if 0 <= i < len(best) else float("nan")
     trig = (
         "EarlyStopping stopped training"
         if es.stopped_epoch > 0
         else "EarlyStopping did not trigger"
     )
-    return (
-        f"weights of epoch {weights_epoch + 1} (best {es.monitor} {val:.4g}); "
-        f"{trig}; last epoch {epochs_run}"
-    )
+    last = f"last epoch {epochs_run}" + (f" (partial: {cut})" if cut is not None else "")
+    return f"weights of epoch {weights_epoch} (best {es.monitor} {val:.4g}); {trig}; {last}"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,8 +15,8 @@ environment variables:
   ``killself:N`` kills itself with SIGKILL after N epochs;
   ``exit:N`` exits with status 1 after N epochs without saying anything.
 
-Like the real worker it honours ``cancel`` on stdin (stopping after the current
-line), appends a CSVLogger-style row to ``training.log`` per epoch (so a
+Like the real worker it honours ``cancel`` or ``cancel <reason>`` on stdin (stopping
+after the current line), appends a CSVLogger-style row to ``training.log`` per epoch (so a
 cancelled or killed job leaves a partial log), and writes ``metrics.json``.
 """
 
@@ -41,13 +41,16 @@ def main() -> int:
     mode = os.environ.get("FAKE_MODE", "normal")
     stop_after = int(mode.split(":")[1]) if ":" in mode else None
     cancel = threading.Event()
+    why: list[str] = []
     if mode == "stubborn":
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         mode = "hang"
 
     def read_stdin() -> None:
         for line in sys.stdin.buffer:
-            if line.strip() == b"cancel":
+            word, _, reason = line.strip().partition(b" ")
+            if word == b"cancel":
+                why.append(reason.decode() or "cancelled by the user")
                 cancel.set()
 
     threading.Thread(target=read_stdin, daemon=True).start()
@@ -80,7 +83,7 @@ def main() -> int:
             recorded = msg.get("metrics") or {}
             break
         if cancel.is_set() and mode != "hang":
-            return finish(send, out, "cancelled", epochs_run, history, t0)
+            return finish(send, out, "cancelled", epochs_run, history, t0, reason=why[0])
         send(msg)
         if msg["type"] == "epoch":
             epochs_run += 1
@@ -112,12 +115,13 @@ def finish(
     history: dict,
     t0: float,
     recorded: dict | None = None,
+    reason: str = "cancelled by the user",
 ) -> int:
     """metrics.json: the recorded run's for a full replay, no scores for a cancelled one."""
     metrics = dict(recorded or {})
     metrics.update(status=status, epochs_run=epochs_run, seconds=round(time.monotonic() - t0, 3))
     if status == "cancelled":
-        metrics.update(val=None, reason="cancelled by the user")
+        metrics.update(val=None, reason=reason)
     (out / "history.json").write_text(json.dumps(history))
     (out / "metrics.json").write_text(json.dumps(metrics))
     send(

@@ -196,7 +196,7 @@ def test_overfitting_run_gets_a_lower_best_validation_loss(digits_small, tmp_pat
     assert m1["val"]["crossentropy"] < m0["val"]["crossentropy"]
     assert m1["val"]["accuracy"] >= m0["val"]["accuracy"]
     # the saved model holds the best epoch's weights
-    assert m1["weights_epoch"] == int(np.argmin(h1["val_crossentropy"]))
+    assert m1["weights_epoch"] == int(np.argmin(h1["val_crossentropy"])) + 1  # 1-based
     assert m1["val"]["crossentropy"] == pytest.approx(best_fixed, abs=2e-3)
 
 
@@ -217,7 +217,7 @@ def test_early_stopping_restores_best_weights_even_without_triggering_case_23(
     h, m = _history(out), _metrics(out)
     best = int(np.argmin(h["val_loss"]))
     assert m["epochs_run"] == 12  # EarlyStopping never stopped the run
-    assert m["weights_epoch"] == best
+    assert m["weights_epoch"] == best + 1  # 1-based, as the note and Keras' "Epoch 3/12"
     assert "EarlyStopping did not trigger" in m["weights_note"]
     assert f"weights of epoch {best + 1}" in m["weights_note"]
     # the saved model is the best epoch's: its validation loss is that epoch's logged value
@@ -291,6 +291,56 @@ def test_cancel_mid_epoch_keeps_the_partial_log(digits_small, tmp_path, write_sp
     assert len(rows) == m["epochs_run"] == sum(x["type"] == "epoch" for x in msgs)
     assert msgs[-2]["type"] == "epoch" and msgs[-2]["partial"] is True
     assert (out / "model.keras").exists()
+    # the cut epoch is said to be partial: batches 0..10 of its 150 ran (batch_size 1)
+    assert m["steps_per_epoch"] == 150 and m["partial_epoch_batches"] == 11
+    assert m["epochs_run"] == 2 and m["weights_epoch"] == 2  # 1-based, as Keras prints
+    assert m["weights_note"] == (
+        "weights after 11 of 150 batches of epoch 2 (cut short by the cancel; its row in "
+        "training.log is partial)"
+    )
+
+
+@pytest.mark.parametrize("hold", ["1:val", "2:0"])
+def test_a_cancel_between_epochs_logs_only_whole_epochs(
+    digits_small, tmp_path, write_spec_file, hold
+):
+    """QA3 #1: a cancel arriving after an epoch's last batch (here while Keras validates
+    epoch 2, or just before epoch 3's first batch) let Keras run one batch of the next
+    epoch and log it as an epoch: its loss about half the one before, yet
+    ``"partial_epoch": false`` and "weights of the last epoch". Now no batch of a further
+    epoch runs: the log holds the whole epochs only."""
+    spec = write_spec_file(
+        {
+            "data": {"path": str(digits_small)},
+            "model": {"hidden": [64]},
+            "train": {"epochs": 50, "batch_size": 16, "seed": 0},
+        }
+    )
+    out = tmp_path / "job"
+    proc = _start(spec, out, hold=hold)
+    msgs: list = []
+    m = _until(proc, msgs, lambda m: m["type"] == "batch" and m.get("hold"))
+    assert m["epoch"] == int(hold.split(":")[0])
+    assert m["steps"] == 10  # ceil(150 / 16)
+    proc.stdin.write(b"cancel\n")
+    proc.stdin.flush()
+    _finish(proc, msgs)
+    assert proc.returncode == 3
+    m = _metrics(out)
+    assert m["status"] == "cancelled" and m["reason"] == "cancelled by the user"
+    assert m["epochs_run"] == 2 and m["partial_epoch"] is False
+    assert m["partial_epoch_batches"] is None and m["steps_per_epoch"] == 10
+    rows = _log_rows(out)
+    assert [r.split(",")[0] for r in rows] == ["0", "1"]
+    epochs = [x for x in msgs if x["type"] == "epoch"]
+    assert [x["epoch"] for x in epochs] == [0, 1]
+    assert not any(x["partial"] for x in epochs)
+    h = _history(out)
+    assert len(h["loss"]) == 2 and h["loss"] == [x["logs"]["loss"] for x in epochs]
+    # model.keras holds the second epoch's weights: its score is that epoch's val_loss
+    assert m["weights_epoch"] == 2 and m["weights_note"] == "weights of the last epoch (2)"
+    assert m["val"]["n"] == 540
+    assert m["val"]["loss"] == pytest.approx(h["val_loss"][-1], rel=1e-4)
 
 
 def test_sigterm_cancels_cleanly_and_keeps_the_partial_log(digits_small, tmp_path, write_spec_file):
