@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pyqtgraph as pg
 
 #: Bottom-axis titles: what x is (every plot of a view uses one kind, see gui.curves.choose_axis).
@@ -73,7 +74,10 @@ class XAxis(pg.AxisItem):
 
     def tickSpacing(self, minVal, maxVal, size):  # noqa: N802, N803
         if self.mode != "wall_time":
-            return super().tickSpacing(minVal, maxVal, size)
+            # epochs and steps are counted: ticks at whole numbers only (QA3 11: a
+            # 2-epoch log got ticks at 0.2, 0.4...), as TensorBoard's step axis
+            # (Plottable's integerTickGenerator)
+            return integer_levels(super().tickSpacing(minVal, maxVal, size))
         span = abs(maxVal - minVal)
         if span <= 0:
             return super().tickSpacing(minVal, maxVal, size)
@@ -103,6 +107,89 @@ class XAxis(pg.AxisItem):
         major = next((s for s in steps if s >= target), steps[-1])
         minor = next((s for s in reversed(steps) if s <= major / 4), major / 5)
         return [(major, 0), (minor, 0)]
+
+
+def integer_levels(levels: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """pyqtgraph tick levels ``[(spacing, offset), ...]`` kept to whole-number spacings.
+
+    Levels finer than 1 are dropped; when every level was finer (a range of a few
+    units), one level of spacing 1 remains.
+    """
+    out = [(sp, off) for sp, off in levels if sp >= 1 - 1e-9]
+    return out or [(1.0, 0.0)]
+
+
+#: Quantiles of the visible values that scale the y range when outliers are ignored:
+#: those of TensorBoard's "Ignore outliers in chart scaling" (on by default in its scalars
+#: dashboard; ``computeDomain`` in tensorboard/components/vz_chart_helpers: d3.quantile
+#: 0.05 and 0.95 of every finite value in the chart).
+OUTLIER_QUANTILES = (0.05, 0.95)
+#: A value is an outlier when it lies beyond the nearer quantile by more than this many
+#: quantile ranges (the 5th to 95th percentile; a fence in the manner of Tukey's 1.5 IQR:
+#: 3 ranges out, the other 90% of the data would get under a seventh of the height) ...
+OUTLIER_FAR = 3.0
+#: ... and by more than this many times the larger quantile's magnitude (on a log axis:
+#: this many decades). TensorBoard's domain ends at the quantiles themselves, which also
+#: hides the first epochs of most learning curves (accuracy rising from 0.1, a loss
+#: falling from 2.3) and, when a run is stuck (a flat accuracy, a quantile range near 0),
+#: everything but the flat part; an outlier here is a value of another order of
+#: magnitude, like a diverging run's 1e13 next to losses around 1.
+OUTLIER_SCALE = 3.0
+#: Values the quantiles are estimated from at most (an even sample of the visible ones).
+QUANTILE_SAMPLE = 20_000
+#: Padding around the range, as a fraction of it (pyqtgraph's default) ...
+MINMAX_PADDING = 0.02
+#: ... and on a side where outliers were left out, so the curves visibly leave the plot.
+CUT_PADDING = 0.05
+
+
+def robust_y_range(
+    values: np.ndarray, ignore_outliers: bool = True, log: bool = False
+) -> tuple[float, float] | None:
+    """The y range that shows ``values`` (already in axis units: decades on a log axis).
+
+    Parameters
+    ----------
+    values : ndarray, shape (n,)
+        Every value drawn in the visible x range (raw and smoothed curves pooled);
+        NaN/inf are left out.
+    ignore_outliers : bool
+        True: the range of the values that are not far beyond the
+        :data:`OUTLIER_QUANTILES` (TensorBoard's percentile domain, widened to every value
+        within :data:`OUTLIER_FAR` quantile ranges and :data:`OUTLIER_SCALE` times the
+        quantiles' magnitude, or decades), so a diverging curve (1e13) goes off the top
+        instead of squashing every other curve onto 0 (QA3 7). False: min to max.
+    log : bool
+        ``values`` are decades (a constant is shown half a decade each way).
+
+    Returns
+    -------
+    (low, high) or None
+        None when there is no finite value.
+    """
+    v = np.asarray(values, dtype=np.float64)
+    v = v[np.isfinite(v)]
+    if len(v) == 0:
+        return None
+    cut_lo = cut_hi = False
+    if ignore_outliers:
+        # quantiles from an even sample of at most QUANTILE_SAMPLE values (pans and zooms
+        # refit y every frame); the range's ends from every value
+        sample = v[:: max(1, len(v) // QUANTILE_SAMPLE)]
+        qa, qb = (float(q) for q in np.quantile(sample, OUTLIER_QUANTILES))
+        scale = OUTLIER_SCALE if log else OUTLIER_SCALE * max(abs(qa), abs(qb))
+        far = max(OUTLIER_FAR * (qb - qa), scale)
+        inside = v[(v >= qa - far) & (v <= qb + far)]
+        cut_lo, cut_hi = bool(v.min() < qa - far), bool(v.max() > qb + far)
+        v = inside
+    a, b = float(v.min()), float(v.max())
+    span = b - a
+    if span <= 0:
+        pad = 0.5 if log else abs(a) * 0.1 + 0.1
+        return a - pad, b + pad
+    lo = a - span * (CUT_PADDING if cut_lo else MINMAX_PADDING)
+    hi = b + span * (CUT_PADDING if cut_hi else MINMAX_PADDING)
+    return lo, hi
 
 
 #: Mantissas of log-axis minor ticks in the order they get a label when there is room

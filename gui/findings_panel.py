@@ -64,6 +64,9 @@ REMEDY_TEXT: dict[str, tuple[str, str]] = {
     "batch_size": ("Change the batch size", ""),
 }
 
+RETRAIN_TEXT = "Retrain with these remedies…"
+RETRAIN_SHORT = "Retrain…"
+
 _ROLE_FINDING = Qt.UserRole + 1
 _ROLE_KEY = Qt.UserRole + 2
 
@@ -262,6 +265,8 @@ class FindingsPanel(QWidget):
         lay.setSpacing(4)
         self.summary = QLabel()
         self.summary.setObjectName("Muted")
+        # wraps in a narrow dock instead of holding the window wide (QA3 1)
+        self.summary.setWordWrap(True)
         lay.addWidget(self.summary)
         split = QSplitter(Qt.Vertical)
         split.setChildrenCollapsible(False)
@@ -282,6 +287,7 @@ class FindingsPanel(QWidget):
         # short_metric so names that differ at their end stay apart)
         self.tree.setTextElideMode(Qt.ElideRight)
         self.tree.currentItemChanged.connect(self._on_current)
+        self.tree.setMinimumHeight(60)
         split.addWidget(self.tree)
 
         box = QWidget()
@@ -290,10 +296,13 @@ class FindingsPanel(QWidget):
         bl.setSpacing(4)
         self.details = QTextBrowser()
         self.details.setOpenExternalLinks(True)
+        self.details.setMinimumHeight(50)
         bl.addWidget(self.details, 1)
         row = QHBoxLayout()
         row.addStretch(1)
-        self.retrain_button = QPushButton("Retrain with these remedies…")
+        self.retrain_button = QPushButton(RETRAIN_TEXT)
+        self.retrain_button.setToolTip("Retrain the run with the remedies of this finding")
+        self.retrain_button.setMinimumWidth(60)
         self.retrain_button.setObjectName("Primary")
         self.retrain_button.setEnabled(False)
         self.retrain_button.clicked.connect(self._retrain)
@@ -409,6 +418,12 @@ class FindingsPanel(QWidget):
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
         super().resizeEvent(event)
         self._fit_columns()
+        # the short label where the whole one does not fit (narrow dock, small screen)
+        fm = self.retrain_button.fontMetrics()
+        full = fm.horizontalAdvance(RETRAIN_TEXT) + 40
+        text = RETRAIN_TEXT if self.width() - 16 >= full else RETRAIN_SHORT
+        if self.retrain_button.text() != text:
+            self.retrain_button.setText(text)
 
     def _show_placeholder(self, text: str) -> None:
         self.details.setHtml(f"<p style='color:{MUTED}'>{html.escape(text)}</p>")

@@ -203,9 +203,9 @@ class JobRow(QFrame):
             )
             return
         self.comparison = comparison
-        self.summary.setText(
-            summary_html(comparison, self.job.outcome or {}, self.job.progress.epochs)
-        )
+        outcome = self.job.outcome or {}
+        self.summary.setText(summary_html(comparison, outcome, self.job.progress.epochs))
+        self.summary.setToolTip(model_input_tooltip(outcome))
         self.comparisonReady.emit(self.job, comparison)
 
 
@@ -240,18 +240,36 @@ def model_input_words(outcome: dict) -> str:
     return f"model.keras expects encoded features per {mi.get('file') or 'preprocessing.json'}"
 
 
-def model_input_html(outcome: dict) -> str:
-    """:func:`model_input_words` in bold, then the job's own description and its check."""
+#: Characters of the job's model-input description shown in the summary (compact form;
+#: the whole text is in the summary's tooltip).
+MODEL_INPUT_CHARS = 110
+
+
+def model_input_html(outcome: dict, compact: bool = False) -> str:
+    """:func:`model_input_words` in bold, then the job's own description and its check
+    (``compact``: the description cut to :data:`MODEL_INPUT_CHARS`, no check)."""
     head = model_input_words(outcome)
     if not head:
         return ""
     mi = outcome["model_input"]
     out = f"<b>{html.escape(head)}</b>"
-    if mi.get("text"):
-        out += f": {html.escape(str(mi['text']))}"
-    if mi.get("check"):
+    text = str(mi.get("text") or "")
+    if compact and len(text) > MODEL_INPUT_CHARS:
+        text = text[: MODEL_INPUT_CHARS - 1].rstrip() + "…"
+    if text:
+        out += f": {html.escape(text)}"
+    if mi.get("check") and not compact:
         out += f"<br><span style='color:#5f6368'>{html.escape(str(mi['check']))}</span>"
     return out
+
+
+def model_input_tooltip(outcome: dict) -> str:
+    """The full model-input description and check, as plain text (the summary's tooltip)."""
+    head = model_input_words(outcome)
+    if not head:
+        return ""
+    mi = outcome["model_input"]
+    return "\n".join(x for x in (head, str(mi.get("text") or ""), str(mi.get("check") or "")) if x)
 
 
 def summary_html(c: Comparison, outcome: dict, planned: int | None = None) -> str:
@@ -262,34 +280,38 @@ def summary_html(c: Comparison, outcome: dict, planned: int | None = None) -> st
     finished result).
     """
     after = "after" if outcome.get("status") in (None, "", "completed") else "partial"
+    # two header rows, "before" and "after" over their final/best columns, the groups
+    # apart: "before final before best after final after best" read as one line (QA3 9)
+    gap = "padding-left:18px"
+    cell = "padding-left:10px"
     rows = [
-        "<tr><th align=left>validation</th><th>before final</th><th>before best</th>"
-        f"<th>{after} final</th><th>{after} best</th></tr>"
+        f"<tr><th></th><th colspan=2 align=center style='{gap}'>before</th>"
+        f"<th colspan=2 align=center style='{gap}'>{after}</th></tr>",
+        f"<tr><th align=left>validation</th><th align=right style='{gap}'>final</th>"
+        f"<th align=right style='{cell}'>best</th><th align=right style='{gap}'>final</th>"
+        f"<th align=right style='{cell}'>best</th></tr>",
     ]
     if c.balanced_accuracy_after is not None:
         rows.append(
-            f"<tr><td>balanced accuracy</td><td colspan=2 align=center>"
-            f"{_fmt(c.balanced_accuracy_before)}</td><td colspan=2 align=center>"
-            f"<b>{_fmt(c.balanced_accuracy_after)}</b></td></tr>"
+            f"<tr><td>balanced accuracy</td><td colspan=2 align=center style='{gap}'>"
+            f"{_fmt(c.balanced_accuracy_before)}</td><td colspan=2 align=center "
+            f"style='{gap}'><b>{_fmt(c.balanced_accuracy_after)}</b></td></tr>"
         )
     for m in c.metrics:
         mark = {True: " &#10003;", False: " &#10007;"}.get(m.improved, "")
         rows.append(
-            f"<tr><td>{html.escape(m.name)}</td><td>{_fmt(m.before_final)}</td>"
-            f"<td>{_fmt(m.before_best)}</td><td>{_fmt(m.after_final)}</td>"
-            f"<td>{_fmt(m.after_best)}{mark}</td></tr>"
+            f"<tr><td>{html.escape(m.name)}</td><td align=right style='{gap}'>"
+            f"{_fmt(m.before_final)}</td><td align=right style='{cell}'>{_fmt(m.before_best)}"
+            f"</td><td align=right style='{gap}'>{_fmt(m.after_final)}</td>"
+            f"<td align=right style='{cell}'>{_fmt(m.after_best)}{mark}</td></tr>"
         )
     status = str(outcome.get("status", ""))
     color = _STATUS_COLORS.get(status, "#202124")
     parts = [f"<b style='color:{color}'>{html.escape(_status_words(outcome, planned))}</b>"]
     if outcome.get("reason") and outcome.get("status") != "completed":
         parts.append(html.escape(str(outcome["reason"])))
-    parts.append("<table cellspacing=4>" + "".join(rows) + "</table>")
-    mi = model_input_html(outcome)
-    if mi:
-        parts.append(mi)
-    if c.weights_note:
-        parts.append(f"saved model: {html.escape(c.weights_note)}")
+    parts.append("<table cellspacing=0 cellpadding=1>" + "".join(rows) + "</table>")
+    # what changed, right under the numbers (compact: one line each)
     if c.disappeared:
         parts.append("gone: " + ", ".join(html.escape(f.kind) for f in c.disappeared))
     if c.remained:
@@ -298,6 +320,11 @@ def summary_html(c: Comparison, outcome: dict, planned: int | None = None) -> st
         parts.append("new: " + ", ".join(html.escape(f.kind) for f in c.new))
     for f, rem in c.addressed:
         parts.append(f"dataset {html.escape(f.kind)}: addressed by {html.escape(', '.join(rem))}")
+    mi = model_input_html(outcome, compact=True)
+    if mi:
+        parts.append(mi)
+    if c.weights_note:
+        parts.append(f"saved model: {html.escape(c.weights_note)}")
     return "<br>".join(parts)
 
 
@@ -321,7 +348,7 @@ class JobsPanel(QWidget):
         self._box.addStretch(1)
         inner = QWidget()
         inner.setLayout(self._box)
-        scroll = QScrollArea()
+        scroll = self.scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(inner)
         self._empty = QLabel("No retrain jobs yet. Use Retrain... to start one.")
@@ -346,6 +373,12 @@ class JobsPanel(QWidget):
 
     def row(self, job: Job) -> JobRow | None:
         return self.rows.get(job.id)
+
+    def show_job(self, job: Job) -> None:
+        """Scroll so that the job's row is in view."""
+        row = self.rows.get(job.id)
+        if row is not None:
+            self.scroll.ensureWidgetVisible(row, 0, 0)
 
     def shown_jobs(self) -> list[Job]:
         """Jobs in the order they are shown, top first."""

@@ -122,7 +122,16 @@ class LegendBar(QWidget):
         self._row_h = QFontMetrics(font).height() + 2
         self._rows = 1
         self._shown = 0
+        #: Rows at most (:data:`MAX_ROWS`; one in a short plot, see :meth:`set_max_rows`).
+        self.max_rows = MAX_ROWS
         self.setFixedHeight(self._row_h)
+
+    def set_max_rows(self, n: int) -> None:
+        """At most ``n`` rows (a short plot keeps its height for the data)."""
+        n = max(1, int(n))
+        if n != self.max_rows:
+            self.max_rows = n
+            self._relayout()
 
     # -- content ---------------------------------------------------------------------
     def set_entries(self, entries: list[LegendEntry]) -> None:
@@ -163,7 +172,7 @@ class LegendBar(QWidget):
             if x > 0 and x + w > width:
                 row += 1
                 x = 0
-            if row >= MAX_ROWS:
+            if row >= self.max_rows:
                 break
             placed.append((x, row))
             x += w + GAP
@@ -179,7 +188,7 @@ class LegendBar(QWidget):
             end = px + self._entries[len(placed) - 1].sizeHint().width() + GAP
             if end + more_w <= width:
                 return placed, prow + 1, (end, prow)
-            if prow < MAX_ROWS - 1:
+            if prow < self.max_rows - 1:
                 return placed, prow + 2, (0, prow + 1)
             placed.pop()
 

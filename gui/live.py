@@ -44,9 +44,13 @@ class FileWatcher(QObject):
     -------
     changed(str)
         The path whose content changed.
+    gone(str)
+        The path was deleted or moved away (reported once; :attr:`changed` follows if
+        it comes back).
     """
 
     changed = Signal(str)
+    gone = Signal(str)
 
     def __init__(self, parent: QObject | None = None, poll_ms: int = POLL_MS) -> None:
         super().__init__(parent)
@@ -106,11 +110,17 @@ class FileWatcher(QObject):
     def _check(self, path: str) -> None:
         sig = signature(path)
         if sig != self._sig.get(path):
+            was = self._sig.get(path)
             self._sig[path] = sig
             if sig is not None:
+                if was is None and path not in self._fs.files() + self._fs.directories():
+                    self._fs.addPath(path)  # back again: watch it with the OS too
                 self._dirty.add(path)
                 if not self._debounce.isActive():  # throttle, not debounce: a
                     self._debounce.start()  # steady writer still gets updates
+            elif was is not None:
+                self._dirty.discard(path)
+                self.gone.emit(path)
 
     @Slot()
     def _flush(self) -> None:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from analysis import naming
 from analysis.model import Finding, Run
 from analysis.smoothing import MAX_WEIGHT
 from gui.companion import companion_of
@@ -44,10 +45,40 @@ from gui.runs_panel import RunsPanel, file_label
 from gui.settings import Settings
 from gui.store import RunStore
 from gui.theme import SEVERITY_COLORS
+from gui.widgets import ElidedLabel
 
 DEFAULT_SIZE = (1400, 900)
-#: Default widths of the runs and findings docks at DEFAULT_SIZE (pixels).
+#: Widest default widths of the runs and findings docks (pixels), on large screens.
 DEFAULT_DOCK_WIDTHS = (360, 400)
+#: Default share of the window's width of each of the runs and findings docks: the plots
+#: get the majority of the width at every window size (QA3 2: at 1024 px the docks kept
+#: 330 + 370 px and the plots 290 px).
+DOCK_FRACTION = 0.22
+#: Window width (pixels) above which the runs dock grows faster than the findings dock.
+RUNS_EXTRA_FROM = 1100
+#: The plots' least share of the width when the window is made narrower: below it the
+#: side docks give back width (down to DOCK_FRACTION each).
+PLOTS_MIN_FRACTION = 0.5
+#: Bottom docks (messages, retrain jobs) take at most this share of the window's height.
+BOTTOM_DOCK_FRACTION = 0.3
+#: ... except the retrain jobs dock showing a finished job's before/after summary.
+JOBS_DOCK_FRACTION = 0.45
+
+
+def default_dock_widths(window_width: int) -> tuple[int, int]:
+    """Default widths of the runs and findings docks for a window ``window_width`` px wide.
+
+    Each dock gets :data:`DOCK_FRACTION` of the width, at most :data:`DEFAULT_DOCK_WIDTHS`;
+    above :data:`RUNS_EXTRA_FROM` pixels the runs dock gets a fifth of the extra width
+    on top (run names are long: at 1400 px it keeps its 360 px, QA2 4), while the plots
+    keep more than half of the window at every width.
+    """
+    runs = DOCK_FRACTION * window_width + 0.2 * max(0, window_width - RUNS_EXTRA_FROM)
+    find = DOCK_FRACTION * window_width
+    return (
+        int(min(DEFAULT_DOCK_WIDTHS[0], runs)),
+        int(min(DEFAULT_DOCK_WIDTHS[1], find)),
+    )
 
 
 class MainWindow(QMainWindow):
@@ -110,10 +141,13 @@ class MainWindow(QMainWindow):
         )
         self.jobs_dock.hide()
         self.jobs_panel.comparisonReady.connect(self._on_comparison)
-        # the runs dock wide enough for corpus-style names at the default 1400x900 (QA2 4)
-        self.resizeDocks(
-            [self.runs_dock, self.findings_dock], list(DEFAULT_DOCK_WIDTHS), Qt.Horizontal
-        )
+        #: dock widths are set from the window's width when it is first shown, unless a
+        #: saved layout was restored (:meth:`showEvent`)
+        self._dock_widths_pending = True
+        #: (the "Reading …" text shown, (text, colour) it replaced) while files load
+        self._reading_status: tuple[str, tuple[str, str | None]] | None = None
+        self._status_color: str | None = None
+        self._finding_note = ""  # the status about the selected finding, if one is shown
 
         self._build_status_bar()
         self._build_actions()
@@ -143,15 +177,18 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         sb = self.statusBar()
-        self.status_label = QLabel()
+        # cut to the width they get (full text in the tooltip): a long message never
+        # makes the window wider than the screen (QA3 1)
+        self.status_label = ElidedLabel(mode=Qt.ElideMiddle, min_chars=12)
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(180)
+        self.progress.setMinimumWidth(40)
         self.progress.setMaximumHeight(14)
         self.progress.setTextVisible(False)
         self.progress.hide()
-        self.live_label = QLabel()
+        self.live_label = ElidedLabel(min_chars=8)
         self.live_label.setStyleSheet("color: #188038; font-weight: 600;")
-        self.summary_label = QLabel()
+        self.summary_label = ElidedLabel(min_chars=14)
         sb.addWidget(self.status_label, 1)
         sb.addPermanentWidget(self.progress)
         sb.addPermanentWidget(self.live_label)
@@ -248,6 +285,15 @@ class MainWindow(QMainWindow):
             self.x_group.addAction(a)
             xm.addAction(a)
             self.x_actions[mode] = a
+        self.act_outliers = QAction("Ignore &outliers in chart scaling", self, checkable=True)
+        self.act_outliers.setToolTip(
+            "y axes from the 5th-95th percentile of the visible values (as TensorBoard): "
+            "a far outlier, like a diverging run, goes off the top instead of squashing "
+            "the other curves; off: min to max"
+        )
+        self.act_outliers.setStatusTip(self.act_outliers.toolTip())
+        self.act_outliers.toggled.connect(self.set_ignore_outliers)
+        v.addAction(self.act_outliers)
         lm = v.addMenu("&Log y")
         lm.aboutToShow.connect(self._sync_log_actions)
         self.log_actions: dict[str, QAction] = {}
@@ -317,6 +363,7 @@ class MainWindow(QMainWindow):
         self.loader.busyChanged.connect(self._on_busy)
         self.loader.progress.connect(self._on_progress)
         self.watcher.changed.connect(self._on_file_changed)
+        self.watcher.gone.connect(self._on_file_gone)
         self.store.structureChanged.connect(self._update_summary)
         self.store.findingsChanged.connect(self._update_summary)
         self.store.liveChanged.connect(lambda _p: self._update_summary())
@@ -337,12 +384,17 @@ class MainWindow(QMainWindow):
         if geo is None or not self.restoreGeometry(geo):
             self.resize(*DEFAULT_SIZE)
         st = self.settings.state()
-        if st is not None:
-            self.restoreState(st)
+        if st is not None and self.restoreState(st):
+            self._dock_widths_pending = False  # the user's own layout
         w = self.settings.smoothing
         self.smooth_slider.setValue(int(round(w * 100)))
         self.smooth_value.setText(f"{w:.2f}")
         self.plot_area.set_smoothing(w)
+        on = self.settings.ignore_outliers
+        self.act_outliers.blockSignals(True)
+        self.act_outliers.setChecked(on)
+        self.act_outliers.blockSignals(False)
+        self.plot_area.set_ignore_outliers(on)
         mode = self.settings.x_mode
         self.x_combo.setCurrentIndex(list(X_MODES).index(mode))
         self.x_actions[mode].setChecked(True)
@@ -370,6 +422,16 @@ class MainWindow(QMainWindow):
             self.smooth_value.setText(f"{weight:.2f}")
         self.plot_area.set_smoothing(weight)
         self.settings.smoothing = weight
+
+    def set_ignore_outliers(self, on: bool) -> None:
+        """TensorBoard's "Ignore outliers in chart scaling" (View menu), persisted."""
+        on = bool(on)
+        if self.act_outliers.isChecked() != on:
+            self.act_outliers.blockSignals(True)
+            self.act_outliers.setChecked(on)
+            self.act_outliers.blockSignals(False)
+        self.plot_area.set_ignore_outliers(on)
+        self.settings.ignore_outliers = on
 
     def set_x_mode(self, mode: str) -> None:
         """x axis: ``auto``, ``epoch``, ``step`` or ``wall_time``, persisted."""
@@ -498,13 +560,16 @@ class MainWindow(QMainWindow):
                 self.report("error", res.error)
             return
         was_open = bool(res.path in self.store.files and self.store.files[res.path].run_keys)
-        live = res.live and res.path not in self._ended_job_logs
+        # live only when the log grew: a touch, or a rewrite with the same rows, is not a
+        # training appending epochs (QA3 11)
+        grew = res.live and self._points(res.runs) > self._file_points(res.path)
+        live = grew and res.path not in self._ended_job_logs
         self.store.set_file_runs(res.path, res.runs, res.findings, live=live)
         self.watcher.watch(res.path)
         if not res.live:
             self._check_companion_dataset(res.path)
-        if res.path in self._ended_job_logs:
-            pass  # reads of an ended job's log: the status bar keeps the job's outcome
+        if res.path in self._ended_job_logs or (res.live and not grew):
+            pass  # an ended job's log keeps the job's outcome in the status bar
         elif not res.live:
             self.settings.add_recent(res.path)
             nm = sum(len(r.series) for r in res.runs)
@@ -519,14 +584,52 @@ class MainWindow(QMainWindow):
             self.status(f"{name} updated (live)")
         self._update_title()
 
+    @staticmethod
+    def _points(runs) -> int:
+        return sum(len(s) for r in runs for s in r.series.values())
+
+    def _file_points(self, path: str) -> int:
+        f = self.store.files.get(path)
+        if f is None:
+            return 0
+        return self._points(
+            self.store.entries[k].run for k in f.run_keys if k in self.store.entries
+        )
+
     def _on_file_changed(self, path: str) -> None:
         if path in self.store.files:
             self.loader.refresh(path)
 
+    def _on_file_gone(self, path: str) -> None:
+        """A watched log was deleted or moved: say so, stop showing it live (QA3 11); its
+        last read stays on screen and is read again if the file comes back."""
+        f = self.store.files.get(path)
+        if f is None:
+            return
+        self.loader.forget(path)
+        self.store.end_live(path)
+        reason = f"{path}: file deleted or moved; the curves show its last read"
+        self.store.set_file_error(path, reason)
+        self.runs_panel.sync()
+        self.report("warning", reason)
+
     def _on_busy(self, busy: bool) -> None:
         self.progress.setVisible(busy)
         if not busy:
+            self._end_reading_status()
             QTimer.singleShot(0, self._emit_idle)
+
+    def _end_reading_status(self) -> None:
+        """The loader is idle: a "Reading …" text still in the status bar gives way to
+        what was there before the read (QA3 5: after a cancelled job's log was read
+        again, "Reading training.log (1/1)…" replaced "CANCELLED after N epochs" for
+        good; a live poll that found half a line left it too)."""
+        if self._reading_status is None:
+            return
+        text, before = self._reading_status
+        self._reading_status = None
+        if self.status_label.text() == text:
+            self.status(*before)
 
     def _emit_idle(self) -> None:
         if not self.loader.busy and not self._closed:
@@ -540,7 +643,13 @@ class MainWindow(QMainWindow):
             self.progress.setRange(0, total)
             self.progress.setValue(done)
         if done < total:
-            self.status_label.setText(f"Reading {name} ({done + 1}/{total})…")
+            text = f"Reading {name} ({done + 1}/{total})…"
+            if self._reading_status is None:
+                before = (self.status_label.text(), self._status_color)
+                self._reading_status = (text, before)
+            else:
+                self._reading_status = (text, self._reading_status[1])
+            self.status(text)
 
     # -- reporting --------------------------------------------------------------------
     def report(self, level: str, text: str, status: bool = True) -> None:
@@ -553,6 +662,7 @@ class MainWindow(QMainWindow):
             )
 
     def status(self, text: str, color: str | None = None) -> None:
+        self._status_color = color
         self.status_label.setStyleSheet(f"color: {color};" if color else "")
         self.status_label.setText(text)
         self.status_label.setToolTip(text)
@@ -560,18 +670,75 @@ class MainWindow(QMainWindow):
     def _show_messages(self) -> None:
         """An error or warning arrived: show the dock, tall enough for the errors and
         warnings (they are listed first, see :class:`MessagesPanel`)."""
-        if not self.messages_dock.isVisible():
+        first = not self.messages_dock.isVisible()
+        if first:
             self.messages_dock.show()
             self._balance_bottom_docks()
         # after the dock is laid out (a resize right after show() is lost)
-        QTimer.singleShot(0, self._fit_messages_dock)
+        QTimer.singleShot(0, lambda: self._fit_messages_dock(exact=first))
 
-    def _fit_messages_dock(self) -> None:
+    def _fit_messages_dock(self, exact: bool = False) -> None:
+        """Tall enough for the errors and warnings (``exact``: just that, when the dock was
+        just shown), never more than a share of the window: the dock takes its height
+        from the plots, it never makes the window taller (QA3 1)."""
         if self._closed or not self.messages_dock.isVisible() or self.messages_dock.isFloating():
             return
-        want = self.messages_panel.rows_hint()
-        if self.messages_dock.height() < want:
+        cap = self._bottom_dock_cap()
+        want = min(self.messages_panel.rows_hint(), cap)
+        h = self.messages_dock.height()
+        if h < want or h > cap or (exact and h != want):
             self.resizeDocks([self.messages_dock], [want], Qt.Vertical)
+
+    def _bottom_dock_cap(self) -> int:
+        return max(90, int(self.height() * BOTTOM_DOCK_FRACTION))
+
+    # -- fitting the screen ----------------------------------------------------------
+    def apply_default_dock_widths(self) -> None:
+        """Runs and findings docks at their default share of the window's width
+        (:func:`default_dock_widths`)."""
+        docks = [
+            d for d in (self.runs_dock, self.findings_dock) if d.isVisible() and not d.isFloating()
+        ]
+        if not docks:
+            return
+        widths = dict(
+            zip(
+                (self.runs_dock, self.findings_dock), default_dock_widths(self.width()), strict=True
+            )
+        )
+        self.resizeDocks(docks, [widths[d] for d in docks], Qt.Horizontal)
+
+    def _give_plots_width(self) -> None:
+        """The window got narrower: if the plots now have less than
+        :data:`PLOTS_MIN_FRACTION` of the width, the side docks give some back."""
+        if self._closed or self.centralWidget() is None:
+            return
+        if self.centralWidget().width() >= PLOTS_MIN_FRACTION * self.width():
+            return
+        docks = [
+            d for d in (self.runs_dock, self.findings_dock) if d.isVisible() and not d.isFloating()
+        ]
+        defaults = dict(
+            zip(
+                (self.runs_dock, self.findings_dock), default_dock_widths(self.width()), strict=True
+            )
+        )
+        if docks:
+            self.resizeDocks(docks, [min(d.width(), defaults[d]) for d in docks], Qt.Horizontal)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().showEvent(event)
+        if self._dock_widths_pending:
+            self._dock_widths_pending = False
+            self.apply_default_dock_widths()
+            # again once the docks are laid out (a resize right after show() is lost)
+            QTimer.singleShot(0, self.apply_default_dock_widths)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        old = event.oldSize().width()
+        if self.isVisible() and 0 < self.width() < old:
+            QTimer.singleShot(0, self._give_plots_width)
 
     def _balance_bottom_docks(self) -> None:
         """Messages and retrain jobs side by side, each with a fair share of the width."""
@@ -615,6 +782,16 @@ class MainWindow(QMainWindow):
             self.setWindowTitle(f"{names[0]} and {len(names) - 1} more — FitLens")
 
     # -- findings and retraining ------------------------------------------------------
+    def _finding_status(self, text: str | None) -> None:
+        """A status about the selected finding (None: clear the previous one, if shown)."""
+        if text:
+            self.status(text)
+            self._finding_note = text
+        elif self._finding_note and self.status_label.text() == self._finding_note:
+            self.status("")
+        if not text:
+            self._finding_note = ""
+
     def _on_finding_selected(self, key, finding: Finding | None) -> None:
         if finding is None:
             self.plot_area.set_selected_finding(None, None)
@@ -628,12 +805,31 @@ class MainWindow(QMainWindow):
                 self.plot_area.highlight(key, finding.metric)
         self.plot_area.rebuild()
         self.plot_area.set_selected_finding(key, finding)
+        note = None
         if key is not None and finding.metric and self.plot_area.is_excluded(key, finding.metric):
             kind = self.plot_area.axis_kind.replace("_", " ")
-            self.status(
+            note = (
                 f"{finding.metric} is not drawn on the {kind} axis (it has no {kind}); "
                 "choose another X axis to see its span"
             )
+        elif key is not None and finding.metric:
+            fam = naming.family(finding.metric)
+            if self.plot_area.log_y(fam):
+                # values <= 0 have no place on a log axis (QA3 7: the span was shaded over
+                # nothing, without a word)
+                bad, n = self.plot_area.nonpositive_in_span(key, finding)
+                title = self.plot_area.plot(fam).title.text()
+                if n and bad == n:
+                    note = (
+                        f"{finding.metric}: every value in this finding's span is ≤ 0 and is not "
+                        f"drawn on the log y axis; turn Log y off in the {title} plot to see it"
+                    )
+                elif bad:
+                    note = (
+                        f"{finding.metric}: {bad} of {n} values in this finding's span are ≤ 0 "
+                        f"and not drawn on the log y axis (turn Log y off in the {title} plot)"
+                    )
+        self._finding_status(note)
 
     def _on_retrain_requested(self, key, findings: list[Finding]) -> None:
         e = self.store.entries.get(key) if key is not None else None
@@ -700,13 +896,19 @@ class MainWindow(QMainWindow):
         # job folders go to the app's folder (never beside the user's files), named after
         # the run as the runs panel shows it
         dlg.propose_output(f"{entry.name}-retrain" if entry is not None else None)
-        dlg.startRequested.connect(lambda sp: self.start_retrain(sp, run, findings))
+        # queued from the dialog: a spec the job runner refuses keeps the dialog open with
+        # the reason in it (QA3 6)
+        dlg.submit = lambda sp: self.start_retrain(sp, run, findings, raise_errors=True)
         dlg.setAttribute(Qt.WA_DeleteOnClose)
         dlg.open()
         self.retrain_dialog = dlg
 
     def start_retrain(
-        self, spec, run: Run | None = None, findings: list[Finding] | None = None
+        self,
+        spec,
+        run: Run | None = None,
+        findings: list[Finding] | None = None,
+        raise_errors: bool = False,
     ) -> Job | None:
         """Queue a retrain job and follow it: progress in the jobs panel, its log as a live run.
 
@@ -717,11 +919,18 @@ class MainWindow(QMainWindow):
             The original run (for the before/after comparison).
         findings : list of Finding, optional
             The original run's findings.
+        raise_errors : bool
+            Raise the refusal instead of reporting it (the retrain dialog shows it).
 
         Returns
         -------
         Job or None
             None when the spec was refused (the reason is reported).
+
+        Raises
+        ------
+        retrain.errors.RetrainError
+            With ``raise_errors``: the spec was refused (one line).
         """
         from retrain.errors import RetrainError
 
@@ -730,11 +939,13 @@ class MainWindow(QMainWindow):
                 spec, context={"run": run, "findings": list(findings or [])}
             )
         except RetrainError as exc:
+            if raise_errors:
+                raise
             self.report("error", exc.line())
             return None
         if not self.jobs_dock.isVisible():
             self.jobs_dock.show()
-            self.resizeDocks([self.jobs_dock], [max(230, self.height() // 4)], Qt.Vertical)
+            self.resizeDocks([self.jobs_dock], [self._bottom_dock_cap()], Qt.Vertical)
             self._balance_bottom_docks()
         self.jobs_dock.raise_()
         job.epochEnded.connect(lambda _msg, j=job: self._follow_job_log(j))
@@ -777,7 +988,23 @@ class MainWindow(QMainWindow):
         if data is not None:
             self.store.mark_addressed(str(data), applied, job.name)
 
+    def _fit_jobs_dock(self, job: Job) -> None:
+        """A finished job's summary gets the room it needs (up to a share of the window):
+        the before/after table and the gone/remains lines without scrolling (QA3 9)."""
+        if self._closed or not self.jobs_dock.isVisible() or self.jobs_dock.isFloating():
+            return
+        row = self.jobs_panel.row(job)
+        if row is None:
+            return
+        title = self.jobs_dock.height() - self.jobs_panel.height()
+        want = row.sizeHint().height() + title + 16
+        want = min(want, max(self._bottom_dock_cap(), int(self.height() * JOBS_DOCK_FRACTION)))
+        if self.jobs_dock.height() < want:
+            self.resizeDocks([self.jobs_dock], [want], Qt.Vertical)
+        self.jobs_panel.show_job(job)
+
     def _on_comparison(self, job: Job, comparison) -> None:
+        QTimer.singleShot(0, lambda j=job: self._fit_jobs_dock(j))
         b, a = comparison.balanced_accuracy_before, comparison.balanced_accuracy_after
         outcome = job.outcome or {}
         status = str(outcome.get("status") or job.state)

@@ -62,6 +62,8 @@ class MessagesPanel(QWidget):
         self.list.header().setStretchLastSection(True)
         self.list.header().setSectionResizeMode(0, QHeaderView.ResizeToContents)
         self.list.setTextElideMode(Qt.ElideMiddle)
+        # two rows at least; the window gives the dock its height from the plots' (QA3 1)
+        self.list.setMinimumHeight(2 * (self.list.fontMetrics().height() + 8))
         lay.addWidget(self.list, 1)
         row = QHBoxLayout()
         self.summary = QLabel()

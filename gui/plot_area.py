@@ -14,10 +14,12 @@ import math
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -42,6 +44,7 @@ from gui.findings_panel import finding_title
 from gui.plot_panel import CurveSpec, FamilyPlot, PointSpec, SpanSpec, VLineSpec
 from gui.store import RunEntry, RunStore
 from gui.theme import SEVERITY_COLORS
+from gui.widgets import ElidedLabel
 
 FAMILIES: tuple[str, ...] = ("loss", "score", "lr", "other")
 _ROLE_ORDER = {"train": 0, "val": 1, "test": 2}
@@ -49,6 +52,13 @@ NONFINITE_COLOR = "#c62828"
 RESTART_COLOR = "#5f6368"
 #: max/min of a loss plot's values from which log y is chosen automatically (2 decades)
 AUTO_LOG_RATIO = 100.0
+#: Lines of the view-wide x-axis notice before it is cut (its tooltip has every curve).
+NOTICE_LINES = 3
+#: Most runs whose findings are drawn as strips along the bottom of a plot (one lane each).
+MAX_STRIP_RUNS = 4
+#: Plot width (pixels, past a card's minimum) below which the learning-rate and other
+#: plots are stacked instead of side by side.
+MIN_PLOT_WIDTH = 90
 
 
 _KIND_WORDS = {"epoch": "epoch", "step": "step", "wall_time": "wall time"}
@@ -161,6 +171,7 @@ class PlotArea(QWidget):
         self._smooth_cache: dict = {}
         self._hover_x = math.nan
         self.log_auto: dict[str, bool] = {f: f == "loss" for f in FAMILIES}
+        self.ignore_outliers = True
 
         self.stack = QStackedWidget()
         lay = QVBoxLayout(self)
@@ -205,17 +216,29 @@ class PlotArea(QWidget):
         pl = QVBoxLayout(page)
         pl.setContentsMargins(0, 0, 0, 0)
         pl.setSpacing(4)
-        self.axis_notice = QLabel()
+        # at most NOTICE_LINES lines (the tooltip lists every curve): a long notice must
+        # not push the plots, or the window, off a small screen (QA3 1)
+        self.axis_notice = ElidedLabel(max_lines=NOTICE_LINES, min_chars=10, auto_tooltip=False)
         self.axis_notice.setObjectName("Notice")
-        self.axis_notice.setWordWrap(True)
-        self.axis_notice.setTextFormat(Qt.PlainText)
         self.axis_notice.hide()
         pl.addWidget(self.axis_notice)
+        # the plots scroll when the window is too small for their minimum heights,
+        # instead of growing the window past the screen (QA3 1)
         grid_host = QWidget()
+        grid_host.setObjectName("PlotGrid")
         self.grid = QGridLayout(grid_host)
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.grid.setSpacing(6)
-        pl.addWidget(grid_host, 1)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAsNeeded)
+        self.scroll.setVerticalScrollBarPolicy(Qt.ScrollBarAsNeeded)
+        self.scroll.setWidget(grid_host)
+        self.scroll.setMinimumSize(120, 120)
+        self._grid_host = grid_host
+        self._stacked_bottom = False
+        pl.addWidget(self.scroll, 1)
         self.plots: dict[str, FamilyPlot] = {}
         for fam in FAMILIES:
             p = FamilyPlot(fam)
@@ -224,6 +247,7 @@ class PlotArea(QWidget):
             p.exportRequested.connect(self.exportRequested)
             p.userRangeChanged.connect(self._on_user_range)
             p.axisWidthNeeded.connect(self._schedule_axis_widths)
+            p.fitRequested.connect(self.fit_view)
             p.hide()
             self.plots[fam] = p
         self.stack.addWidget(page)
@@ -415,7 +439,7 @@ class PlotArea(QWidget):
         vis = [f for f in FAMILIES if self.plots[f].has_curves()]
         for p in self.plots.values():
             self.grid.removeWidget(p)
-        for r in range(4):
+        for r in range(5):
             self.grid.setRowStretch(r, 0)
         row = 0
         for fam in ("loss", "score"):
@@ -424,8 +448,14 @@ class PlotArea(QWidget):
                 self.grid.setRowStretch(row, 3 if fam == "loss" else 2)
                 row += 1
         bottom = [f for f in ("lr", "other") if f in vis]
+        # side by side where two plots fit next to each other, else one under the other
+        self._stacked_bottom = len(bottom) == 2 and self._too_narrow_for_two()
         for i, fam in enumerate(bottom):
-            self.grid.addWidget(self.plots[fam], row, i, 1, 2 if len(bottom) == 1 else 1)
+            if self._stacked_bottom:
+                self.grid.addWidget(self.plots[fam], row + i, 0, 1, 2)
+                self.grid.setRowStretch(row + i, 2)
+            else:
+                self.grid.addWidget(self.plots[fam], row, i, 1, 2 if len(bottom) == 1 else 1)
         if bottom:
             self.grid.setRowStretch(row, 2)
         for fam, p in self.plots.items():
@@ -438,6 +468,18 @@ class PlotArea(QWidget):
                 p.pi.setXLink(None)
             else:
                 p.pi.setXLink(master)
+
+    def _too_narrow_for_two(self) -> bool:
+        """True when the learning-rate and other plots do not fit side by side."""
+        need = sum(self.plots[f].minimumSizeHint().width() for f in ("lr", "other"))
+        need += self.grid.horizontalSpacing() + 2 * MIN_PLOT_WIDTH
+        return self.width() - 12 < need
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().resizeEvent(event)
+        vis = [f for f in ("lr", "other") if self.plots[f].has_curves()]
+        if len(vis) == 2 and self._too_narrow_for_two() != self._stacked_bottom:
+            self._relayout()
 
     def _schedule_axis_widths(self) -> None:
         self._axis_timer.start()
@@ -592,13 +634,29 @@ class PlotArea(QWidget):
         end = f.end if f.end is not None else float(d.step[-1])
         return d.step_to_x(start), d.step_to_x(end)
 
+    def nonpositive_in_span(self, key: int, f: Finding) -> tuple[int, int]:
+        """(values <= 0, finite values) of a finding's curve inside its span: on a log y
+        axis the former are not drawn."""
+        span = self.span_x(key, f)
+        hit = self._curve_cache.get((key, f.metric)) if f.metric else None
+        if span is None or hit is None:
+            return 0, 0
+        d = hit[1]
+        lo, hi = sorted(span)
+        m = (d.x >= lo) & (d.x <= hi) & np.isfinite(d.y)
+        return int(np.count_nonzero(d.y[m] <= 0)), int(np.count_nonzero(m))
+
     def _update_spans(self) -> None:
         """Finding spans: the selected finding shaded over the plot's height in its severity
-        colour (labelled with its run when several runs are drawn), every other finding a
-        thin strip along the bottom in its run's colour, so a span of run A never looks
-        like it covers run B's curves (QA2 14)."""
+        colour (labelled with its run when several runs are drawn); the other findings as
+        thin strips along the bottom, one lane per run in its colour (hover: finding, run,
+        metric and span), so a span of run A never looks like it covers run B's curves
+        (QA2 14). When more than :data:`MAX_STRIP_RUNS` runs of a plot have findings, the
+        strips would pile up into an unreadable band (QA3 3): only the selected finding
+        is shaded then (the findings panel lists them all)."""
         sel_key, sel = self._selected
         per_family: dict[str, list[SpanSpec]] = {f: [] for f in FAMILIES}
+        strips: dict[str, dict[int, list[SpanSpec]]] = {f: {} for f in FAMILIES}
         visible = self.store.visible_entries()
         for e in visible:
             for f in e.findings:
@@ -607,16 +665,35 @@ class PlotArea(QWidget):
                 span = self.span_x(e.key, f)
                 if span is None:
                     continue
+                fam = naming.family(f.metric)
                 selected = f is sel and e.key == sel_key
-                color = SEVERITY_COLORS.get(f.severity, "#888888") if selected else e.color
                 label = finding_title(f)
-                if selected and len(visible) > 1:
-                    label += f" · {e.name}"
-                per_family[naming.family(f.metric)].append(
-                    SpanSpec(span[0], span[1], color, label, selected)
+                if selected:
+                    if len(visible) > 1:
+                        label += f" · {e.name}"
+                    color = SEVERITY_COLORS.get(f.severity, "#888888")
+                    per_family[fam].append(SpanSpec(span[0], span[1], color, label, True))
+                    continue
+                where = format_x(span[0], self.axis_kind)
+                if span[1] != span[0]:
+                    where += f"–{format_x(span[1], self.axis_kind)}"
+                tip = f"{label} · {e.name} · {f.metric}, {_KIND_WORDS[self.axis_kind]} {where}"
+                strips[fam].setdefault(e.key, []).append(
+                    SpanSpec(span[0], span[1], e.color, label, False, tooltip=tip)
                 )
+        for fam, by_run in strips.items():
+            if len(by_run) > MAX_STRIP_RUNS:
+                continue
+            for lane, specs in enumerate(by_run.values()):
+                for sp in specs:
+                    sp.lane = lane
+                    per_family[fam].append(sp)
         for fam, p in self.plots.items():
             p.set_spans(per_family[fam])
+
+    def strip_runs(self, family: str) -> int:
+        """Lanes of finding strips drawn along the bottom of a plot (one per run)."""
+        return self.plots[family]._strip_lanes
 
     def highlight(self, key: int | None, metric: str | None) -> None:
         """Draw one metric above the others (selected in the runs or findings panel)."""
@@ -640,9 +717,16 @@ class PlotArea(QWidget):
             lo, hi = lo - 1, hi + 1
         vis[0].pi.setXRange(lo, hi, padding=0.02)
         for p in vis:
-            p.pi.enableAutoRange(axis="y", enable=True)
-            p.pi.vb.setAutoVisible(y=True)
+            p.set_y_auto(True)
         self._x_auto = True
+
+    def set_ignore_outliers(self, on: bool) -> None:
+        """TensorBoard's "Ignore outliers in chart scaling" (default on): y ranges from the
+        5th-95th percentile of the visible values, a far outlier left off the plot, instead
+        of their min/max (:func:`gui.axes.robust_y_range`)."""
+        self.ignore_outliers = bool(on)
+        for p in self.plots.values():
+            p.set_ignore_outliers(self.ignore_outliers)
 
     def set_x_range(self, x0: float, x1: float) -> None:
         """Show x in [x0, x1] in every plot (stops following new data until F)."""

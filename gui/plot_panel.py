@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import html
 import math
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -37,7 +38,7 @@ from PySide6.QtWidgets import (
 
 from analysis import naming
 from analysis.smoothing import MIN_POINTS
-from gui.axes import AXIS_TITLES, XAxis, YAxis, format_value, format_x
+from gui.axes import AXIS_TITLES, XAxis, YAxis, format_value, format_x, robust_y_range
 from gui.curves import CurveData, visible_rows
 from gui.legend import LegendBar, LegendEntry, elide_middle
 from gui.lod import LOD_MIN_POINTS, PeakPyramid
@@ -55,6 +56,7 @@ from gui.theme import (
     dash_pattern,
     variant_color,
 )
+from gui.widgets import ElidedLabel
 
 #: Above this many points a curve gets a 1-px pen and no antialiasing.
 SMALL_SERIES = 5000
@@ -73,10 +75,17 @@ EXPORT_LEGEND_MAX = 12
 MAX_LABEL_ROWS = 4
 #: Lines in the hover readout before "... and N more".
 READOUT_MAX_LINES = 14
+#: Least height of a plot's data area (pixels): four plots and the docks fit a
+#: 1024x640 screen; below that the plot area scrolls (QA3 1).
+MIN_PLOT_HEIGHT = 110
+#: A plot card shorter than this (pixels) shows one legend row, not two.
+SHORT_CARD = 230
 
 _ROLE_RANK = {"train": 0, "val": 1, "test": 2}
 
 Y_LABELS = {"loss": "loss", "score": "score", "lr": "learning rate", "other": "value"}
+#: y titles for plots too short for :data:`Y_LABELS`.
+Y_SHORT = {"lr": "lr"}
 
 
 @dataclass(eq=False)
@@ -109,6 +118,10 @@ class SpanSpec:
     color: str
     label: str = ""
     selected: bool = False
+    #: Strip lane along the bottom edge (one per run, see PlotArea._update_spans).
+    lane: int = 0
+    #: Hover text of a strip: the finding, its run and metric.
+    tooltip: str = ""
 
 
 @dataclass(eq=False)
@@ -142,6 +155,10 @@ class PointSpec:
     symbol: str = "star"
 
 
+#: :attr:`_Items.drawn` of a curve with nothing to draw (no value > 0 on a log axis).
+_EMPTY = ("empty",)
+
+
 @dataclass(eq=False)
 class _Items:
     spec: CurveSpec
@@ -160,6 +177,19 @@ class _ViewBox(pg.ViewBox):
     under a full-width one then showed only part of the range (QA: grad_norm out of
     view in the "Other metrics" plot). Every plot here shows the same x range.
     """
+
+    #: "View All" from the view's context menu: the plot area fits every plot (F).
+    sigFitRequested = pg.QtCore.Signal()
+
+    def autoRange(self, *args, **kwargs):  # noqa: N802 (pyqtgraph naming)
+        self.sigFitRequested.emit()
+
+    def childrenBounds(self, *args, **kwargs):  # noqa: N802
+        # pyqtgraph's own auto range (only from its context menu): curves with no finite
+        # value on a log axis must not print "All-NaN slice encountered" (QA3 7)
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return super().childrenBounds(*args, **kwargs)
 
     def linkedViewChanged(self, view, axis):  # noqa: N802 (Qt naming)
         if axis != pg.ViewBox.XAxis or self.linksBlocked or view is None:
@@ -229,6 +259,7 @@ class FamilyPlot(QFrame):
     exportRequested = Signal(str, str)
     userRangeChanged = Signal()
     axisWidthNeeded = Signal()
+    fitRequested = Signal()
 
     def __init__(self, family: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -242,6 +273,8 @@ class FamilyPlot(QFrame):
         self._label_meta: dict[int, tuple] = {}  # id(label) -> (texts, group, detail)
         self._merged_text: dict[int, str] = {}  # id(label) -> "resumed ×3" while merged
         self._span_label: tuple | None = None  # (InfLineLabel, x) of the selected span
+        self._strip_lanes = 0  # lanes of finding strips along the bottom edge
+        self._decor_specs: tuple[list, list] = ([], [])  # last (vlines, points) drawn
         self._markers: list[tuple[float, str, str]] = []  # (x, detail, colour) for the readout
         self._x_mode = "epoch"
         self._n_runs = 0
@@ -253,12 +286,13 @@ class FamilyPlot(QFrame):
         lay.setSpacing(2)
         head = QHBoxLayout()
         head.setSpacing(8)
-        self.title = QLabel(FAMILY_TITLES.get(family, family))
+        # title and notice are cut to the card's width (full text in the tooltip), so a
+        # narrow window never clips them mid-word ("log y choser", QA3 2) nor widens
+        self.title = ElidedLabel(FAMILY_TITLES.get(family, family), min_chars=5)
         self.title.setObjectName("PlotTitle")
-        self.notice = QLabel()
+        self.notice = ElidedLabel(min_chars=4)
         self.notice.setObjectName("Notice")
         self.notice.setSizePolicy(QSizePolicy.Maximum, QSizePolicy.Preferred)
-        self.notice.setMinimumWidth(40)
         self.notice.hide()
         self.log_box = QCheckBox("Log y")
         self.log_box.setToolTip("Logarithmic y axis (values ≤ 0 are left out, with a notice)")
@@ -298,7 +332,7 @@ class FamilyPlot(QFrame):
             axisItems={"bottom": self.axis, "left": self.yaxis}, viewBox=_ViewBox()
         )
         self.pw.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
-        self.pw.setMinimumHeight(120)
+        self.pw.setMinimumHeight(MIN_PLOT_HEIGHT)
         self.pw.setFrameShape(QFrame.NoFrame)
         pi = self.pi = self.pw.getPlotItem()
         # CASES.md 15/17/18: on the PlotItem, never as item kwargs
@@ -319,13 +353,23 @@ class FamilyPlot(QFrame):
         self.yaxis.sigWidthNeeded.connect(self._on_axis_width)
         self.yaxis.set_min_width(52)
         pi.setLabel("left", Y_LABELS.get(family, family), color=MUTED)
+        self._y_title = Y_LABELS.get(family, family)
+        pi.vb.sigResized.connect(self._fit_y_title)
         self.axis.set_mode("epoch")
         self.axis.setLabel(AXIS_TITLES["epoch"], color=MUTED)
-        pi.vb.setAutoVisible(y=True)
+        # y is ranged by robust_y_range over the visible x range (:meth:`fit_y`), never by
+        # pyqtgraph; x by the plot area (fit_view, which ends pyqtgraph's x auto range:
+        # until then long series are drawn from their coarsest LOD level)
+        pi.vb.enableAutoRange(axis=pg.ViewBox.YAxis, enable=False)
+        self.ignore_outliers = True
+        self._y_auto = True
+        self._fitting_y = False
+        pi.vb.sigXRangeChanged.connect(self._on_x_range)
+        pi.vb.sigFitRequested.connect(self.fitRequested)
+        pi.vb.sigRangeChangedManually.connect(self._on_manual_range)
         # before the items' own range handlers (connected later): swap LOD levels first
         pi.vb.sigXRangeChanged.connect(self._update_lod)
         pi.vb.sigResized.connect(self._update_lod)
-        pi.vb.sigRangeChangedManually.connect(lambda *_: self.userRangeChanged.emit())
         pi.vb.sigXRangeChanged.connect(self._place_labels)
         pi.vb.sigYRangeChanged.connect(self._place_labels)
         pi.vb.sigResized.connect(self._place_labels)
@@ -359,6 +403,99 @@ class FamilyPlot(QFrame):
 
         self.pw.scene().sigMouseMoved.connect(self._on_mouse)
         self.pw.viewport().installEventFilter(self)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().resizeEvent(event)
+        self.legend_bar.set_max_rows(1 if self.height() < SHORT_CARD else 2)
+
+    def _fit_y_title(self, *_args) -> None:
+        """The y title in full where the plot is tall enough, else its short form
+        (``learning rate`` -> ``lr`` in a short plot on a small screen)."""
+        full = Y_LABELS.get(self.family, self.family)
+        fm = self.fontMetrics()
+        want = (
+            full
+            if fm.horizontalAdvance(full) + 8 <= self.pi.vb.height()
+            else (Y_SHORT.get(self.family, full))
+        )
+        if want != self._y_title:
+            self._y_title = want
+            self.pi.setLabel("left", want, color=MUTED)
+
+    # -- y range ---------------------------------------------------------------------
+    def visible_y_values(self, x0: float | None = None, x1: float | None = None) -> np.ndarray:
+        """Every value drawn between ``x0`` and ``x1`` (default: the visible x range), raw
+        and smoothed curves pooled, in axis units (decades on a log axis), finite only.
+
+        The values handed to pyqtgraph are used (a LOD level's peak envelope for long
+        series, :mod:`gui.lod`), so this stays cheap at a million points.
+        """
+        if x0 is None or x1 is None:
+            (x0, x1), _ = self.pi.vb.viewRange()
+        parts = []
+        for it in self._items.values():
+            for item in (it.raw, it.main):
+                if item is None or item.xData is None or item.yData is None:
+                    continue
+                x, y = item.xData, item.yData
+                if len(x) == 0:
+                    continue
+                if it.spec.data.increasing:
+                    i0 = max(0, int(np.searchsorted(x, x0, "left")) - 1)
+                    i1 = min(len(x), int(np.searchsorted(x, x1, "right")) + 1)
+                    parts.append(y[i0:i1])
+                else:
+                    parts.append(y[(x >= x0) & (x <= x1)])
+        if not parts:
+            return np.empty(0)
+        v = np.concatenate(parts).astype(np.float64, copy=False)
+        if self._log_y:
+            v = v[v > 0]
+            v = np.log10(v)
+        return v[np.isfinite(v)]
+
+    def fit_y(self) -> None:
+        """y range from the visible data (:func:`gui.axes.robust_y_range`: from the 5th and
+        95th percentiles when outliers are ignored, else min to max); follows pans and
+        zooms of x until the user zooms y."""
+        if not self._items:
+            return
+        rng = robust_y_range(self.visible_y_values(), self.ignore_outliers, self._log_y)
+        if rng is None:
+            return
+        (_x0, _x1), (y0, y1) = self.pi.vb.viewRange()
+        if abs(rng[0] - y0) + abs(rng[1] - y1) <= 1e-9 * max(1e-300, abs(y1 - y0)):
+            return  # unchanged: no relayout of labels and items
+        self._fitting_y = True
+        try:
+            self.pi.vb.setYRange(rng[0], rng[1], padding=0)
+        finally:
+            self._fitting_y = False
+
+    def set_y_auto(self, on: bool = True) -> None:
+        """Follow the data with the y range (on: fit now), or keep the user's y range."""
+        self._y_auto = bool(on)
+        if on:
+            self.fit_y()
+
+    @property
+    def y_auto(self) -> bool:
+        return self._y_auto
+
+    def set_ignore_outliers(self, on: bool) -> None:
+        """TensorBoard's "Ignore outliers in chart scaling" for this plot."""
+        self.ignore_outliers = bool(on)
+        if self._y_auto:
+            self.fit_y()
+
+    def _on_x_range(self, *_args) -> None:
+        if self._y_auto and not self._fitting_y:
+            self.fit_y()
+
+    def _on_manual_range(self, mask=None, *_args) -> None:
+        if mask is None or (len(mask) > 1 and mask[1]):
+            self._y_auto = False  # the user zoomed y: keep it until Fit View (F)
+        self.userRangeChanged.emit()
 
     # -- y axis width ------------------------------------------------------------
     def axis_width_needed(self) -> float:
@@ -401,6 +538,8 @@ class FamilyPlot(QFrame):
             self._apply(it)
         self._fill_legend(specs)
         self._update_notice()
+        if self._y_auto:
+            self.fit_y()
 
     def legend_entries(self, specs: list[CurveSpec] | None = None) -> list[LegendEntry]:
         """One entry per metric for a single run; for several runs the line-style key
@@ -487,7 +626,7 @@ class FamilyPlot(QFrame):
 
     def _update_lod(self, *_args) -> None:
         for it in self._items.values():
-            if it.level >= 0:
+            if it.level >= 0 and it.drawn != _EMPTY:
                 lv = self._level_for(it)
                 if lv != it.level:
                     self._set_item_data(it, lv)
@@ -542,6 +681,27 @@ class FamilyPlot(QFrame):
             it.main.setPen(make_pen(color, d.role, 255, width, s.variant))
             it.main.setClipToView(bool(d.increasing))
             it.main.setZValue(z)
+        self._show_if_drawable(it)
+
+    def _show_if_drawable(self, it: _Items) -> None:
+        """A curve with no value > 0 has nothing to draw on a log axis: hidden, so pyqtgraph
+        never takes the bounds of an all-NaN array ("All-NaN slice encountered", QA3 7)."""
+        d = it.spec.data
+        if "has_positive" not in d.cache:
+            with np.errstate(invalid="ignore"):
+                d.cache["has_positive"] = bool(np.any(d.y > 0))
+        on = not self._log_y or d.cache["has_positive"]
+        if not on and it.drawn != _EMPTY:
+            # no data at all (a hidden item's all-NaN symbols are still measured by Qt)
+            for item in (it.raw, it.main):
+                if item is not None:
+                    item.clear()  # curve and symbols (setData([], []) keeps the symbols)
+            it.drawn = _EMPTY
+        elif on and it.drawn == _EMPTY:
+            self._set_item_data(it, self._level_for(it))
+        for item in (it.raw, it.main):
+            if item is not None and item.isVisible() != on:
+                item.setVisible(on)
 
     # -- options ----------------------------------------------------------------
     def set_x_mode(self, mode: str) -> None:
@@ -560,7 +720,13 @@ class FamilyPlot(QFrame):
             self.log_box.blockSignals(True)
             self.log_box.setChecked(self._log_y)
             self.log_box.blockSignals(False)
+        for it in self._items.values():
+            self._show_if_drawable(it)
+        if any(not p.y > 0 for p in self._decor_specs[1]):
+            self.set_decorations(*self._decor_specs)
         self.pi.setLogMode(x=False, y=self._log_y)
+        if self._y_auto:
+            self.fit_y()
         if self.family == "lr":
             # a constant or gently stepped learning rate spans a fraction of a decade; show
             # at least three (view units are decades on a log axis) so the axis labels whole
@@ -630,7 +796,7 @@ class FamilyPlot(QFrame):
                 pos=v.x, angle=90, movable=False, pen=pg.mkPen(c, width=1, style=v.style), **opts
             )
             # a labelled line (and so its label, a child item) above the curves: readable
-            line.setZValue(25 if v.label else 5)
+            line.setZValue(35 if v.label else 5)  # labels above the best-epoch stars (30)
             self.pi.addItem(line, ignoreBounds=True)
             self._decor.append(line)
             if v.label:
@@ -644,7 +810,10 @@ class FamilyPlot(QFrame):
                 )
             if v.detail or v.label:
                 self._markers.append((float(v.x), v.detail or v.label, v.color))
+        self._decor_specs = (list(vlines), list(points))
         for p in points:
+            if self._log_y and not p.y > 0:
+                continue  # no place on a log axis (an all-NaN scatter warns, QA3 7)
             item = pg.PlotDataItem(
                 [p.x],
                 [p.y],
@@ -694,7 +863,7 @@ class FamilyPlot(QFrame):
             return
         row_h = max(lab.boundingRect().height() for lab, _x, _p in labels) + 2
         n_rows = max(1, min(MAX_LABEL_ROWS, int(h_px * 0.45 // row_h)))
-        bottom0 = h_px * 4 * SPAN_STRIP + 3  # above the finding strips along the bottom
+        bottom0 = h_px * self._strip_lanes * SPAN_STRIP + 3  # above the finding strips
         # slot -> top pixel of its box (pixels from the top of the view)
         slots = [3 + r * row_h for r in range(n_rows)]
         slots += [h_px - bottom0 - (r + 1) * row_h for r in range(n_rows)]
@@ -803,8 +972,11 @@ class FamilyPlot(QFrame):
             d = it.spec.data
             if not d.increasing or len(d) < 2:
                 continue
-            for y in (d.y,) if d.smoothed is None else (d.y, d.smoothed):
-                out.append((d.x, y))
+            # the data handed to pyqtgraph: a long series' LOD level (its peak envelope),
+            # thousands of points instead of millions for every placement
+            for item in (it.raw, it.main):
+                if item is not None and item.xData is not None and len(item.xData) >= 2:
+                    out.append((item.xData, item.yData))
         return out
 
     def set_spans(self, spans: list[SpanSpec]) -> None:
@@ -813,14 +985,14 @@ class FamilyPlot(QFrame):
             self.pi.removeItem(item)
         self._span_items = []
         self._span_label = None
-        lane = 0
+        self._strip_lanes = 0
         for sp in spans:
             c = QColor(sp.color)
             x0, x1 = sorted((sp.x0, sp.x1))
             strip = (0.0, 1.0)
-            if not sp.selected:  # one lane per finding, so strips never blend
-                strip = (lane % 4 * SPAN_STRIP, (lane % 4 + 1) * SPAN_STRIP)
-                lane += 1
+            if not sp.selected:  # one lane per run, so runs' strips never blend
+                strip = (sp.lane * SPAN_STRIP, (sp.lane + 1) * SPAN_STRIP)
+                self._strip_lanes = max(self._strip_lanes, sp.lane + 1)
             if x1 - x0 <= 0:  # a point in time: a line instead of an empty region
                 edge = QColor(sp.color)
                 edge.setAlpha(200 if sp.selected else 140)
@@ -874,6 +1046,8 @@ class FamilyPlot(QFrame):
                     "",
                     sp.label,
                 )
+            if sp.tooltip:
+                item.setToolTip(sp.tooltip)
             item.setZValue(-20 if not sp.selected else -10)
             self.pi.addItem(item, ignoreBounds=True)
             self._span_items.append(item)

@@ -200,6 +200,9 @@ class RetrainDialog(QDialog):
         self.dataset_findings: list[Finding] | None = None
         self.dataset_check_error: str | None = None
         self.output_root = Path(output_root) if output_root else default_output_root()
+        #: ``submit(spec)`` called by Start before the dialog closes (e.g. queueing the
+        #: job); a :class:`RetrainError` it raises is shown in the dialog, which stays open.
+        self.submit: Callable[[Spec], object] | None = None
         self._build()
         self._prefill_from_run(run)
         if spec is not None:
@@ -347,8 +350,12 @@ class RetrainDialog(QDialog):
             box = QCheckBox(REMEDY_TEXT.get(name, name))
             box.setObjectName(f"remedy_{name}")
             self.remedy_boxes[name] = box
-            grid.addWidget(box, i, 0)
             ws = values.get(name, [])
+            # a remedy without values takes the whole row: the long texts ("Standardize
+            # features (scaler fitted on the training split)") do not widen the column
+            # of the value boxes (QA3 10: on an 800-px screen the dialog scrolled sideways
+            # and cut "Gradient ste…")
+            grid.addWidget(box, i, 0, 1, 1 if ws else 3)
             for j, w in enumerate(ws):
                 if name in tips:
                     w.setToolTip(tips[name][j])
@@ -757,11 +764,21 @@ class RetrainDialog(QDialog):
         return written
 
     def _start(self) -> None:
+        """Validate everything that can be checked before training and start the job; any
+        problem is shown in the dialog, which stays open (QA3 6: a continuous label
+        column closed the dialog and the reason went to the Messages panel only)."""
         try:
             spec = self.spec()
             from retrain.spec import check_inputs
 
             check_inputs(spec)
+            # the label column, the model against the data, the remedies against the
+            # data: what the job runner checks before claiming a folder (no TensorFlow)
+            from retrain.preflight import preflight
+
+            preflight(spec)
+            if self.submit is not None:
+                self.submit(spec)
         except RetrainError as exc:
             self.error.setText(exc.line())
             return

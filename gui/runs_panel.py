@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import Qt, QTimer, Signal
+import numpy as np
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QBrush, QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from analysis import naming
-from gui.axes import format_value
+from gui.axes import format_value, format_x
 from gui.curves import series_variants
 from gui.icons import color_icon, line_icon
 from gui.store import RunStore
@@ -33,13 +34,19 @@ from gui.theme import MUTED, SEVERITY_COLORS, variant_color
 KIND_ROLE = Qt.UserRole + 1  # "file" / "run" / "metric"
 KEY_ROLE = Qt.UserRole + 2  # path for files, run key for runs and metrics
 METRIC_ROLE = Qt.UserRole + 3
-#: Characters an item's name shares at its start with its most similar sibling.
+#: (prefix, suffix) pairs an item's name shares with its most similar neighbours
+#: (:func:`shared_affixes`).
 SHARED_ROLE = Qt.UserRole + 4
 LIVE_COLOR = "#188038"
 #: Widest text the "Last" column is sized for (a value in scientific notation, a length).
 LAST_SAMPLES = ("-6.507e+07", "1,000 steps", "● live")
 #: Run notes shown at most in a run's tooltip.
 TOOLTIP_NOTES = 12
+#: Narrowest the panel asks to be (pixels): its dock then fits beside the plots on a
+#: 1024-px screen (names are elided, full names in the tooltips).
+MIN_PANEL_WIDTH = 150
+#: Least width (pixels) of the names column before the "Last" column is hidden.
+MIN_NAME_WIDTH = 170
 
 
 def shared_prefixes(names: list[str]) -> list[int]:
@@ -48,63 +55,142 @@ def shared_prefixes(names: list[str]) -> list[int]:
     Parameters
     ----------
     names : list of str
-        Sibling names (runs of one file, metrics of one run).
+        Names shown in one list (every run, every file, the metrics of one run).
 
     Returns
     -------
     list of int
         0 for a name whose first character already differs from every other name.
     """
+    return [max((p for p, _s in nb), default=0) for nb in shared_affixes(names)]
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    for ca, cb in zip(a, b, strict=False):
+        if ca != cb:
+            break
+        n += 1
+    return n
+
+
+def _common_suffix(a: str, b: str) -> int:
+    return _common_prefix(a[::-1], b[::-1])
+
+
+def shared_affixes(names: list[str]) -> list[tuple[tuple[int, int], ...]]:
+    """For each name, how it overlaps its most similar neighbours.
+
+    The neighbours are the name sharing the longest start with it and the name sharing
+    the longest end (found in sorted order, O(n log n)). For each neighbour the pair
+    (shared start, shared end) is given: a shown form of the name is told apart from
+    that neighbour when its head reaches past the shared start or its tail past the
+    shared end (:func:`elide_name`).
+
+    Parameters
+    ----------
+    names : list of str
+
+    Returns
+    -------
+    list of tuple of (int, int)
+        Per name, one (prefix, suffix) pair per distinct neighbour; empty for a name
+        alone.
+    """
+    n = len(names)
+    if n < 2:
+        return [()] * n
+    best_pre = [(-1, -1)] * n  # (shared length, neighbour index)
+    best_suf = [(-1, -1)] * n
+    for key, best in ((lambda i: names[i], best_pre), (lambda i: names[i][::-1], best_suf)):
+        order = sorted(range(n), key=key)
+        for a, b in zip(order[:-1], order[1:], strict=True):
+            k = _common_prefix(key(a), key(b))
+            if k > best[a][0]:
+                best[a] = (k, b)
+            if k > best[b][0]:
+                best[b] = (k, a)
     out = []
-    for i, a in enumerate(names):
-        best = 0
-        for j, b in enumerate(names):
-            if i == j:
-                continue
-            n = 0
-            for ca, cb in zip(a, b, strict=False):
-                if ca != cb:
-                    break
-                n += 1
-            best = max(best, n)
-        out.append(best)
+    for i, name in enumerate(names):
+        pairs = []
+        for j in dict.fromkeys(j for _k, j in (best_pre[i], best_suf[i]) if j >= 0):
+            other = names[j]
+            pairs.append((_common_prefix(name, other), _common_suffix(name, other)))
+        out.append(tuple(pairs))
     return out
 
 
-def elide_name(
-    text: str, shared: int, fm: QFontMetrics, width: int
-) -> tuple[str, Qt.TextElideMode]:
-    """The name as shown in ``width`` pixels, and how it was cut.
+#: Characters of the tail kept before the first one that differs from a neighbour.
+ELIDE_CONTEXT = 2
 
-    Cut at the right (the start of a name says what it is: ``001_akboles_speak…``),
-    unless what is left would not reach past the start the name shares with a
-    sibling (``validation/evaluation_lo…`` vs ``validation/evaluation_ac…`` still
-    differ; ``very_long_common_prefix_…`` twice would not): then cut in the middle,
-    keeping the end where such names differ (QA2 4: ``0…g``, ``va…ss`` were unreadable
-    middle cuts of every name).
+
+def elide_name(
+    text: str, fm: QFontMetrics, width: int, neighbours: tuple[tuple[int, int], ...] = ()
+) -> str:
+    """The name as shown in ``width`` pixels: cut in the middle, keeping what tells it apart.
+
+    Names of runs and files often differ only in the middle or at the end
+    (``demo-retrain-20261129-225639`` and ``…-225709``; ``exp1/training.log`` and
+    ``exp2/training.log``), where a cut at the right made two rows look the same
+    (QA3 4). The name keeps a head and a tail around one ellipsis, as balanced as
+    Qt's ``ElideMiddle``, chosen so that for every neighbour the head reaches past
+    the start they share or the tail past the end they share: ``demo-re…225639``,
+    ``healthy_b…cancer``. When no head and tail can, the plain middle cut is shown.
 
     Parameters
     ----------
     text : str
-    shared : int
-        Characters ``text`` shares at its start with a sibling (:func:`shared_prefixes`).
     fm : QFontMetrics
         Font of the item.
     width : int
         Pixels available for the text.
+    neighbours : tuple of (int, int)
+        (shared prefix, shared suffix) with each of the most similar names
+        (:func:`shared_affixes`).
 
     Returns
     -------
-    shown : str
-    mode : Qt.TextElideMode
+    str
     """
+    width = max(1, int(width))
+    n = len(text)
     if fm.horizontalAdvance(text) <= width:
-        return text, Qt.ElideRight
-    right = fm.elidedText(text, Qt.ElideRight, width)
-    kept = len(right) - 1 if right.endswith("…") else len(right)
-    if kept > shared:
-        return right, Qt.ElideRight
-    return fm.elidedText(text, Qt.ElideMiddle, width), Qt.ElideMiddle
+        return text
+    mid = fm.elidedText(text, Qt.ElideMiddle, width)
+    cons = [(p, s) for p, s in neighbours if p + s < n]
+    if not cons:
+        return mid
+    ell = fm.horizontalAdvance("…")
+    head_w = [fm.horizontalAdvance(text[:i]) for i in range(n + 1)]
+    tail_w = [fm.horizontalAdvance(text[j:]) for j in range(n + 1)]
+
+    def apart(h: int, t: int, ctx: int) -> bool:
+        return all(h > p or n - t > s + ctx for p, s in cons)
+
+    # a few characters of head and some context before a differing tail character
+    # first; then without context; then with any head
+    for ctx, min_head in ((ELIDE_CONTEXT, 3), (0, 3), (0, 0)):
+        best = None
+        t = n
+        for h in range(n, min_head - 1, -1):  # head length; the tail grows as it shrinks
+            if head_w[h] + ell > width:
+                continue
+            while t > h and head_w[h] + ell + tail_w[t - 1] <= width:
+                t -= 1
+            if t <= h:
+                continue
+            if apart(h, t, ctx):
+                score = abs(h - (n - t))  # balanced, as ElideMiddle
+                if best is None or score < best[0]:
+                    best = (score, h, t)
+        if best is not None:
+            _s, h, t = best
+            out = text[:h] + "…" + text[t:]
+            while fm.horizontalAdvance(out) > width and h > 0:  # kerning: trim the head
+                h -= 1
+                out = text[:h] + "…" + text[t:]
+            return out
+    return mid
 
 
 class _NameDelegate(QStyledItemDelegate):
@@ -116,6 +202,7 @@ class _NameDelegate(QStyledItemDelegate):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.painted: dict[tuple, str] = {}
+        self._cache: dict[tuple, str] = {}
 
     def paint(self, painter, option, index) -> None:
         opt = QStyleOptionViewItem(option)
@@ -126,9 +213,17 @@ class _NameDelegate(QStyledItemDelegate):
             rect = style.subElementRect(QStyle.SE_ItemViewItemText, opt, w)
             # the style's own text margins (QCommonStyle: PM_FocusFrameHMargin + 1 each side)
             margin = 2 * (style.pixelMetric(QStyle.PM_FocusFrameHMargin, None, w) + 1)
-            shown, opt.textElideMode = elide_name(
-                opt.text, int(index.data(SHARED_ROLE) or 0), opt.fontMetrics, rect.width() - margin
-            )
+            nb = tuple(tuple(x) for x in (index.data(SHARED_ROLE) or ()))
+            ck = (opt.text, rect.width() - margin, nb, opt.font.key())
+            shown = self._cache.get(ck)
+            if shown is None:
+                if len(self._cache) > 4000:
+                    self._cache.clear()
+                shown = self._cache[ck] = elide_name(
+                    opt.text, opt.fontMetrics, rect.width() - margin, nb
+                )
+            opt.text = shown
+            opt.textElideMode = Qt.ElideNone
             key = (index.data(KIND_ROLE), index.data(KEY_ROLE), index.data(METRIC_ROLE))
             self.painted[key] = shown
         style.drawControl(QStyle.CE_ItemViewItem, opt, painter, w)
@@ -160,9 +255,12 @@ class RunsPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 4, 6, 6)
         lay.setSpacing(4)
-        bar = QHBoxLayout()
+        bar_host = QWidget()
+        bar = QHBoxLayout(bar_host)
+        bar.setContentsMargins(0, 0, 0, 0)
         bar.setSpacing(2)
         st = self.style()
+        self._tool_buttons: list[QToolButton] = []
 
         def tool(text: str, icon, tip: str, slot) -> QToolButton:
             b = QToolButton()
@@ -173,6 +271,7 @@ class RunsPanel(QWidget):
             b.setAutoRaise(True)
             b.clicked.connect(slot)
             bar.addWidget(b)
+            self._tool_buttons.append(b)
             return b
 
         tool("Open", QStyle.SP_DialogOpenButton, "Open log files (Ctrl+O)", self.openRequested)
@@ -189,7 +288,11 @@ class RunsPanel(QWidget):
             self._remove_selected,
         )
         bar.addStretch(1)
-        lay.addLayout(bar)
+        # a narrow dock shows the buttons as icons (text in the tooltips) instead of
+        # holding the window wider than a small screen (QA3 1)
+        self._bar_full_width = bar_host.sizeHint().width()
+        bar_host.setMinimumWidth(1)
+        lay.addWidget(bar_host)
 
         self.tree = QTreeWidget()
         self.tree.setColumnCount(2)
@@ -210,9 +313,9 @@ class RunsPanel(QWidget):
         self.tree.itemChanged.connect(self._on_item_changed)
         self.tree.currentItemChanged.connect(self._on_current)
         self.tree.setIndentation(14)
-        # names are cut at the right, or in the middle where siblings share their start
-        # (elide_name); full names in the tooltips
-        self.tree.setTextElideMode(Qt.ElideRight)
+        # names are cut in the middle, keeping what tells them apart (elide_name); full
+        # names in the tooltips
+        self.tree.setTextElideMode(Qt.ElideMiddle)
         self.name_delegate = _NameDelegate(self.tree)
         self.tree.setItemDelegateForColumn(0, self.name_delegate)
         lay.addWidget(self.tree, 1)
@@ -231,6 +334,22 @@ class RunsPanel(QWidget):
         ):
             sig.connect(self.schedule_sync)
         store.visibilityChanged.connect(self._update_checks)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().resizeEvent(event)
+        self._fit_last_column()
+        style = (
+            Qt.ToolButtonTextBesideIcon
+            if self.width() >= self._bar_full_width + 12
+            else Qt.ToolButtonIconOnly
+        )
+        for b in self._tool_buttons:
+            if b.toolButtonStyle() != style:
+                b.setToolButtonStyle(style)
+
+    def minimumSizeHint(self):  # noqa: N802
+        hint = super().minimumSizeHint()
+        return hint.boundedTo(QSize(MIN_PANEL_WIDTH, hint.height()))
 
     # -- building -----------------------------------------------------------------
     def _expanded_state(self) -> tuple[set, set, tuple | None]:
@@ -261,10 +380,31 @@ class RunsPanel(QWidget):
             self.tree.clear()
             bold = QFont(self.tree.font())
             bold.setBold(True)
-            for f in self.store.files.values():
+            # what tells a name apart is found among every row of its kind: two retrain
+            # jobs' runs sit under different files, yet must not look alike (QA3 4)
+            files = list(self.store.files.values())
+            file_affix = dict(
+                zip(
+                    (f.path for f in files),
+                    shared_affixes([file_label(f.path) for f in files]),
+                    strict=True,
+                )
+            )
+            entries_all = [
+                self.store.entries[k] for f in files for k in f.run_keys if k in self.store.entries
+            ]
+            run_affix = dict(
+                zip(
+                    (e.key for e in entries_all),
+                    shared_affixes([e.name for e in entries_all]),
+                    strict=True,
+                )
+            )
+            for f in files:
                 fi = QTreeWidgetItem([file_label(f.path), ""])
                 fi.setData(0, KIND_ROLE, "file")
                 fi.setData(0, KEY_ROLE, f.path)
+                fi.setData(0, SHARED_ROLE, file_affix[f.path])
                 fi.setToolTip(0, f.path)
                 fi.setIcon(
                     0,
@@ -286,19 +426,18 @@ class RunsPanel(QWidget):
                     fi.setToolTip(0, f.error)
                 self.tree.addTopLevelItem(fi)
                 entries = [self.store.entries[k] for k in f.run_keys if k in self.store.entries]
-                run_shared = shared_prefixes([e.name for e in entries])
-                for e, shared in zip(entries, run_shared, strict=True):
+                for e in entries:
                     key = e.key
                     ri = QTreeWidgetItem([e.name, _length_text(e.run)])
                     ri.setData(0, KIND_ROLE, "run")
                     ri.setData(0, KEY_ROLE, e.key)
-                    ri.setData(0, SHARED_ROLE, shared)
+                    ri.setData(0, SHARED_ROLE, run_affix[e.key])
                     ri.setFlags(ri.flags() | Qt.ItemIsUserCheckable | Qt.ItemIsEditable)
                     ri.setCheckState(0, Qt.Checked if e.visible else Qt.Unchecked)
                     ri.setIcon(0, color_icon(e.color))
                     ri.setFont(0, bold)
                     ri.setForeground(1, QBrush(QColor(MUTED)))
-                    ri.setToolTip(0, run_tooltip(e))
+                    ri.setToolTip(0, run_tooltip(e) + f"\n{_length_text(e.run, compact=False)}")
                     ri.setToolTip(1, _length_text(e.run, compact=False))
                     fi.addChild(ri)
                     variants = series_variants(e.run.series)
@@ -310,12 +449,12 @@ class RunsPanel(QWidget):
                             {"train": 0, "val": 1}.get(naming.role(m), 2),
                         ),
                     )
-                    metric_shared = shared_prefixes(metrics)
+                    metric_shared = shared_affixes(metrics)
                     for m, m_shared in zip(metrics, metric_shared, strict=True):
                         s = e.run.series[m]
                         st = s.stats()
-                        last = st["last"]
-                        mi = QTreeWidgetItem([m, format_value(last) if last is not None else "–"])
+                        last, last_tip = last_value(s, e.run.step_kind_of(m))
+                        mi = QTreeWidgetItem([m, last])
                         mi.setData(0, KIND_ROLE, "metric")
                         mi.setData(0, KEY_ROLE, e.key)
                         mi.setData(0, METRIC_ROLE, m)
@@ -328,7 +467,7 @@ class RunsPanel(QWidget):
                         )
                         mi.setForeground(1, QBrush(QColor(MUTED)))
                         fam = naming.family(m)
-                        tip = f"{m}: {fam}, {naming.role(m)}; {len(s)} points; last value as logged"
+                        tip = f"{m}: {fam}, {naming.role(m)}; {len(s)} points; {last_tip}"
                         if s.n_nonfinite:
                             tip += f", {s.n_nonfinite} NaN/inf"
                             mi.setForeground(1, QBrush(QColor(SEVERITY_COLORS["critical"])))
@@ -346,6 +485,34 @@ class RunsPanel(QWidget):
         finally:
             self.tree.blockSignals(False)
             self._syncing = False
+        self._fit_last_column()
+
+    def _last_texts(self) -> list[str]:
+        out = []
+        stack = [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]
+        while stack:
+            it = stack.pop()
+            if it.text(1):
+                out.append(it.text(1))
+            stack.extend(it.child(i) for i in range(it.childCount()))
+        return out
+
+    def _fit_last_column(self) -> None:
+        """The "Last" column as wide as its widest value (``20 ep · 20 st`` whole, QA3 8);
+        hidden when the names would keep less than :data:`MIN_NAME_WIDTH` pixels (the
+        values stay in the names' tooltips)."""
+        fm = self.tree.fontMetrics()
+        texts = self._last_texts() or list(LAST_SAMPLES)
+        need = max(fm.horizontalAdvance(t) for t in texts) + 16
+        room = self.tree.viewport().width() - need
+        hide = room < MIN_NAME_WIDTH
+        if self.tree.isColumnHidden(1) != hide:
+            self.tree.setColumnHidden(1, hide)
+        if not hide and self.tree.header().sectionSize(1) != need:
+            self.tree.header().resizeSection(1, need)
+
+    def last_column_shown(self) -> bool:
+        return not self.tree.isColumnHidden(1)
 
     def schedule_sync(self, *_args) -> None:
         self._sync_timer.start()
@@ -548,6 +715,41 @@ def _length_text(run, compact: bool = True) -> str:
         return " · ".join(f"{_count(longest[k])} {k[:2]}" for k in kinds)
     k = kinds[0]
     return f"{_count(longest[k])} {k}s"
+
+
+def last_value(s, unit: str = "epoch") -> tuple[str, str]:
+    """The "Last" cell of a metric and its tooltip words: the last value *as logged*.
+
+    A log that ends in NaN/inf shows ``NaN``/``inf`` (QA3 8: ``nan_after_lr_jump`` showed
+    0.014937, its last finite loss, while epochs 15-29 were NaN); the tooltip says since
+    when and gives the last finite value.
+
+    Parameters
+    ----------
+    s : analysis.model.Series
+    unit : {"epoch", "step"}
+        What the series' ``step`` counts (:meth:`Run.step_kind_of`).
+
+    Returns
+    -------
+    cell, tip : str
+    """
+    if len(s) == 0:
+        return "–", "no values"
+    v = s.value
+    last = float(v[-1])
+    if np.isfinite(last):
+        return format_value(last), "last value as logged"
+    fin = np.flatnonzero(np.isfinite(v))
+    i0 = int(fin[-1]) + 1 if len(fin) else 0
+    since = format_x(float(s.step[i0]), unit)
+    tip = f"last value as logged {format_value(last)}, non-finite since {unit} {since}"
+    if len(fin):
+        tip += (
+            f" (last finite value {format_value(float(v[fin[-1]]))} at {unit} "
+            f"{format_x(float(s.step[fin[-1]]), unit)})"
+        )
+    return format_value(last), tip
 
 
 def run_tooltip(e) -> str:

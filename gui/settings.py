@@ -6,6 +6,7 @@ Keys
 ``plot/smoothing``                       EMA weight, 0-0.99 (default 0.6)
 ``plot/x_mode``                          auto / epoch / step / wall_time
 ``plot/log_y/<family>``                  log y per plot family (lr on by default)
+``plot/ignore_outliers``                 y range from the 5th-95th percentile (default on)
 ``files/recent``                         recently opened paths, newest first
 ``files/last_dir``                       folder of the last open dialog
 
@@ -78,6 +79,16 @@ class Settings:
 
     def set_log_y(self, family: str, on: bool) -> None:
         self.q.setValue(f"plot/log_y/{family}", bool(on))
+
+    @property
+    def ignore_outliers(self) -> bool:
+        """TensorBoard's "Ignore outliers in chart scaling", on by default as there."""
+        v = self.q.value("plot/ignore_outliers", True)
+        return v in (True, "true", "1", 1)
+
+    @ignore_outliers.setter
+    def ignore_outliers(self, on: bool) -> None:
+        self.q.setValue("plot/ignore_outliers", bool(on))
 
     # -- files ------------------------------------------------------------------
     @property

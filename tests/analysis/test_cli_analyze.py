@@ -110,8 +110,6 @@ def test_usage_error_is_one_line():
 
 def test_closed_stdout_ends_quietly(zoo_dir):
     """QA3 #9: ``analyze --json ... | head -c 0`` printed a BrokenPipeError traceback."""
-    from conftest import ROOT
-
     proc = subprocess.Popen(
         [sys.executable, "main.py", "analyze", "--json", str(zoo_dir)],
         cwd=ROOT,

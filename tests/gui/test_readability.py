@@ -19,8 +19,8 @@ from PySide6.QtGui import QFontMetrics, QImage, QPainter
 from PySide6.QtWidgets import QAbstractSpinBox
 
 import analysis
-from gui.main_window import DEFAULT_DOCK_WIDTHS, DEFAULT_SIZE
-from gui.runs_panel import elide_name, shared_prefixes
+from gui.main_window import DEFAULT_SIZE, default_dock_widths
+from gui.runs_panel import elide_name, shared_affixes, shared_prefixes
 
 ROOT = Path(__file__).resolve().parents[2]
 FAKE = ROOT / "tests" / "retrain" / "fake_worker.py"
@@ -46,40 +46,60 @@ def _painted_runs(qtbot, w):
 
 
 # -- 1. runs panel ---------------------------------------------------------------------------
-def test_elide_at_the_right_unless_the_names_differ_only_later(qtbot):
+def _cut_parts(full: str, shown: str) -> tuple[str, str]:
+    """(head, tail) of a middle cut ``head…tail`` of ``full`` (asserts it is one)."""
+    if shown == full:
+        return full, ""
+    assert shown.count("…") == 1, (full, shown)
+    head, tail = shown.split("…")
+    assert full.startswith(head) and full.endswith(tail), (full, shown)
+    return head, tail
+
+
+def test_names_are_cut_in_the_middle_keeping_what_differs(qtbot):
+    """QA3 4: two retrain jobs' runs both read "demo-retrain-2026112…"; their file rows
+    ended the same way."""
     from PySide6.QtGui import QFont
 
     fm = QFontMetrics(QFont())
     width = fm.horizontalAdvance("0123456789012345")
+    runs = ["demo-retrain-20261129-225639", "demo-retrain-20261129-225709", "demo"]
+    aff = shared_affixes(runs)
+    shown = [elide_name(n, fm, width, a) for n, a in zip(runs, aff, strict=True)]
+    assert shown[2] == "demo"
+    for full, s in zip(runs[:2], shown[:2], strict=True):
+        head, tail = _cut_parts(full, s)
+        assert head.startswith("demo") and tail.endswith(full[-6:])  # the time of day
+    files = [f"{r}/training.log" for r in runs[:2]]
+    aff = shared_affixes(files)
+    shown = [elide_name(n, fm, width, a) for n, a in zip(files, aff, strict=True)]
+    assert shown[0] != shown[1]
+    for full, s in zip(files, shown, strict=True):
+        _head, tail = _cut_parts(full, s)
+        assert full[25:28] in tail  # "639" / "709": where the two names differ
+    # names that differ at the start keep a head and a tail, as Qt's middle cut
     names = ["001_akboles_speaker250_training", "002_akboles_training"]
-    shared = shared_prefixes(names)
-    assert shared == [2, 2]  # "00"
-    shown, mode = elide_name(names[0], shared[0], fm, width)
-    assert mode == Qt.ElideRight and shown.startswith("001_akb") and shown.endswith("…")
-    # names that share a long start: cut in the middle, so their ends stay apart
-    long = ["validation/evaluation_accuracy_vs_iterations", "validation/evaluation_loss_x"]
-    shared = shared_prefixes(long)
-    assert shared == [22, 22]
-    a, mode_a = elide_name(long[0], shared[0], fm, width)
-    b, _ = elide_name(long[1], shared[1], fm, width)
-    assert mode_a == Qt.ElideMiddle and a != b
-    assert elide_name("loss", 0, fm, width) == ("loss", Qt.ElideRight)
+    assert shared_prefixes(names) == [2, 2]  # "00"
+    aff = shared_affixes(names)
+    a = elide_name(names[0], fm, width, aff[0])
+    head, tail = _cut_parts(names[0], a)
+    assert head.startswith("001") and len(tail) >= 3
+    assert elide_name("loss", fm, width, ()) == "loss"
 
 
 def test_run_names_are_readable_at_the_default_size(qtbot, window, corpus_dir, zoo_dir):
-    """QA2 4: at 1400x900 the corpus' runs read "0…g" and the zoo's "run…ing"."""
+    """QA2 4: at 1400x900 the corpus' runs read "0…g" and the zoo's "run…ing"; QA3 2/4: the
+    docks take a share of the window, names are cut in the middle, never alike."""
     window.resize(*DEFAULT_SIZE)
     _open(qtbot, window, corpus_dir, zoo_dir)
     qtbot.wait(50)
-    assert window.runs_dock.width() >= DEFAULT_DOCK_WIDTHS[0] - 10
-    tree = window.runs_panel.tree
-    assert tree.header().sectionSize(1) <= 100  # a compact "Last" column
+    assert abs(window.runs_dock.width() - default_dock_widths(DEFAULT_SIZE[0])[0]) <= 12
     painted = _painted_runs(qtbot, window)
     assert len(painted) >= 20
     for full, shown in painted:
-        # cut at the right: the start of every name is on screen (>= 15 characters)
-        keep = shown.rstrip("…")
-        assert full.startswith(keep) and len(keep) >= min(len(full), 15), (full, shown)
+        # the start and the end of every name are on screen
+        head, tail = _cut_parts(full, shown)
+        assert len(head) >= min(len(full), 5) and (shown == full or len(tail) >= 5), shown
     shown = [s for _, s in painted]
     assert len(set(shown)) == len(shown)  # no two rows look the same
     # the full name in the tooltip, with the reader's notes

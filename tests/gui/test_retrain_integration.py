@@ -120,8 +120,13 @@ def test_cancelled_job_says_so_and_its_log_stops_being_live(qtbot, window, demo_
     assert 0 < done < job.progress.epochs == 30
     words = f"CANCELLED after {done} of 30 epoch(s) (partial run)"
     assert words in row.summary.text()
-    assert "partial final" in row.summary.text()
+    # the table's group headers say whose numbers they are (QA3 9: two-level header)
+    assert ">before</th>" in row.summary.text() and ">partial</th>" in row.summary.text()
     assert f"CANCELLED after {done} of 30 epochs (partial run)" in window.status_label.text()
     qtbot.waitUntil(lambda: not window.store.files[log].live, timeout=5_000)
     qtbot.wait(1_200)  # a late change of the file must not make it live again
     assert not window.store.files[log].live and "live" not in window.live_label.text()
+    # the job's log was read again once it ended: the outcome stays in the status bar,
+    # never "Reading training.log (1/1)…" (QA3 5)
+    qtbot.waitUntil(lambda: not window.loader.busy, timeout=10_000)
+    assert f"CANCELLED after {done} of 30 epochs" in window.status_label.text()
