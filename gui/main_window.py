@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -105,6 +105,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.settings = settings if settings is not None else Settings()
         self.persist = persist
+        self._fitted_once = False
         self._closed = False
         self._checked_datasets: set[str] = set()
         #: training.log files of retrain jobs that have ended: never marked live again
@@ -379,10 +380,29 @@ class MainWindow(QMainWindow):
         self.plot_area.demoRequested.connect(self.open_demo)
         self.plot_area.logYChanged.connect(self._on_plot_log_toggled)
 
+    def fit_to_screen(self) -> None:
+        """Shrink the window to the screen's available area (minus the taskbar/panels)
+        when its default or restored size is larger, and move it onto that area."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        avail = screen.availableGeometry()
+        frame = self.frameGeometry()  # the title bar and borders, once shown
+        mw, mh = frame.width() - self.width(), frame.height() - self.height()
+        w = min(self.width(), avail.width() - mw)
+        h = min(self.height(), avail.height() - mh)
+        if (w, h) != (self.width(), self.height()):
+            self.resize(w, h)
+        x = min(max(frame.x(), avail.left()), avail.right() - (w + mw) + 1)
+        y = min(max(frame.y(), avail.top()), avail.bottom() - (h + mh) + 1)
+        self.move(x, y)  # a top-level widget's move() places its frame
+
     def _restore_settings(self) -> None:
         geo = self.settings.geometry()
         if geo is None or not self.restoreGeometry(geo):
             self.resize(*DEFAULT_SIZE)
+        if self.persist:  # a real session: never larger than the screen (QA4 #1); a
+            self.fit_to_screen()  # --screenshot keeps DEFAULT_SIZE for comparable images
         st = self.settings.state()
         if st is not None and self.restoreState(st):
             self._dock_widths_pending = False  # the user's own layout
@@ -728,6 +748,10 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt naming)
         super().showEvent(event)
+        if self.persist and not self._fitted_once:
+            self._fitted_once = True
+            # the frame (title bar, borders) is known once shown: fit it too
+            QTimer.singleShot(0, self.fit_to_screen)
         if self._dock_widths_pending:
             self._dock_widths_pending = False
             self.apply_default_dock_widths()

@@ -448,8 +448,9 @@ def _report(
     val = metrics.get("val") or {}
     bal = val.get("balanced_accuracy")
     why = f"{metrics['reason']}; " if status != "completed" and metrics.get("reason") else ""
+    n_ep = metrics.get("epochs_run", prog.epochs_done)
     summary = (
-        f"{status}: {why}{metrics.get('epochs_run', prog.epochs_done)} epochs in "
+        f"{status}: {why}{n_ep} epoch{'' if n_ep == 1 else 's'} in "
         f"{metrics.get('seconds', seconds):.1f} s"
         + (f"; validation balanced accuracy {bal:.3f}" if bal is not None else "")
         + (f", accuracy {val['accuracy']:.3f}" if val.get("accuracy") is not None else "")

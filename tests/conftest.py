@@ -8,6 +8,11 @@ from pathlib import Path
 
 # pytest-qt aborts without a display unless a platform is chosen before Qt loads.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Qt's offscreen screen is 800x600 unless configured; the main window fits itself to the
+# screen, so tests run on a simulated 1920x1080 desktop (tests of small screens resize).
+if os.environ["QT_QPA_PLATFORM"] == "offscreen":
+    _screen = Path(__file__).resolve().parent / "desktop_screen.json"
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={_screen}"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 ROOT = Path(__file__).resolve().parents[1]

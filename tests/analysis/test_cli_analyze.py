@@ -130,3 +130,19 @@ def test_many_skipped_files_are_counted_not_listed(zoo_dir):
     lines = [ln for ln in analyze(zoo_dir).stderr.splitlines() if ln.startswith("skipped: ")]
     assert len(lines) == 9
     assert lines[-1] == f"skipped: ... and {n - 8} more file(s) (--json lists every one)"
+
+
+def test_reader_leaving_mid_output_ends_with_141(corpus_dir):
+    """QA4 2: ``analyze --json CORPUS | head -c 10`` exited 0: the 164 KB document went out
+    in one write that the pipe took only partly, and no BrokenPipeError was raised."""
+    proc = subprocess.Popen(
+        [sys.executable, "main.py", "analyze", "--json", str(corpus_dir)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert len(proc.stdout.read(10)) == 10  # more than a pipe's 64 KB is still to come
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141
+    assert "Traceback" not in err

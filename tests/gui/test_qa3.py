@@ -462,3 +462,65 @@ def test_epoch_axis_ticks_are_whole_epochs(qtbot, window, zoo_dir, tmp_path):
         levels = p.axis.tickValues(x0, x1, p.axis.width())
         values = [v for _sp, vs in levels for v in vs]
         assert values and all(float(v).is_integer() for v in values), values
+
+
+def test_window_opens_no_larger_than_the_screen(qtbot, make_window):
+    """QA4 1: the first start resized to DEFAULT_SIZE (1400x900) whatever the screen; a
+    window (default or restored size) larger than the screen is fitted into it."""
+    w = make_window()
+    avail = w.screen().availableGeometry()
+    assert (avail.width(), avail.height()) == (1920, 1080)  # tests/desktop_screen.json
+    w.resize(avail.width() + 600, avail.height() + 400)
+    w.move(-100, 200)
+    w.fit_to_screen()
+    qtbot.wait(20)
+    frame = w.frameGeometry()
+    assert (frame.width(), frame.height()) == (avail.width(), avail.height())
+    assert avail.contains(frame)
+
+
+def test_first_start_on_a_1024x640_screen_opens_at_most_screen_size(tmp_path):
+    """QA4 1, the real path: a fresh process on a small screen, no saved geometry."""
+    import json
+    import subprocess
+    import sys
+
+    screen = tmp_path / "small.json"
+    screen.write_text(
+        json.dumps(
+            {
+                "screens": [
+                    {
+                        "name": "S",
+                        "x": 0,
+                        "y": 0,
+                        "width": 1024,
+                        "height": 640,
+                        "logicalDpi": 96,
+                        "logicalBaseDpi": 96,
+                        "dpr": 1,
+                    }
+                ]
+            }
+        )
+    )
+    code = (
+        "import sys; from PySide6.QtCore import QSettings; from gui.app import make_app; "
+        "from gui.main_window import MainWindow; from gui.settings import Settings; "
+        "app = make_app(); "
+        f"w = MainWindow(Settings(QSettings({str(tmp_path / 's.ini')!r}, QSettings.IniFormat))); "
+        "w.show(); [app.processEvents() for _ in range(5)]; "
+        "print(w.frameGeometry().width(), w.frameGeometry().height()); w.close()"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={screen}"}
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    width, height = map(int, out.stdout.split())
+    assert (width, height) == (1024, 640)  # the frame included

@@ -98,7 +98,7 @@ def test_a_closed_stdout_cancels_the_job_without_a_traceback(demo_spec_file, tmp
     assert m["epochs_run"] < _recorded_epochs()
     assert len(_log_rows(out)) == m["epochs_run"]
     assert err.splitlines() == [
-        f"fitlens retrain: cancelled: {reason}; {m['epochs_run']} epochs in "
+        f"fitlens retrain: cancelled: {reason}; {m['epochs_run']} epoch{'' if m['epochs_run'] == 1 else 's'} in "
         f"{m['seconds']:.1f} s -> {out}"
     ]
 
@@ -128,7 +128,7 @@ def test_sigterm_to_the_cli_cancels_the_job_and_says_so(demo_spec_file, tmp_path
     assert len(_log_rows(out)) == m["epochs_run"]
     assert msgs[-1]["type"] == "finished" and msgs[-1]["status"] == "cancelled"
     assert err.decode().splitlines() == [
-        f"fitlens retrain: cancelled: {reason}; {m['epochs_run']} epochs in "
+        f"fitlens retrain: cancelled: {reason}; {m['epochs_run']} epoch{'' if m['epochs_run'] == 1 else 's'} in "
         f"{m['seconds']:.1f} s -> {out}"
     ]
 
