@@ -115,6 +115,27 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BROKEN_PIPE
 
 
+def _add_once(run: Run, kept: list[Run], skipped: list[dict]) -> None:
+    """Add ``run`` unless another file of its folder given on the command line already
+    holds its data (``training.log`` and ``history.json`` of one fit: read once, as in a
+    folder); a new run holding an earlier one's data replaces it."""
+    from analysis.readers.folder import same_fit_twin
+
+    twin = same_fit_twin(run, kept)
+    if twin is not None:
+        skipped.append({"source": run.source, "message": _twice(run, twin)})
+        return
+    for old in [k for k in kept if same_fit_twin(k, [run]) is not None]:
+        kept.remove(old)
+        skipped.append({"source": old.source, "message": _twice(old, run)})
+    kept.append(run)
+
+
+def _twice(dropped: Run, kept: Run) -> str:
+    name = os.path.basename(kept.source)
+    return f"{dropped.source}: same data as {name} (one fit logged twice): read once"
+
+
 def _write(text: str, chunk: int = 8192) -> None:
     """Write to stdout in pieces and flush each: one large write that the pipe takes
     only partly ends without ``BrokenPipeError`` when the reader has gone (QA4: exit 0
@@ -203,7 +224,8 @@ def _main(argv: list[str] | None) -> int:
         skipped.extend(
             {"source": e.source, "message": e.line()} for e in getattr(outcome, "skipped", ())
         )
-        all_runs.extend(runs)
+        for run in runs:
+            _add_once(run, all_runs, skipped)
 
     # two inputs whose runs got the same name (a/run/training.log, b/run/training.log):
     # the folder above goes in front, so findings and reports name distinct runs

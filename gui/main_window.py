@@ -580,6 +580,8 @@ class MainWindow(QMainWindow):
                 self.report("error", res.error)
             return
         was_open = bool(res.path in self.store.files and self.store.files[res.path].run_keys)
+        if not res.live and not was_open and self._read_once(res):
+            return
         # live only when the log grew: a touch, or a rewrite with the same rows, is not a
         # training appending epochs (QA3 11)
         grew = res.live and self._points(res.runs) > self._file_points(res.path)
@@ -603,6 +605,42 @@ class MainWindow(QMainWindow):
         else:
             self.status(f"{name} updated (live)")
         self._update_title()
+
+    def _read_once(self, res: LoadResult) -> bool:
+        """One fit logged twice in one folder and opened as two files (``training.log``
+        and ``history.json``): read once, as when the folder is opened. True when the new
+        file's runs are all in an open file (the new file is dropped); an open file whose
+        runs are all in the new one (``history.json`` adds ``learning_rate``) is closed."""
+        from analysis.readers.folder import same_fit_twin
+
+        if not res.runs:
+            return False
+        open_runs = {
+            path: [self.store.entries[k].run for k in f.run_keys if k in self.store.entries]
+            for path, f in self.store.files.items()
+            if path != res.path and f.run_keys
+        }
+        everything = [r for runs in open_runs.values() for r in runs]
+        twins = [same_fit_twin(r, everything) for r in res.runs]
+        if all(t is not None for t in twins):
+            self.loader.forget(res.path)
+            self.store.drop_pending(res.path)
+            self.report(
+                "info",
+                f"{res.path}: same data as {os.path.basename(twins[0].source)} "
+                "(one fit logged twice): read once",
+            )
+            return True
+        for path, runs in open_runs.items():
+            f = self.store.files.get(path)
+            if runs and not f.live and all(same_fit_twin(r, res.runs) for r in runs):
+                self.close_path(path)
+                self.report(
+                    "info",
+                    f"{path}: same data as {os.path.basename(res.path)} "
+                    "(one fit logged twice): read once",
+                )
+        return False
 
     @staticmethod
     def _points(runs) -> int:

@@ -391,6 +391,24 @@ def _covers(a: Run, b: Run) -> bool:
     )
 
 
+def same_fit_twin(run: Run, others: list[Run]) -> Run | None:
+    """The run of ``others`` that already holds ``run``'s data, logged by another file of
+    the same folder (rule 1 of :func:`_drop_duplicate_runs`: ``training.log`` and
+    ``history.json`` of one ``fit()``), or None. For logs opened one by one (the GUI, or
+    several files on the command line) rather than as a folder.
+    """
+    return next(
+        (
+            k
+            for k in others
+            if k.source != run.source
+            and os.path.dirname(k.source) == os.path.dirname(run.source)
+            and _covers(k, run)
+        ),
+        None,
+    )
+
+
 def _drop_duplicate_runs(runs: list[Run], out) -> list[Run]:
     """Read one fit once (module docstring, "One fit, several logs").
 

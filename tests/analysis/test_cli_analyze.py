@@ -146,3 +146,25 @@ def test_reader_leaving_mid_output_ends_with_141(corpus_dir):
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 141
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "name, files, kept",
+    [
+        ("healthy_wine", ["training.log", "history.json"], "training.log"),
+        ("healthy_wine", ["history.json", "training.log"], "history.json"),
+        # history.json adds learning_rate: the fuller log of the fit is the one kept
+        ("overfit_adam_high_lr_reduce_lr", ["training.log", "history.json"], "history.json"),
+    ],
+)
+def test_one_fit_given_as_two_files_is_read_once(zoo_dir, name, files, kept):
+    d = zoo_dir / name
+    doc = json.loads(analyze("--json", *(d / f for f in files)).stdout)
+    assert [r["source"] for r in doc["runs"]] == [str(d / kept)]
+    (other,) = [f for f in files if f != kept]
+    assert doc["skipped"] == [
+        {
+            "source": str(d / other),
+            "message": f"{d / other}: same data as {kept} (one fit logged twice): read once",
+        }
+    ]

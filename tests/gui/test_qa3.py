@@ -524,3 +524,34 @@ def test_first_start_on_a_1024x640_screen_opens_at_most_screen_size(tmp_path):
     assert out.returncode == 0, out.stderr
     width, height = map(int, out.stdout.split())
     assert (width, height) == (1024, 640)  # the frame included
+
+
+# -- one fit opened as two files ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("first", ["training.log", "history.json"])
+def test_one_fit_opened_as_two_files_is_read_once(qtbot, make_window, zoo_dir, first):
+    """QA3 13: training.log and history.json of one fit opened as files gave two runs
+    (healthy_wine and healthy_wine-2) with identical curves; a folder reads them once."""
+    w = make_window()
+    d = zoo_dir / "healthy_wine"
+    second = "history.json" if first == "training.log" else "training.log"
+    _open(qtbot, w, d / first)
+    w.open_paths([str(d / second)])
+    wait_loaded(qtbot, w, 1)
+    assert [e.run.source for e in w.store.entries_in_order()] == [str(d / first)]
+    said = [t for _, t in w.messages_panel.messages() if "one fit logged twice" in t]
+    assert said == [f"{d / second}: same data as {first} (one fit logged twice): read once"]
+
+
+def test_the_fuller_log_of_one_fit_replaces_the_first(qtbot, make_window, zoo_dir):
+    """history.json adds learning_rate to the CSVLogger log of the same fit: it is kept."""
+    w = make_window()
+    d = zoo_dir / "overfit_adam_high_lr_reduce_lr"
+    _open(qtbot, w, d / "training.log")
+    w.open_paths([str(d / "history.json")])
+    wait_loaded(qtbot, w, 1)
+    (entry,) = w.store.entries_in_order()
+    assert entry.run.source == str(d / "history.json")
+    assert "learning_rate" in entry.run.series
+    assert str(d / "training.log") not in w.store.files
