@@ -21,7 +21,7 @@ import os
 import sys
 
 from analysis import report
-from analysis.cli_common import OneLineParser
+from analysis.cli_common import EXIT_BROKEN_PIPE, OneLineParser, silence_stdout
 from analysis.model import SEVERITIES, Finding, LogReadError, Run
 
 JSON_VERSION = 1
@@ -93,25 +93,19 @@ def run_to_dict(run: Run, findings: list[Finding]) -> dict:
 #: (``--json`` has every one in ``skipped``).
 MAX_SKIPPED_LINES = 8
 
-#: Exit status when the reader of stdout went away (``analyze --json ... | head -1``): what
-#: a shell reports for a Unix tool ended by SIGPIPE (128 + 13).
-EXIT_BROKEN_PIPE = 141
-
 
 def main(argv: list[str] | None = None) -> int:
     """``fitlens analyze``: exit 0 (read), 1 (``--fail-on`` met), 2 (unreadable input).
 
     A closed stdout (``| head``) ends the command quietly with :data:`EXIT_BROKEN_PIPE`
-    (Python's documented recipe for SIGPIPE: point stdout at ``os.devnull`` so the
-    interpreter's final flush does not print a traceback).
+    (:func:`analysis.cli_common.silence_stdout`).
     """
     try:
         code = _main(argv)
         sys.stdout.flush()
         return code
     except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        silence_stdout()
         return EXIT_BROKEN_PIPE
 
 
@@ -119,21 +113,16 @@ def _add_once(run: Run, kept: list[Run], skipped: list[dict]) -> None:
     """Add ``run`` unless another file of its folder given on the command line already
     holds its data (``training.log`` and ``history.json`` of one fit: read once, as in a
     folder); a new run holding an earlier one's data replaces it."""
-    from analysis.readers.folder import same_fit_twin
+    from analysis.readers.folder import read_once_reason, same_fit_twin
 
     twin = same_fit_twin(run, kept)
     if twin is not None:
-        skipped.append({"source": run.source, "message": _twice(run, twin)})
+        skipped.append({"source": run.source, "message": f"{run.source}: {read_once_reason(twin)}"})
         return
     for old in [k for k in kept if same_fit_twin(k, [run]) is not None]:
         kept.remove(old)
-        skipped.append({"source": old.source, "message": _twice(old, run)})
+        skipped.append({"source": old.source, "message": f"{old.source}: {read_once_reason(run)}"})
     kept.append(run)
-
-
-def _twice(dropped: Run, kept: Run) -> str:
-    name = os.path.basename(kept.source)
-    return f"{dropped.source}: same data as {name} (one fit logged twice): read once"
 
 
 def _write(text: str, chunk: int = 8192) -> None:
@@ -173,21 +162,12 @@ def _main(argv: list[str] | None) -> int:
     # the dataset first: its class count and majority rate help judge "stuck at chance"
     dataset_findings: list[Finding] = []
     if args.data:
-        from analysis.dataset import check_arrays, dataset_class_info, load_dataset
+        from analysis.dataset import check_loaded, dataset_class_info, load_dataset
         from analysis.detectors import with_class_info
 
         try:
             ds = load_dataset(args.data, args.label)
-            dataset_findings = check_arrays(
-                ds.x_train,
-                ds.y_train,
-                ds.x_val,
-                ds.y_val,
-                ds.feature_names,
-                config,
-                source=ds.source,
-                label=ds.label,
-            )
+            dataset_findings = check_loaded(ds, config)
             config = with_class_info(config, *dataset_class_info(ds))
         except LogReadError as exc:
             errors.append({"source": exc.source, "message": exc.line()})

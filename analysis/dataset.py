@@ -841,7 +841,12 @@ def check_dataset(
     LogReadError
         The file cannot be read or lacks the label column / arrays (one line).
     """
-    ds = load_dataset(path, label)
+    return check_loaded(load_dataset(path, label), config)
+
+
+def check_loaded(ds: Dataset, config: DetectorConfig | None = None) -> list[Finding]:
+    """Dataset findings for a :class:`Dataset` already read (:func:`load_dataset`);
+    what :func:`check_dataset` returns for its file."""
     return check_arrays(
         ds.x_train,
         ds.y_train,
@@ -866,6 +871,7 @@ __all__ = [
     "check_arrays",
     "check_dataset",
     "check_frame",
+    "check_loaded",
     "class_info",
     "dataset_class_info",
     "label_looks_continuous",

@@ -81,6 +81,13 @@ def default_dock_widths(window_width: int) -> tuple[int, int]:
     )
 
 
+def _set_checked_quietly(action: QAction, on: bool) -> None:
+    """``setChecked`` without ``toggled``: the state comes from settings or the plots."""
+    action.blockSignals(True)
+    action.setChecked(on)
+    action.blockSignals(False)
+
+
 class MainWindow(QMainWindow):
     """FitLens main window.
 
@@ -411,9 +418,7 @@ class MainWindow(QMainWindow):
         self.smooth_value.setText(f"{w:.2f}")
         self.plot_area.set_smoothing(w)
         on = self.settings.ignore_outliers
-        self.act_outliers.blockSignals(True)
-        self.act_outliers.setChecked(on)
-        self.act_outliers.blockSignals(False)
+        _set_checked_quietly(self.act_outliers, on)
         self.plot_area.set_ignore_outliers(on)
         mode = self.settings.x_mode
         self.x_combo.setCurrentIndex(list(X_MODES).index(mode))
@@ -421,9 +426,7 @@ class MainWindow(QMainWindow):
         self.plot_area.set_x_mode(mode)
         for fam in FAMILIES:
             on = self.settings.log_y(fam)
-            self.log_actions[fam].blockSignals(True)
-            self.log_actions[fam].setChecked(on)
-            self.log_actions[fam].blockSignals(False)
+            _set_checked_quietly(self.log_actions[fam], on)
             if self.settings.has_log_y(fam) or not self.plot_area.log_auto.get(fam):
                 self.plot_area.set_log_y(fam, on)
 
@@ -447,9 +450,7 @@ class MainWindow(QMainWindow):
         """TensorBoard's "Ignore outliers in chart scaling" (View menu), persisted."""
         on = bool(on)
         if self.act_outliers.isChecked() != on:
-            self.act_outliers.blockSignals(True)
-            self.act_outliers.setChecked(on)
-            self.act_outliers.blockSignals(False)
+            _set_checked_quietly(self.act_outliers, on)
         self.plot_area.set_ignore_outliers(on)
         self.settings.ignore_outliers = on
 
@@ -468,9 +469,7 @@ class MainWindow(QMainWindow):
         """Log y for one plot family, persisted."""
         self.plot_area.set_log_y(family, on)
         if self.log_actions[family].isChecked() != on:
-            self.log_actions[family].blockSignals(True)
-            self.log_actions[family].setChecked(on)
-            self.log_actions[family].blockSignals(False)
+            _set_checked_quietly(self.log_actions[family], on)
         self.settings.set_log_y(family, on)
         notice = self.plot_area.plot(family).notice.text()
         if on and "≤ 0" in notice:
@@ -478,9 +477,7 @@ class MainWindow(QMainWindow):
 
     def _sync_log_actions(self) -> None:
         for fam, a in self.log_actions.items():
-            a.blockSignals(True)
-            a.setChecked(self.plot_area.log_y(fam))
-            a.blockSignals(False)
+            _set_checked_quietly(a, self.plot_area.log_y(fam))
 
     def _on_plot_log_toggled(self, family: str, on: bool) -> None:
         self.set_log_y(family, on)
@@ -611,7 +608,7 @@ class MainWindow(QMainWindow):
         and ``history.json``): read once, as when the folder is opened. True when the new
         file's runs are all in an open file (the new file is dropped); an open file whose
         runs are all in the new one (``history.json`` adds ``learning_rate``) is closed."""
-        from analysis.readers.folder import same_fit_twin
+        from analysis.readers.folder import read_once_reason, same_fit_twin
 
         if not res.runs:
             return False
@@ -625,21 +622,13 @@ class MainWindow(QMainWindow):
         if all(t is not None for t in twins):
             self.loader.forget(res.path)
             self.store.drop_pending(res.path)
-            self.report(
-                "info",
-                f"{res.path}: same data as {os.path.basename(twins[0].source)} "
-                "(one fit logged twice): read once",
-            )
+            self.report("info", f"{res.path}: {read_once_reason(twins[0])}")
             return True
         for path, runs in open_runs.items():
             f = self.store.files.get(path)
             if runs and not f.live and all(same_fit_twin(r, res.runs) for r in runs):
                 self.close_path(path)
-                self.report(
-                    "info",
-                    f"{path}: same data as {os.path.basename(res.path)} "
-                    "(one fit logged twice): read once",
-                )
+                self.report("info", f"{path}: {read_once_reason(res.runs[0])}")
         return False
 
     @staticmethod

@@ -66,12 +66,7 @@ def shared_prefixes(names: list[str]) -> list[int]:
 
 
 def _common_prefix(a: str, b: str) -> int:
-    n = 0
-    for ca, cb in zip(a, b, strict=False):
-        if ca != cb:
-            break
-        n += 1
-    return n
+    return len(os.path.commonprefix([a, b]))
 
 
 def _common_suffix(a: str, b: str) -> int:

@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import queue
 import signal
 import subprocess
@@ -48,6 +47,7 @@ import sys
 import threading
 import time
 
+from analysis.cli_common import EXIT_BROKEN_PIPE, silence_stdout
 from retrain.errors import RetrainError
 from retrain.job import (
     describe_exit,
@@ -70,7 +70,7 @@ from retrain.protocol import (
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_CANCELLED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 #: The CLI's stdout was closed (128 + SIGPIPE, what a shell reports for ``yes | head -1``).
-EXIT_PIPE = 141
+EXIT_PIPE = EXIT_BROKEN_PIPE
 #: The CLI got SIGTERM (128 + SIGTERM, as a shell reports a process it ended).
 EXIT_TERMINATED = 143
 #: Seconds a cancelled worker gets to stop by itself before SIGTERM, then before SIGKILL.
@@ -110,9 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
 class _Stdout:
     """The CLI's stdout: once its reader has gone (``| head``), writes are dropped.
 
-    The first failed write points file descriptor 1 at ``os.devnull``, so that
-    Python's flush at exit cannot fail again (the recipe of the ``signal`` module's
-    documentation, "Note on SIGPIPE").
+    The first failed write points file descriptor 1 at ``os.devnull``
+    (:func:`analysis.cli_common.silence_stdout`).
     """
 
     def __init__(self) -> None:
@@ -130,12 +129,7 @@ class _Stdout:
             # ValueError: the file object was closed; AttributeError: no stdout at all
             # (started with fd 1 closed, sys.stdout is None)
             self.closed = True
-            try:
-                devnull = os.open(os.devnull, os.O_WRONLY)
-                os.dup2(devnull, sys.stdout.fileno())
-                os.close(devnull)
-            except (OSError, ValueError, AttributeError):
-                pass
+            silence_stdout()
             return False
 
 

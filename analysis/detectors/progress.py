@@ -26,6 +26,7 @@ callbacks count too (they only see epochs where the monitor was logged).
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -103,12 +104,7 @@ def _score_companion(ctx: Context, val: View) -> View | None:
         return None
 
     def common(a: str, b: str) -> int:
-        n = 0
-        for ca, cb in zip(a.lower(), b.lower(), strict=False):
-            if ca != cb:
-                break
-            n += 1
-        return n
+        return len(os.path.commonprefix([a.lower(), b.lower()]))
 
     cands.sort(key=lambda v: (-common(v.name, val.name), "acc" not in v.name.lower()))
     return cands[0]

@@ -409,6 +409,11 @@ def same_fit_twin(run: Run, others: list[Run]) -> Run | None:
     )
 
 
+def read_once_reason(kept: Run) -> str:
+    """Why a log was passed over for ``kept`` (the reason after its path)."""
+    return f"same data as {os.path.basename(kept.source)} (one fit logged twice): read once"
+
+
 def _drop_duplicate_runs(runs: list[Run], out) -> list[Run]:
     """Read one fit once (module docstring, "One fit, several logs").
 
@@ -424,26 +429,11 @@ def _drop_duplicate_runs(runs: list[Run], out) -> list[Run]:
     kept: list[Run] = []
     # most series first; on a tie the CSVLogger log (it also carries the epoch column)
     for r in sorted(runs, key=lambda r: (-len(r.series), r.format != "keras-csvlogger")):
-        twin = next(
-            (
-                k
-                for k in kept
-                if k.source != r.source
-                and os.path.dirname(k.source) == os.path.dirname(r.source)
-                and _covers(k, r)
-            ),
-            None,
-        )
+        twin = same_fit_twin(r, kept)
         if twin is None:
             kept.append(r)
         else:
-            out.skipped.append(
-                NotATrainingLog(
-                    r.source,
-                    f"same data as {os.path.basename(twin.source)} (one fit logged twice): "
-                    "read once",
-                )
-            )
+            out.skipped.append(NotATrainingLog(r.source, read_once_reason(twin)))
     from analysis.readers.tfevents import FORMAT as TB_FORMAT
 
     logs = sorted(

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import json
 import pickle
-import subprocess
-import sys
 
 import numpy as np
 import pytest
-from conftest import ROOT
+from analysis_testutil import run_analyze
 
 import analysis.readers._base as rbase
 from analysis import naming
@@ -56,19 +54,7 @@ def test_case01_float32_pickle_loads_3_epochs(cases_dir):
 
 
 def test_case01_export_json_has_plain_numbers(cases_dir):
-    out = subprocess.run(
-        [
-            sys.executable,
-            "main.py",
-            "analyze",
-            "--json",
-            str(cases_dir / "case_01_float32_history.pkl"),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    out = run_analyze("--json", cases_dir / "case_01_float32_history.pkl")
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)  # strict JSON: would fail on float32 objects or NaN
     m = doc["runs"][0]["metrics"]["loss"]

@@ -11,19 +11,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT
-
-
-def analyze(*args, timeout=120):
-    out = subprocess.run(
-        [sys.executable, "main.py", "analyze", *map(str, args)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    assert "Traceback" not in out.stderr and "Traceback" not in out.stdout
-    return out
+from analysis_testutil import ROOT
+from analysis_testutil import run_analyze as analyze
 
 
 def test_json_schema_and_values(corpus_dir):

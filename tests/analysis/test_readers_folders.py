@@ -19,7 +19,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ROOT
+from analysis_testutil import ROOT
+from analysis_testutil import run_analyze as analyze
 
 import analysis
 import analysis.readers._base as rbase
@@ -35,19 +36,6 @@ def _strict(monkeypatch):
 @pytest.fixture(scope="module")
 def expect(corpus_dir):
     return {e["file"]: e for e in json.loads((corpus_dir / "expect.json").read_text())}
-
-
-def analyze(*args, timeout=120, **kw):
-    out = subprocess.run(
-        [sys.executable, "main.py", "analyze", *map(str, args)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        **kw,
-    )
-    assert "Traceback" not in out.stderr and "Traceback" not in out.stdout
-    return out
 
 
 def stats_by_metric(runs):

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 
 import pytest
-from conftest import ROOT
+from analysis_testutil import run_analyze as analyze
 
 import analysis.readers._base as rbase
 from analysis.readers import LogTail, load, unique_run_names
@@ -24,18 +22,6 @@ from analysis.readers.names import is_generic_stem
 @pytest.fixture(autouse=True)
 def _strict(monkeypatch):
     monkeypatch.setattr(rbase, "_STRICT", True)
-
-
-def analyze(*args):
-    out = subprocess.run(
-        [sys.executable, "main.py", "analyze", *map(str, args)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert "Traceback" not in out.stderr
-    return out
 
 
 @pytest.mark.parametrize(

@@ -10,13 +10,11 @@ from __future__ import annotations
 import csv
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ROOT
+from analysis_testutil import run_analyze
 
 import analysis.readers._base as rbase
 from analysis.readers import load, load_many
@@ -159,13 +157,7 @@ def test_keras_tensorboard_tags_map_to_fit_logs_keys():
 
 
 def test_analyze_folder_reports_one_run_and_lists_the_copies():
-    out = subprocess.run(
-        [sys.executable, "main.py", "analyze", "--json", str(DATA / "keras_csv_tb")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    out = run_analyze("--json", DATA / "keras_csv_tb")
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)
     assert [r["name"] for r in doc["runs"]] == ["keras_csv_tb"]

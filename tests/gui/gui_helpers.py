@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import csv
+import sys
 from pathlib import Path
+
+#: The fake retrain worker: replays the demo job recorded from the real one (no TensorFlow).
+FAKE_WORKER = Path(__file__).resolve().parents[1] / "retrain" / "fake_worker.py"
 
 
 def wait_loaded(qtbot, w, n_files: int | None = None, timeout: int = 15000) -> None:
@@ -40,4 +44,15 @@ def spec_for(w, family: str, metric: str, run_name: str | None = None):
     raise AssertionError(
         f"{metric} not drawn in the {family} plot: "
         f"{[(s.run_name, s.data.metric) for s in w.plot_area.plot(family).specs()]}"
+    )
+
+
+def use_fake_worker(window, delay: float = 0.02) -> None:
+    """Make ``window``'s retrain jobs run :data:`FAKE_WORKER` (``delay`` s per message)."""
+    from retrain.job import worker_env
+
+    env = worker_env()
+    env.update(FAKE_MODE="normal", FAKE_DELAY=str(delay))
+    window.job_runner.use_command(
+        lambda spec: [sys.executable, str(FAKE_WORKER), str(spec), "--cancel-on-eof"], env=env
     )

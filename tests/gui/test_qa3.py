@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from gui_helpers import read_columns, wait_loaded
+from gui_helpers import read_columns, use_fake_worker, wait_loaded
 from PySide6.QtCore import QRect
 
 import analysis
@@ -24,7 +24,6 @@ from gui.plot_panel import MIN_PLOT_HEIGHT
 from gui.theme import MUTED, RUN_COLORS
 
 ROOT = Path(__file__).resolve().parents[2]
-FAKE = ROOT / "tests" / "retrain" / "fake_worker.py"
 
 
 def _open(qtbot, w, *paths, n=None):
@@ -363,13 +362,7 @@ def test_last_column_says_nan_when_the_log_ends_in_nan(qtbot, window, zoo_dir, c
 def test_before_after_table_has_grouped_headers_and_room(qtbot, window, demo_dir, tmp_path):
     """QA3 9: "before final before best after final after best" ran together; the ~230 px
     jobs dock made the table and the gone/remains lines scroll."""
-    from retrain.job import worker_env
-
-    env = worker_env()
-    env.update(FAKE_MODE="normal", FAKE_DELAY="0.01")
-    window.job_runner.use_command(
-        lambda spec: [sys.executable, str(FAKE), str(spec), "--cancel-on-eof"], env=env
-    )
+    use_fake_worker(window, delay=0.01)
     window.retrain_output_root = str(tmp_path / "jobs")
     window.open_demo()
     wait_loaded(qtbot, window, 1)
@@ -483,7 +476,6 @@ def test_first_start_on_a_1024x640_screen_opens_at_most_screen_size(tmp_path):
     """QA4 1, the real path: a fresh process on a small screen, no saved geometry."""
     import json
     import subprocess
-    import sys
 
     screen = tmp_path / "small.json"
     screen.write_text(

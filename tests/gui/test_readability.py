@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from gui_helpers import read_columns, spec_for, wait_loaded
+from gui_helpers import FAKE_WORKER, read_columns, spec_for, use_fake_worker, wait_loaded
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QFontMetrics, QImage, QPainter
 from PySide6.QtWidgets import QAbstractSpinBox
@@ -23,7 +23,6 @@ from gui.main_window import DEFAULT_SIZE, default_dock_widths
 from gui.runs_panel import elide_name, shared_affixes, shared_prefixes
 
 ROOT = Path(__file__).resolve().parents[2]
-FAKE = ROOT / "tests" / "retrain" / "fake_worker.py"
 
 
 def _open(qtbot, w, *paths, n=None):
@@ -326,13 +325,7 @@ def test_routine_reader_notes_stay_out_of_the_messages_panel(qtbot, window, zoo_
 def test_dataset_findings_addressed_by_a_completed_job(qtbot, window, demo_dir, tmp_path):
     """QA2 14: after a retrain that applied their remedies the dataset findings looked
     unresolved (and like findings of the new run)."""
-    from retrain.job import worker_env
-
-    env = worker_env()
-    env.update(FAKE_MODE="normal", FAKE_DELAY="0.01")
-    window.job_runner.use_command(
-        lambda spec: [sys.executable, str(FAKE), str(spec), "--cancel-on-eof"], env=env
-    )
+    use_fake_worker(window, delay=0.01)
     window.retrain_output_root = str(tmp_path / "jobs")
     window.open_demo()
     wait_loaded(qtbot, window, 1)
@@ -435,7 +428,7 @@ def test_jobs_panel_lists_the_newest_job_first(qtbot, demo_dir, tmp_path):
 
     env = worker_env()
     env.update(FAKE_MODE="normal", FAKE_DELAY="0.01")
-    runner = JobRunner(command=lambda spec: [sys.executable, str(FAKE), str(spec)], env=env)
+    runner = JobRunner(command=lambda spec: [sys.executable, str(FAKE_WORKER), str(spec)], env=env)
     panel = JobsPanel(runner)
     qtbot.addWidget(panel)
     spec = read_spec(demo_dir / "retrain.toml")

@@ -7,15 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 from pathlib import Path
 
-from gui_helpers import wait_loaded
-
-from retrain.job import worker_env
+from gui_helpers import use_fake_worker, wait_loaded
 
 ROOT = Path(__file__).resolve().parents[2]
-FAKE = ROOT / "tests" / "retrain" / "fake_worker.py"
 
 
 def _hashes(folder: Path) -> dict[str, str]:
@@ -26,18 +22,10 @@ def _hashes(folder: Path) -> dict[str, str]:
     }
 
 
-def _use_fake_worker(window, delay: float = 0.02) -> None:
-    env = worker_env()
-    env.update(FAKE_MODE="normal", FAKE_DELAY=str(delay))
-    window.job_runner.use_command(
-        lambda spec: [sys.executable, str(FAKE), str(spec), "--cancel-on-eof"], env=env
-    )
-
-
 def test_demo_finding_to_retrain_to_before_after(qtbot, window, demo_dir, tmp_path):
     before_files = _hashes(demo_dir)
     window.retrain_output_root = str(tmp_path / "jobs")
-    _use_fake_worker(window)
+    use_fake_worker(window)
     window.open_demo()
     wait_loaded(qtbot, window, 1)
     # the retrain.toml beside the demo log names its dataset: the dataset checks run too
@@ -89,7 +77,7 @@ def test_cancelled_job_says_so_and_its_log_stops_being_live(qtbot, window, demo_
     """QA 15: Cancel stayed on finished jobs, a cancelled job's status bar read like a result,
     its log stayed "live", the messages dock was squeezed, job logs all read training.log."""
     window.retrain_output_root = str(tmp_path / "jobs")
-    _use_fake_worker(window, delay=0.15)
+    use_fake_worker(window, delay=0.15)
     window.open_demo()
     wait_loaded(qtbot, window, 1)
     window.report("warning", "an earlier warning: the messages dock is open")

@@ -37,6 +37,18 @@ def sha256_files(paths) -> dict[str, str]:
     return out
 
 
+def run_retrain_cli(args, cwd) -> subprocess.CompletedProcess:
+    """``main.py retrain ARGS`` run in ``cwd``, output captured as bytes."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "retrain", *args],
+        capture_output=True,
+        env=env,
+        cwd=cwd,
+        timeout=120,
+    )
+
+
 def run_worker(
     spec: Path, output: Path | None = None, timeout: float = 120, extra: list[str] | None = None
 ) -> tuple[int, list[dict], str, list[str]]:

@@ -3,24 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
-from retrain_testutil import ROOT, sha256_files
-
-
-def _cli(args, cwd) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), "retrain", *args],
-        capture_output=True,
-        env=env,
-        cwd=cwd,
-        timeout=120,
-    )
+from retrain_testutil import run_retrain_cli as _cli
+from retrain_testutil import sha256_files
 
 
 def test_a_continuous_label_is_refused_with_one_line_and_no_job_folder(

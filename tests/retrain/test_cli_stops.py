@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from retrain_testutil import ROOT, sha256_files
+from retrain_testutil import run_retrain_cli as _cli  # input errors: no worker runs
 
 HERE = Path(__file__).resolve().parent
 
@@ -30,18 +31,6 @@ def _fake_cli(args, cwd: Path, **env) -> subprocess.Popen:
         stderr=subprocess.PIPE,
         env=e,
         cwd=cwd,
-    )
-
-
-def _cli(args, cwd: Path) -> subprocess.CompletedProcess:
-    """``main.py retrain`` itself (for input errors, where no worker runs)."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), "retrain", *args],
-        capture_output=True,
-        env=env,
-        cwd=cwd,
-        timeout=120,
     )
 
 
