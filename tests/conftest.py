@@ -20,21 +20,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import pytest  # noqa: E402
-
-
-def _find_shared() -> Path:
-    """The shared real inputs: $FITLENS_SHARED, ../shared beside the checkout, or /work/shared."""
-    for cand in (os.environ.get("FITLENS_SHARED"), ROOT.parent / "shared", "/work/shared"):
-        if cand and (Path(cand) / "corpus").is_dir():
-            return Path(cand)
-    return ROOT.parent / "shared"
-
-
-SHARED = _find_shared()
-CORPUS = SHARED / "corpus"
-ZOO = SHARED / "zoo"
-CASES = SHARED / "cases"
-DEMO = ROOT / "resources" / "demo"
+from shared_paths import CASES, CORPUS, DEMO, SHARED, ZOO  # noqa: E402, F401
 
 
 def _need(path: Path) -> Path:

@@ -11,7 +11,7 @@ import csv
 import math
 
 import pytest
-from conftest import CORPUS
+from shared_paths import CORPUS
 
 from analysis import load
 from analysis.detectors import diagnose

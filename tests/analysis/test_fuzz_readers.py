@@ -20,9 +20,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import CASES, CORPUS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from shared_paths import CASES, CORPUS
 from tensorboard.compat.proto import event_pb2, summary_pb2
 
 import analysis.readers._base as rbase

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import CORPUS
+from shared_paths import CORPUS
 
 from analysis import naming
 from analysis.readers import load

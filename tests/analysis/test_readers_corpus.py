@@ -15,7 +15,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import CORPUS, ROOT
+from shared_paths import CORPUS, ROOT
 
 import analysis.readers._base as rbase
 from analysis.readers import load

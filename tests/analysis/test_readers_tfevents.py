@@ -9,7 +9,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import ROOT
+from shared_paths import ROOT
 from tensorboard.compat.proto import event_pb2, summary_pb2, tensor_pb2
 
 import analysis.readers._base as rbase

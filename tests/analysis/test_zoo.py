@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import ZOO
+from shared_paths import ZOO
 
 from analysis import load
 from analysis.detectors import diagnose
