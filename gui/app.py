@@ -64,7 +64,25 @@ def make_app():
     apply_light_theme(app)
     configure_pyqtgraph()
     app.setWindowIcon(app_icon())
+    if getattr(app, "fitlens_gc", None) is None:
+        app.fitlens_gc = gui_thread_garbage_collector()
     return app
+
+
+def gui_thread_garbage_collector():
+    """Python's cyclic garbage collection on the GUI thread only, on a 1 s timer.
+
+    Automatic collection runs in whichever thread happens to allocate: in a loader
+    thread it can free a Python object with Qt connections, whose disconnect takes
+    Qt's connection lock and then waits for the GIL, while the GUI thread holds the
+    GIL and waits for that lock (seen as a hang: a pool thread in ``gc_collect`` ->
+    ``QObject::disconnect``, the GUI thread in ``QObject::connectImpl``). pyqtgraph's
+    ``GarbageCollector`` turns automatic collection off and collects, with the same
+    thresholds, from a ``QTimer`` on the GUI thread.
+    """
+    from pyqtgraph.util.garbage_collector import GarbageCollector
+
+    return GarbageCollector(interval=1.0)
 
 
 def shutdown(app, window) -> None:

@@ -182,3 +182,35 @@ def test_ctrl_c_closes_the_app_cleanly_and_saves_settings(tmp_path, demo_dir):
     assert "Fatal Python error" not in err and "Traceback" not in err, err[-3000:]
     ini = list((tmp_path / "config").rglob("fitlens.ini"))
     assert ini and "demo" in ini[0].read_text()  # geometry and the recent demo log were saved
+
+
+def test_garbage_is_collected_on_the_gui_thread_only(qtbot):
+    """A full test run hung once: a loader thread's automatic gc freed an object with Qt
+    connections (QObject::disconnect waiting for the GIL) while the GUI thread, holding
+    the GIL, waited for Qt's connection lock in QFrame(). The app collects from a timer
+    on the GUI thread instead (pyqtgraph's GarbageCollector)."""
+    import gc
+    import threading
+
+    from gui.app import make_app
+
+    app = make_app()
+    assert make_app().fitlens_gc is app.fitlens_gc  # one collector, however often made
+    assert not gc.isenabled()
+    assert app.fitlens_gc.timer.isActive()
+    assert app.fitlens_gc.timer.thread() is app.thread()
+    assert threading.current_thread() is threading.main_thread()
+    # the timer collects: a cycle made now is gone after the next tick
+    import weakref
+
+    class Node:
+        pass
+
+    a, b = Node(), Node()
+    a.other, b.other = b, a
+    ref = weakref.ref(a)
+    del a, b
+    alive = [Node() for _ in range(gc.get_threshold()[0] + 10)]  # past generation 0's threshold
+    assert ref() is not None  # automatic collection is off
+    qtbot.waitUntil(lambda: ref() is None, timeout=5000)
+    assert len(alive) > gc.get_threshold()[0]
