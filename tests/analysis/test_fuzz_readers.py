@@ -44,8 +44,10 @@ FUZZ = settings(
 SOURCES = (
     sorted(
         p
-        for p in list(CORPUS.glob("*.*")) + list(CASES.glob("case_*"))
-        if p.suffix not in (".tsv", ".md", ".py")
+        for p in list(CORPUS.glob("*.*"))
+        + list(CASES.glob("case_*"))
+        + list(CASES.glob("case_*/**/*"))
+        if p.is_file() and p.suffix not in (".tsv", ".md", ".py")
     )
     if CORPUS.is_dir()
     else []
