@@ -10,11 +10,11 @@ from analysis.model import Finding, Run
 #: Reader notes that record a routine reading decision (line endings, which column is
 #: the x axis, a format's bookkeeping fields): they stay in the run's tooltip and are not
 #: sent to the GUI's Messages panel nor printed by ``analyze`` (text), which are kept for errors,
-#: warnings and what the user must know (QA2 14: every CSVLogger file added "CRLF line endings" and "x axis column 'epoch'
-#: excluded"). Matched case-insensitively against the note's text
-#: (analysis/readers: csvlogger.py, _table.py, _base.py, history.py, hf.py, lightning.py,
-#: tfevents.py, wandb.py). A note that matches none of them (validation logged every Nth
-#: epoch, duplicate lines dropped, resumed segments, a mid-run checkpoint...) is shown.
+#: warnings and what the user must know (otherwise every CSVLogger file would add "CRLF line
+#: endings" and "x axis column 'epoch' excluded"). Matched case-insensitively against the
+#: note's text (the notes the readers in analysis/readers write). A note that matches none of
+#: them (validation logged every Nth epoch, duplicate lines dropped, resumed segments, a
+#: mid-run checkpoint...) is shown.
 ROUTINE_NOTE_PATTERNS: tuple[str, ...] = (
     r"line endings",
     r"^separator ",

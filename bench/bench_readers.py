@@ -73,7 +73,7 @@ def make_inputs(d: Path) -> dict[str, Path]:
     import pandas as pd
     from tensorboard.compat.proto import event_pb2, summary_pb2, tensor_pb2
 
-    from analysis.readers.tfevents import frame_record
+    from analysis.readers.tfrecord import frame_record
 
     rng = np.random.default_rng(0)
     # CSVLogger: epoch first, keys sorted, float32 values printed as float64 reprs

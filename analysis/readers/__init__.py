@@ -77,15 +77,15 @@ mtime changes (a half-written JSON keeps the previous runs). A truncated or
 replaced file is read again from the start. ``Run``/``Series`` objects handed out
 are never mutated afterwards; each change produces new ones.
 
-Tests set ``analysis.readers._base._STRICT = True`` (or ``FITLENS_READERS_STRICT=1``) so
+Tests set ``analysis.readers.errors.STRICT = True`` (or ``FITLENS_READERS_STRICT=1``) so
 that a reader bug surfaces as its own exception instead of a ``LogReadError``.
 """
 
 from __future__ import annotations
 
-from analysis.readers._base import NotATrainingLog
 from analysis.readers._front import LoadOutcome, load, load_file, load_folder, load_many, sniff
 from analysis.readers.batch import deaverage_running_mean, epoch_end_values
+from analysis.readers.errors import NotATrainingLog
 from analysis.readers.join import append_runs
 from analysis.readers.names import file_run_name, unique_run_names
 from analysis.readers.tail import LogTail

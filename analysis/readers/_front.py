@@ -8,14 +8,10 @@ import re
 import numpy as np
 
 from analysis.model import LogReadError, Run
-from analysis.readers import _base
-from analysis.readers._base import (
-    HEAD_BYTES,
-    NotATrainingLog,
-    read_bytes,
-    regular_file_size,
-    sniff_encoding,
-)
+from analysis.readers import errors
+from analysis.readers.errors import NotATrainingLog
+from analysis.readers.files import HEAD_BYTES, read_bytes, regular_file_size
+from analysis.readers.text import decode_text, sniff_encoding
 from analysis.readers.tfevents import is_event_file_name
 
 #: Extensions of pickled histories (``trainHistoryDict`` has none: sniffed by content).
@@ -29,7 +25,8 @@ def sniff(path: str, head: bytes) -> str:
     -------
     {"tfevents", "npy", "npz", "pickle", "json", "table", "zip", "gzip", "binary", "empty"}
     """
-    from analysis.readers.tfevents import is_event_file_name, looks_like_tfrecord
+    from analysis.readers.tfevents import is_event_file_name
+    from analysis.readers.tfrecord import looks_like_tfrecord
 
     if not head:
         return "empty"
@@ -87,7 +84,7 @@ class LoadOutcome(tuple):
         One per log file that could not be read (``str()`` is one line naming the file).
     skipped : list of LogReadError
         What a folder scan passed over, each with its reason: files that were read
-        but are not training logs (:class:`~analysis.readers._base.NotATrainingLog`:
+        but are not training logs (:class:`~analysis.readers.errors.NotATrainingLog`:
         datasets, settings JSON, text without a numeric table...) and folders that
         were not searched (too deep, symbolic links). Not failures: listed so that
         nothing in a folder is dropped without a word. Files skipped by name (code,
@@ -143,7 +140,7 @@ def load(path: str | os.PathLike, *, validation_freq: int | None = None) -> list
     LogReadError
         When the input cannot be read (for a folder: when no log in it could be
         read): ``str(err)`` is one line, ``path: place: reason``.
-        :class:`~analysis.readers._base.NotATrainingLog` (a subclass) when the
+        :class:`~analysis.readers.errors.NotATrainingLog` (a subclass) when the
         file was read but is not a training log. No other exception escapes (a
         reader bug becomes a LogReadError naming it, unless strict mode is on
         for tests).
@@ -199,7 +196,7 @@ def load_file(path: str, validation_freq: int | None = None) -> list[Run]:
     Raises
     ------
     LogReadError
-        One line; :class:`~analysis.readers._base.NotATrainingLog` for content
+        One line; :class:`~analysis.readers.errors.NotATrainingLog` for content
         that is not a training log.
     """
     path = os.fspath(path)
@@ -212,7 +209,7 @@ def load_file(path: str, validation_freq: int | None = None) -> list[Run]:
     except MemoryError:
         raise LogReadError(path, "too large to read into memory") from None
     except Exception as exc:
-        if _base.strict():
+        if errors.strict():
             raise
         msg = " ".join(str(exc).split()) or type(exc).__name__
         raise LogReadError(path, f"could not be read ({type(exc).__name__}: {msg})"[:300]) from None
@@ -255,7 +252,7 @@ def read_file(
     kind : str
         From :func:`sniff`.
     head : bytes
-        The file's first :data:`~analysis.readers._base.HEAD_BYTES` bytes.
+        The file's first :data:`~analysis.readers.files.HEAD_BYTES` bytes.
     size : int
         File size in bytes.
 
@@ -265,8 +262,9 @@ def read_file(
         Refusals of kinds that are not logs (empty, ZIP, gzip, binary) and
         every reader's own.
     """
-    from analysis.readers import history, tfevents
+    from analysis.readers import history, json_stream, tfevents
     from analysis.readers.names import file_run_name
+    from analysis.readers.safe_pickle import load_npy, load_pickle, npy_note, pickle_note
 
     name = file_run_name(path)
     if kind == "empty":
@@ -280,26 +278,24 @@ def read_file(
     if kind == "tfevents":
         return tfevents.read_events(path)
     if kind == "npy":
-        obj = history.load_npy(read_bytes(path), path)
+        obj = load_npy(read_bytes(path), path)
         return history.obj_to_runs(
             obj,
             path,
             name,
             "npy",
-            [history.npy_note()] if isinstance(obj, np.ndarray) and obj.dtype.hasobject else [],
+            [npy_note()] if isinstance(obj, np.ndarray) and obj.dtype.hasobject else [],
             validation_freq,
         )
     if kind == "npz":
         return _read_npz(path, name, validation_freq)
     if kind == "pickle":
-        obj = history.load_pickle(read_bytes(path), path)
-        return history.obj_to_runs(
-            obj, path, name, "pickle", [history.pickle_note()], validation_freq
-        )
+        obj = load_pickle(read_bytes(path), path)
+        return history.obj_to_runs(obj, path, name, "pickle", [pickle_note()], validation_freq)
     if kind == "json":
         return history.read_json(
             path,
-            None if size >= history.STREAM_MIN_BYTES else read_bytes(path),
+            None if size >= json_stream.STREAM_MIN_BYTES else read_bytes(path),
             size,
             name,
             [],
@@ -334,13 +330,13 @@ def _read_npz(path: str, name: str, validation_freq: int | None) -> list[Run]:
 def read_table_path(path: str, head: bytes, size: int, name: str) -> list[Run]:
     """Delimited text logs (CSVLogger, pandas, Lightning, W&B, TensorBoard CSV, plain CSV)."""
     from analysis.readers import csvlogger
-    from analysis.readers._table import read_table_file
     from analysis.readers.rules import (
         dataset_reason,
         header_looks_like_log,
         numeric_header_reason,
         source_language,
     )
+    from analysis.readers.table_bulk import read_table_file
 
     enc, skip, _ = sniff_encoding(head)
     if enc != "binary":
@@ -355,7 +351,7 @@ def read_table_path(path: str, head: bytes, size: int, name: str) -> list[Run]:
             raise NotATrainingLog(path, why, where=f"line {at + 1}")
 
     def text_loader():
-        return _base.decode_text(read_bytes(path), path)
+        return decode_text(read_bytes(path), path)
 
     t, builder, info = read_table_file(path, head, size, text_loader)
     if t.nrows == 0 and not t.columns:

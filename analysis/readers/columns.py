@@ -68,3 +68,8 @@ def axis_kind(name: str, position: int | None = None) -> AxisKind | None:
     if low in _INDEX and (position is None or position == 0):
         return "index"
     return None
+
+
+def is_axis_name(name: str) -> bool:
+    """Whether a column name denotes an x axis (:func:`axis_kind` is not None)."""
+    return axis_kind(name) is not None

@@ -29,7 +29,7 @@ Search (:func:`scan_folder`)
   * every other file: read on its own, as if opened directly.
 
 - Outcome per file: its runs; or, when its content is not a training log
-  (:class:`~analysis.readers._base.NotATrainingLog`), an entry in ``skipped`` with
+  (:class:`~analysis.readers.errors.NotATrainingLog`), an entry in ``skipped`` with
   the reason; or, when it could not be read, an entry in ``errors``. For a file
   with a known log extension (:data:`analysis.readers.rules.LOG_EXTS`) or no
   extension, every read failure is an error; for a file with any other extension,
@@ -73,8 +73,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from analysis.model import LogReadError, Run
-from analysis.readers import _base
-from analysis.readers._base import NotATrainingLog
+from analysis.readers.errors import NotATrainingLog
+from analysis.readers.files import HEAD_BYTES, read_bytes, regular_file_size
+from analysis.readers.series_build import finish_run
 
 #: Folder levels searched below the opened folder (Keras' TensorBoard layout
 #: ``logs/fit/<run>/train/`` is 4 deep; a corpus of such folders a few more).
@@ -257,7 +258,7 @@ def _is_binary_kind(path: str) -> str | None:
     from analysis.readers._front import sniff
 
     try:
-        head = _base.read_bytes(path, _base.HEAD_BYTES)
+        head = read_bytes(path, HEAD_BYTES)
     except LogReadError:
         return None
     kind = sniff(path, head)
@@ -272,7 +273,7 @@ def _read_one(path: str, validation_freq: int | None, out) -> list[Run]:
     try:
         st = os.stat(path)
         if not stat.S_ISREG(st.st_mode):
-            _base.regular_file_size(path)  # raises the one-line refusal
+            regular_file_size(path)  # raises the one-line refusal
     except LogReadError as exc:
         out.errors.append(exc)
         return []
@@ -488,7 +489,7 @@ def _tb_twin(tb: Run, log: Run) -> dict | None:
 
     The same fit when ``tb``'s folder is at or below ``log``'s file's folder and every
     series of ``tb`` is one the Keras TensorBoard callback writes
-    (:func:`analysis.readers.tfevents.keras_log_key`) and equals, as float32 and epoch
+    (:func:`analysis.readers.tb_tags.keras_log_key`) and equals, as float32 and epoch
     by epoch, the series of ``log`` under the same Keras ``logs`` key (``train/epoch_loss``
     = ``loss``, ``validation/epoch_loss`` = ``val_loss``); the
     ``validation/evaluation_*_vs_iterations`` copies equal ``val_*`` by value (their
@@ -503,7 +504,7 @@ def _tb_twin(tb: Run, log: Run) -> dict | None:
         ``{"matched": [(key, tb series)], "lr": (key, tb series) or None, "extra": [names]}``.
     """
     from analysis import naming
-    from analysis.readers.tfevents import keras_log_key
+    from analysis.readers.tb_tags import keras_log_key
 
     if tb.axes or not tb.series or not _is_within(tb.source, os.path.dirname(log.source)):
         return None
@@ -619,8 +620,8 @@ def merge_tb_exports(exports: list[tuple[str, Run]], root: str) -> list[tuple[st
         See the module docstring: files sharing folder, prefix and run part are
         merged unless one tag carries different values in two of them.
     """
+    from analysis.readers.tb_tags import mark_step_kinds
     from analysis.readers.tbexport import export_name_parts
-    from analysis.readers.tfevents import mark_step_kinds
 
     groups: dict[tuple[str, str, str], list[tuple[str, Run]]] = {}
     for f, r in exports:
@@ -690,7 +691,7 @@ def merge_tb_exports(exports: list[tuple[str, Run]], root: str) -> list[tuple[st
         for s in g.series.values():
             s.step_kind = None
         g.step_kind = mark_step_kinds(g.series, g.notes)
-        _base.finish_run(g)
+        finish_run(g)
         out.append((_rel(root, members[0][0]), g))
     return out
 

@@ -27,8 +27,10 @@ import numpy as np
 
 from analysis import naming
 from analysis.model import Run
-from analysis.readers._base import finish_run, keras_style, make_series
 from analysis.readers.columns import axis_kind
+from analysis.readers.errors import NotATrainingLog
+from analysis.readers.rules import is_metric_name
+from analysis.readers.series_build import finish_run, keras_style, make_series
 
 FORMAT = "hf-trainer-state"
 FORMAT_RECORDS = "json-records"
@@ -205,11 +207,8 @@ def _refuse_without_curves(
     ``logging_steps``). Other records (JSON Lines, a JSON list of objects): no
     numeric key, or neither an epoch/step key nor a key named like a metric
     (:func:`analysis.readers.rules.is_metric_name`) — e.g. a list of per-file
-    reference values such as the corpus' ``expect.json``.
+    reference values kept next to a set of logs.
     """
-    from analysis.readers._base import NotATrainingLog
-    from analysis.readers.rules import is_metric_name
-
     curves = [k for k in keys if not naming.is_counter(k)]
     if hf:
         if not curves:

@@ -22,466 +22,32 @@ Decisions, each reported in :attr:`Run.notes`:
   counters (``nb_steps``) are kept as axes, not metrics;
 - ``None``/``null`` values are NaN (a logged but non-finite epoch).
 
-Pickles are opened with :class:`SafeUnpickler`: only plain containers and numpy
-scalars/arrays can be built, anything else is refused with a message naming what
-the pickle wanted; never ``pickle.load`` (a pickle can run code on load).
+Pickles are opened with :class:`~analysis.readers.safe_pickle.SafeUnpickler` (no code
+from the file is run).
 """
 
 from __future__ import annotations
 
-import codecs
-import collections
-import io
 import json
-import pickle
 import re
 
 import numpy as np
 
 from analysis import naming
 from analysis.model import LogReadError, Run, Series, segment_starts
-from analysis.readers._base import finish_run, keras_style, make_series
+from analysis.readers import json_stream
+from analysis.readers.errors import NotATrainingLog
+from analysis.readers.files import read_bytes
+from analysis.readers.json_stream import JsonLines, parse_json_text, stream_numeric_dict
+from analysis.readers.rules import MAX_HISTORY_COLUMNS, dataset_keys, is_metric_name
+from analysis.readers.series_build import finish_run, keras_style, make_series
+from analysis.readers.text import decode_text
 
 FORMAT_JSON = "keras-history-json"
 FORMAT_PICKLE = "keras-history-pickle"
 FORMAT_NPY = "keras-history-npy"
 
-#: The NumPy major version pickles are read under (tests change it to check the
-#: NumPy-2-pickle-under-NumPy-1 message).
-NUMPY_MAJOR = int(np.__version__.split(".")[0])
-
-#: JSON files larger than this are parsed as a stream of number lists (memory
-#: stays near the float64 size of the data); smaller ones in one orjson call.
-STREAM_MIN_BYTES = 4 << 20
-
 _ROLE_PREFIXES = ("val_", "validation_", "valid_", "eval_", "test_", "train_", "training_")
-
-
-# ---------------------------------------------------------------------------
-# restricted unpickling
-# ---------------------------------------------------------------------------
-
-
-def _safe_bytes(*args):
-    if args and isinstance(args[0], int):
-        raise pickle.UnpicklingError("bytes(n) is not allowed")
-    return bytes(*args)
-
-
-def _safe_bytearray(*args):
-    if args and isinstance(args[0], int):
-        raise pickle.UnpicklingError("bytearray(n) is not allowed")
-    return bytearray(*args)
-
-
-def _safe_encode(obj, encoding="utf-8", errors="strict"):
-    """``_codecs.encode`` as protocol-2 pickles use it for bytes (``latin1``)."""
-    if not isinstance(obj, str) or str(encoding).lower().replace("_", "-") not in (
-        "latin1",
-        "latin-1",
-        "utf-8",
-        "utf8",
-        "ascii",
-        "iso-8859-1",
-    ):
-        raise pickle.UnpicklingError("_codecs.encode with these arguments is not allowed")
-    return codecs.encode(obj, encoding, errors)
-
-
-_BUILTINS = {
-    "dict": dict,
-    "list": list,
-    "tuple": tuple,
-    "set": set,
-    "frozenset": frozenset,
-    "float": float,
-    "int": int,
-    "complex": complex,
-    "bool": bool,
-    "str": str,
-    "bytes": _safe_bytes,
-    "bytearray": _safe_bytearray,
-}
-
-
-def _numpy_core(sub: str):
-    """numpy's ``_core.<sub>`` (NumPy 2) or ``core.<sub>`` (NumPy 1)."""
-    import importlib
-
-    if NUMPY_MAJOR >= 2:
-        return importlib.import_module(f"numpy._core.{sub}")
-    return importlib.import_module(f"numpy.core.{sub}")
-
-
-class SafeUnpickler(pickle.Unpickler):
-    """An unpickler that can only build plain containers and numpy scalars/arrays.
-
-    Allowed: ``dict``, ``list``, ``tuple``, ``set``, ``frozenset``, numbers, strings,
-    bytes (not ``bytes(n)``), ``collections.OrderedDict``, ``numpy.dtype``,
-    ``numpy.ndarray`` and numpy's scalar/array reconstructors (``numpy.core`` or
-    ``numpy._core``: ``multiarray.scalar``, ``multiarray._reconstruct``,
-    ``numeric._frombuffer``), and ``_codecs.encode`` for latin-1 text (protocol 2).
-    Anything else raises :class:`pickle.UnpicklingError` naming what was asked for,
-    before any of it is imported or called. Follows the "Restricting Globals"
-    recipe of the :mod:`pickle` documentation.
-    """
-
-    def find_class(self, module: str, name: str):
-        if module in ("builtins", "__builtin__") and name in _BUILTINS:
-            return _BUILTINS[name]
-        if module == "collections" and name == "OrderedDict":
-            return collections.OrderedDict
-        if module == "_codecs" and name == "encode":
-            return _safe_encode
-        if module == "numpy" and name == "dtype":
-            return np.dtype
-        if module == "numpy" and name == "ndarray":
-            return np.ndarray
-        m = re.fullmatch(r"numpy\.(_?core)\.(multiarray|numeric)", module)
-        if m:
-            if m.group(1) == "_core" and NUMPY_MAJOR < 2:
-                raise _NumpyTooOld()
-            sub = m.group(2)
-            if (sub, name) in (
-                ("multiarray", "scalar"),
-                ("multiarray", "_reconstruct"),
-                ("numeric", "_frombuffer"),
-            ):
-                return getattr(_numpy_core(sub), name)
-        if module == "numpy.dtypes" and name.endswith("DType"):
-            import numpy.dtypes as npd
-
-            cls = getattr(npd, name, None)
-            if cls is not None:
-                return cls
-        raise _Forbidden(module, name)
-
-    def persistent_load(self, pid):
-        raise pickle.UnpicklingError("persistent references are not allowed")
-
-
-class _Forbidden(pickle.UnpicklingError):
-    def __init__(self, module: str, name: str) -> None:
-        self.what = f"{module}.{name}"
-        super().__init__(self.what)
-
-
-class _NumpyTooOld(pickle.UnpicklingError):
-    pass
-
-
-def safe_unpickle(fh, source: str):
-    """Load one pickle from an open binary file with :class:`SafeUnpickler`.
-
-    Raises
-    ------
-    LogReadError
-        Anything the restricted unpickler refuses, or a damaged pickle.
-    """
-    try:
-        return SafeUnpickler(fh, encoding="latin1").load()
-    except _NumpyTooOld:
-        raise LogReadError(
-            source,
-            "file was written with NumPy 2 — upgrade NumPy (>= 2) or "
-            "re-export the history as JSON/CSV",
-        ) from None
-    except _Forbidden as exc:
-        what = exc.what
-        hint = "save history.history (a dict of lists) or export JSON/CSV instead"
-        if "keras" in what or "tensorflow" in what:
-            reason = (
-                f"the pickle holds a Keras/TensorFlow object ({what}); only plain "
-                f"containers and numpy values are opened (a pickle can run code) — {hint}"
-            )
-        elif what.startswith("pandas"):
-            reason = (
-                f"the pickle holds a pandas object ({what}); only plain containers and "
-                "numpy values are opened (a pickle can run code) — save it with "
-                "DataFrame.to_csv instead"
-            )
-        else:
-            reason = (
-                f"the pickle asks for {what}, which is not allowed: only plain containers "
-                f"and numpy values are opened (a pickle can run code) — {hint}"
-            )
-        raise LogReadError(source, reason) from None
-    except RecursionError:
-        raise LogReadError(source, "pickle nested too deeply") from None
-    except MemoryError:
-        raise LogReadError(source, "pickle too large to open") from None
-    except Exception as exc:  # damaged pickle: UnpicklingError, EOFError, ValueError...
-        msg = " ".join(str(exc).split()) or type(exc).__name__
-        raise LogReadError(
-            source, f"not a readable pickle ({type(exc).__name__}: {msg})"[:300]
-        ) from None
-
-
-def load_pickle(raw: bytes, source: str):
-    """The object in a pickle file (restricted; see :class:`SafeUnpickler`)."""
-    return safe_unpickle(io.BytesIO(raw), source)
-
-
-def load_npy(raw: bytes, source: str):
-    """The array in an ``.npy`` file; object arrays go through :class:`SafeUnpickler`."""
-    from numpy.lib import format as npfmt
-
-    fh = io.BytesIO(raw)
-    try:
-        version = npfmt.read_magic(fh)
-        if version == (1, 0):
-            shape, fortran, dtype = npfmt.read_array_header_1_0(fh)
-        elif version == (2, 0):
-            shape, fortran, dtype = npfmt.read_array_header_2_0(fh)
-        else:
-            shape, fortran, dtype = npfmt._read_array_header(fh, version)
-    except Exception as exc:
-        raise LogReadError(
-            source, f"damaged .npy header ({' '.join(str(exc).split())})"[:300]
-        ) from None
-    if dtype.hasobject:
-        arr = safe_unpickle(fh, source)
-        if not isinstance(arr, np.ndarray):
-            raise LogReadError(source, ".npy object array does not hold an array")
-        return arr
-    try:
-        return np.load(io.BytesIO(raw), allow_pickle=False)
-    except Exception as exc:
-        raise LogReadError(
-            source, f"damaged .npy data ({' '.join(str(exc).split())})"[:300]
-        ) from None
-
-
-# ---------------------------------------------------------------------------
-# JSON
-# ---------------------------------------------------------------------------
-
-
-def _json_error(source: str, raw: bytes, exc: Exception) -> LogReadError:
-    pos = getattr(exc, "pos", None)
-    msg = getattr(exc, "msg", None) or " ".join(str(exc).split())
-    if isinstance(pos, int):
-        line = raw.count(b"\n", 0, pos) + 1
-        return LogReadError(source, f"not valid JSON ({msg})", where=f"line {line}")
-    return LogReadError(source, f"not valid JSON ({msg})"[:300])
-
-
-def parse_json_text(text: str, raw: bytes, source: str):
-    """Parse JSON text: orjson, then Python's json (NaN/Infinity), then JSON Lines."""
-    import orjson
-
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        pass
-    try:
-        return json.loads(text)
-    except RecursionError:
-        raise LogReadError(source, "JSON nested too deeply") from None
-    except json.JSONDecodeError as exc:
-        first_exc = exc
-    # JSON Lines: one object per line
-    rows = []
-    for i, line in enumerate(text.splitlines()):
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError:
-            if i == len(text.splitlines()) - 1 and rows:
-                break  # a half-written last line of a live JSON Lines log
-            raise _json_error(source, raw, first_exc) from None
-        except RecursionError:
-            raise LogReadError(source, "JSON nested too deeply") from None
-    if len(rows) >= 2 and all(isinstance(r, dict) for r in rows):
-        return _JsonLines(rows)
-    raise _json_error(source, raw, first_exc)
-
-
-class _JsonLines(list):
-    """Marker: records read from JSON Lines."""
-
-
-_NONWS = re.compile(rb"[^ \t\r\n]")
-_SCALAR_END = re.compile(rb"[,}\]\s]")
-
-
-class _Stream:
-    """A forward-only byte reader with refills, for :func:`stream_numeric_dict`."""
-
-    def __init__(self, fh, block: int) -> None:
-        self.fh, self.block = fh, block
-        self.buf = b""
-        self.pos = 0
-        self.eof = False
-
-    def fill(self) -> bool:
-        if self.eof:
-            return False
-        chunk = self.fh.read(self.block)
-        if not chunk:
-            self.eof = True
-            return False
-        self.buf = self.buf[self.pos :] + chunk
-        self.pos = 0
-        return True
-
-    def peek(self) -> bytes:
-        while True:
-            m = _NONWS.search(self.buf, self.pos)
-            if m:
-                self.pos = m.start()
-                return self.buf[self.pos : self.pos + 1]
-            self.pos = len(self.buf)
-            if not self.fill():
-                return b""
-
-    def take(self, ch: bytes) -> None:
-        if self.peek() != ch:
-            raise _NotFlat()
-        self.pos += 1
-
-    def string(self) -> str:
-        import orjson
-
-        start = self.pos
-        i = start + 1
-        while True:
-            j = self.buf.find(b'"', i)
-            if j < 0:
-                i = len(self.buf)
-                rel = i - self.pos
-                if not self.fill():
-                    raise _NotFlat()
-                start, i = 0, rel
-                continue
-            k = j - 1
-            while k > start and self.buf[k] == 0x5C:  # backslash
-                k -= 1
-            if (j - 1 - k) % 2 == 0:
-                s = orjson.loads(self.buf[start : j + 1])
-                self.pos = j + 1
-                return s
-            i = j + 1
-
-    def scalar(self):
-        import orjson
-
-        if self.peek() == b'"':
-            return self.string()
-        while True:
-            m = _SCALAR_END.search(self.buf, self.pos)
-            if m or self.eof:
-                end = m.start() if m else len(self.buf)
-                tok = self.buf[self.pos : end]
-                self.pos = end
-                try:
-                    return orjson.loads(tok)
-                except orjson.JSONDecodeError:
-                    try:
-                        return json.loads(tok)
-                    except ValueError:
-                        raise _NotFlat() from None
-            if not self.fill():
-                continue
-
-    def number_list(self) -> np.ndarray:
-        self.pos += 1  # '['
-        parts: list[np.ndarray] = []
-        while True:
-            j = self.buf.find(b"]", self.pos)
-            if j >= 0:
-                parts.append(_numbers(self.buf, self.pos, j))
-                self.pos = j + 1
-                break
-            c = self.buf.rfind(b",", self.pos)
-            if c > self.pos:
-                parts.append(_numbers(self.buf, self.pos, c))
-                self.pos = c + 1
-            if not self.fill():
-                raise _NotFlat()
-        parts = [p for p in parts if len(p)]
-        if not parts:
-            return np.zeros(0)
-        return parts[0] if len(parts) == 1 else np.concatenate(parts)
-
-
-class _NotFlat(Exception):
-    """The JSON is not a flat dict of number lists: parse it the ordinary way."""
-
-
-def _numbers(buf: bytes, a: int, b: int) -> np.ndarray:
-    import orjson
-
-    piece = buf[a:b]
-    if piece.find(b"[") >= 0 or piece.find(b"{") >= 0 or piece.find(b'"') >= 0:
-        raise _NotFlat()
-    if not piece.strip():
-        return np.zeros(0)
-    data = b"[" + piece + b"]"
-    try:
-        lst = orjson.loads(data)
-    except orjson.JSONDecodeError:
-        try:
-            lst = json.loads(data)  # NaN / Infinity as Python's json writes them
-        except ValueError:
-            raise _NotFlat() from None
-    try:
-        return np.array(lst, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise _NotFlat() from None
-
-
-def stream_numeric_dict(path: str, block: int = 2 << 20) -> dict | None:
-    """Read a large ``{"key": [numbers...], ...}`` JSON file without building Python lists.
-
-    The file is read in blocks; each list is parsed piece by piece with orjson and
-    kept as a float64 array, so memory stays near the float64 size of the data
-    (``orjson.loads`` on the whole file holds the text plus a Python float object
-    per value, about 4-5 times more). Scalars and strings as values are fine.
-
-    Returns
-    -------
-    dict or None
-        None when the file is not of that shape (nested objects, strings in
-        lists...): the caller parses it the ordinary way.
-    """
-    try:
-        with open(path, "rb") as fh:
-            st = _Stream(fh, block)
-            st.fill()
-            if st.buf.startswith(b"\xef\xbb\xbf"):
-                st.pos = 3
-            st.take(b"{")
-            out: dict = {}
-            if st.peek() == b"}":
-                st.pos += 1
-            else:
-                while True:
-                    if st.peek() != b'"':
-                        raise _NotFlat()
-                    key = st.string()
-                    st.take(b":")
-                    c = st.peek()
-                    if c == b"[":
-                        out[key] = st.number_list()
-                    elif c in (b"{", b""):
-                        raise _NotFlat()
-                    else:
-                        out[key] = st.scalar()
-                    c = st.peek()
-                    st.pos += 1
-                    if c == b"}":
-                        break
-                    if c != b",":
-                        raise _NotFlat()
-            if st.peek() != b"":
-                raise _NotFlat()
-            return out
-    except (_NotFlat, OSError, ValueError, MemoryError):
-        return None
-
 
 # ---------------------------------------------------------------------------
 # dict of lists -> run
@@ -703,8 +269,6 @@ def _short(x: float) -> str:
 
 def _array_refusal(obj: np.ndarray) -> str | None:
     """Why a plain numeric array is not a training history (see :mod:`.rules`), or None."""
-    from analysis.readers.rules import MAX_HISTORY_COLUMNS
-
     if obj.ndim >= 3:
         return (
             f"an array of shape {obj.shape} (images or a dataset?), not a training "
@@ -725,9 +289,6 @@ def _array_refusal(obj: np.ndarray) -> str | None:
 
 def _check_history_run(run: Run, obj: dict, source: str) -> Run:
     """Refuse a dict-built run without curves (:class:`NotATrainingLog`, rules in :mod:`.rules`)."""
-    from analysis.readers._base import NotATrainingLog
-    from analysis.readers.rules import dataset_keys, is_metric_name
-
     keys = ", ".join(list(map(str, obj))[:8]) + (", ..." if len(obj) > 8 else "")
     if not run.series:
         raise NotATrainingLog(
@@ -781,7 +342,6 @@ def obj_to_runs(
         Nested too deeply; a malformed TensorBoard JSON export.
     """
     from analysis.readers import hf, tbexport
-    from analysis.readers._base import NotATrainingLog
 
     if depth > 3:
         raise LogReadError(source, "nested too deeply to be a training history")
@@ -886,7 +446,7 @@ def obj_to_runs(
         if kind == "json" and tbexport.is_tb_json(obj):
             return [tbexport.json_to_run(obj, source, name, notes)]
         if all(isinstance(r, dict) for r in obj[:100]):
-            if isinstance(obj, _JsonLines):
+            if isinstance(obj, JsonLines):
                 notes = notes + ["JSON Lines: one record per line"]
             return [hf.records_to_run(list(obj), source, name, notes)]
         a = _as_array(list(obj))
@@ -907,42 +467,14 @@ def read_json(
     validation_freq: int | None = None,
 ) -> list[Run]:
     """Runs from a JSON file (history dict, trainer_state, TensorBoard export, records)."""
-    from analysis.readers._base import decode_text
-
-    if raw is None and size >= STREAM_MIN_BYTES:
+    if raw is None and size >= json_stream.STREAM_MIN_BYTES:
         d = stream_numeric_dict(path)
         if d is not None:
             return obj_to_runs(d, path, name, "json", notes, validation_freq)
     if raw is None:
-        from analysis.readers._base import read_bytes
-
         raw = read_bytes(path)
     text, tnotes = decode_text(raw, path)
     if not text.strip():
         raise LogReadError(path, "the file is empty")
     obj = parse_json_text(text, raw, path)
     return obj_to_runs(obj, path, name, "json", notes + tnotes, validation_freq)
-
-
-def pickle_note() -> str:
-    return (
-        "opened with a restricted unpickler (plain containers and numpy scalars/arrays "
-        "only); pickles from untrusted sources can run code in other tools — prefer JSON/CSV"
-    )
-
-
-def npy_note() -> str:
-    return pickle_note().replace("opened with", ".npy object array opened with")
-
-
-__all__ = [
-    "SafeUnpickler",
-    "safe_unpickle",
-    "load_pickle",
-    "load_npy",
-    "history_to_run",
-    "obj_to_runs",
-    "read_json",
-    "infer_validation_freq",
-    "stream_numeric_dict",
-]

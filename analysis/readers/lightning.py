@@ -21,9 +21,9 @@ from __future__ import annotations
 import numpy as np
 
 from analysis.model import Run
-from analysis.readers._base import finish_run
-from analysis.readers._table import TableData
-from analysis.readers.csvlogger import _segment_note, series_from_columns
+from analysis.readers.series_build import finish_run
+from analysis.readers.table_data import TableData
+from analysis.readers.table_series import forward_fill, segment_note, series_from_columns
 
 FORMAT = "lightning-csvlogger"
 
@@ -84,10 +84,8 @@ def table_to_run(t: TableData, source: str, name: str, pre_notes: list[str]) -> 
     step = t.values[scol]
     smiss = t.missing.get(scol)
     if smiss is not None and smiss.any():
-        from analysis.readers.csvlogger import _ffill
-
         notes.append(f"{int(smiss.sum())} row(s) without a step: step taken from the row before")
-        step = _ffill(step, smiss)
+        step = forward_fill(step, smiss)
     epoch = t.values[ecol]
     emiss = t.missing.get(ecol)
     if emiss is not None and emiss.any():
@@ -101,5 +99,5 @@ def table_to_run(t: TableData, source: str, name: str, pre_notes: list[str]) -> 
     notes.append("Lightning sparse table: a series = the non-empty cells of its column")
     series = series_from_columns(t, metrics, step, None, epoch, notes, keep_empty=t.nrows == 0)
     run = Run(name=name, source=source, format=FORMAT, series=series, step_kind="step", notes=notes)
-    _segment_note(run, t, scol)
+    segment_note(run, t, scol)
     return finish_run(run)

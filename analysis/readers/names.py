@@ -18,7 +18,7 @@ camelCase humps, has only words from :data:`GENERIC_WORDS`. A word with a digit
 ``model_history_logdef``, ``val_loss``) makes the stem specific.
 
 A file with a generic stem is named after its folder (:func:`dir_label`):
-``zoo/healthy_wine/training.log`` -> ``healthy_wine``. Where that folder's own name is
+``runs/healthy_wine/training.log`` -> ``healthy_wine``. Where that folder's own name is
 generic too (:data:`GENERIC_DIRS`: ``logs``, ``output``, ``results``...), its parent is
 put in front: ``exp1/logs/training.log`` -> ``exp1/logs``.
 
@@ -31,7 +31,7 @@ Folders
 -------
 In a folder scan (:mod:`analysis.readers.folder`) names are paths below the opened
 folder: ``<sub/folder>/<stem>`` for specific stems, ``<sub/folder>`` for generic ones
-(``zoo`` opened: ``healthy_wine``, the same name as the file opened alone), the opened
+(``runs`` opened: ``healthy_wine``, the same name as the file opened alone), the opened
 folder's :func:`dir_label` for a generic file directly in it. Lightning ``version_N``
 folders are ``<dir>/version_N``; TensorBoard runs are named after their run folder.
 Where two runs of one scan would share a name, the file stem is added
@@ -51,7 +51,7 @@ import re
 from collections.abc import Iterable
 
 from analysis.model import Run
-from analysis.readers._base import stem
+from analysis.readers.files import stem
 
 #: Words of generic log file names (lower case): every word of the stem must be one.
 GENERIC_WORDS = frozenset(

@@ -34,8 +34,8 @@ next to logs in real project folders. The rules, in the order they are applied:
      numeric (``meta.json``: ``"callbacks": []``), a dict whose only number lists
      hold integers under names that are not metrics (ids, layer sizes, token ids in
      ``generation_config.json``), records (JSON Lines / a list of objects) without
-     an epoch/step key and without a metric-named key (``expect.json`` of the
-     corpus: per-file reference values, not a log);
+     an epoch/step key and without a metric-named key (a list of per-file reference
+     values, not a log);
    - arrays that are not histories: integer arrays (class labels, ids),
      arrays of 3 or more dimensions (images), 2-D arrays with more than
      :data:`MAX_HISTORY_COLUMNS` columns (a feature matrix), ``.npz`` files with

@@ -6,7 +6,7 @@ See the :mod:`analysis.readers` docstring for usage. Per format:
   TensorBoard CSV exports): the file is read up to its last line end; a last line
   without ``\\n`` may be half-written and waits for the next poll (or
   ``poll(final=True)``); later polls read from that byte offset only and feed the
-  new lines to the same :class:`~analysis.readers._table.TableBuilder`;
+  new lines to the same :class:`~analysis.readers.table_parse.TableBuilder`;
 - TensorBoard event files (a file or a log folder): each file is read up to its last
   complete record (a record whose length says more bytes than there are waits);
   new event files appearing in the folder are picked up;
@@ -23,14 +23,10 @@ from __future__ import annotations
 import os
 
 from analysis.model import LogReadError, Run
-from analysis.readers import _base
-from analysis.readers._base import (
-    HEAD_BYTES,
-    read_bytes,
-    regular_file_size,
-    sniff_encoding,
-    split_lines,
-)
+from analysis.readers import errors, table_bulk
+from analysis.readers.files import HEAD_BYTES, read_bytes, regular_file_size
+from analysis.readers.table_parse import TableBuilder
+from analysis.readers.text import line_ending_note, sniff_encoding, split_lines
 
 _SIG_BYTES = 256
 
@@ -113,12 +109,6 @@ class _Table:
         return False
 
     def poll(self, final: bool = False) -> bool:
-        from analysis.readers._table import (
-            TableBuilder,
-            fast_layout,
-            fast_numeric_csv,
-        )
-
         try:
             st = os.stat(self.path)
         except OSError:
@@ -140,12 +130,12 @@ class _Table:
             self.notes = [note] if note else []
             self.ino = st.st_ino
             self.first = head[:_SIG_BYTES]
-            layout = fast_layout(head, st.st_size)
+            layout = table_bulk.fast_layout(head, st.st_size)
             if layout is not None:
-                t = fast_numeric_csv(self.path, layout, st.st_size)
+                t = table_bulk.fast_numeric_csv(self.path, layout, st.st_size)
                 if t is not None:
                     head_text = head[skip:].decode(enc, errors="ignore")
-                    self.line_end_note = _base.line_ending_note(head_text) or ""
+                    self.line_end_note = line_ending_note(head_text) or ""
                     self._seed_from_bulk(t, layout, st.st_size, final)
                     self._rebuild()
                     return True
@@ -164,7 +154,7 @@ class _Table:
         self.offset += len(data)
         text = self._decode(data)
         if self.line_end_note is None:
-            self.line_end_note = _base.line_ending_note(text) or ""
+            self.line_end_note = line_ending_note(text) or ""
         added = self.builder.feed(split_lines(text))
         had_header = bool(self.runs)
         if added or not had_header:
@@ -183,8 +173,6 @@ class _Table:
             return data.decode("latin-1")
 
     def _seed_from_bulk(self, t, layout, size: int, final: bool) -> None:
-        from analysis.readers._table import TableBuilder
-
         with open(self.path, "rb") as fh:
             back = min(size, 1 << 16)
             fh.seek(size - back)
@@ -368,7 +356,7 @@ class LogTail:
             self.error = LogReadError(self.path, "too large to read into memory")
             return False
         except Exception as exc:
-            if _base.strict():
+            if errors.strict():
                 raise
             msg = " ".join(str(exc).split()) or type(exc).__name__
             self.error = LogReadError(

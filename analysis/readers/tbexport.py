@@ -19,9 +19,10 @@ import re
 import numpy as np
 
 from analysis.model import LogReadError, Run
-from analysis.readers._base import finish_run, make_series
-from analysis.readers._table import TableData
-from analysis.readers.csvlogger import _segment_note, rows_to_points
+from analysis.readers.series_build import finish_run, make_series
+from analysis.readers.table_data import TableData
+from analysis.readers.table_series import rows_to_points, segment_note
+from analysis.readers.tb_tags import is_epoch_tag
 
 FORMAT_CSV = "tensorboard-csv"
 FORMAT_JSON = "tensorboard-json"
@@ -86,7 +87,7 @@ def table_to_run(t: TableData, source: str, name: str, pre_notes: list[str]) -> 
         step_kind=_step_kind(tag),
         notes=notes,
     )
-    _segment_note(run, t, "Step")
+    segment_note(run, t, "Step")
     return finish_run(run)
 
 
@@ -99,10 +100,8 @@ def _run_name(default: str, run: str | None) -> str:
 def _step_kind(tag: str) -> str:
     """``"epoch"`` for Keras' epoch-level tags (``epoch_*``), else ``"step"``.
 
-    Same rule as :func:`analysis.readers.tfevents.is_epoch_tag`.
+    Same rule as :func:`analysis.readers.tb_tags.is_epoch_tag`.
     """
-    from analysis.readers.tfevents import is_epoch_tag
-
     return "epoch" if is_epoch_tag(tag) else "step"
 
 

@@ -14,17 +14,17 @@ Decisions:
   train/val pairs and the diagnosis work per run; the run name is the text before the
   last ``" - "`` (W&B run names are free text, metric keys are code identifiers);
 - an export of one run keeps the full column name as the metric name
-  (``fluent-oath-59 - epoch/val_loss``, the reference naming of the corpus'
-  ``expect.json``) and the file's run name.
+  (``fluent-oath-59 - epoch/val_loss``: the name the W&B chart shows) and the file's
+  run name.
 """
 
 from __future__ import annotations
 
 from analysis.model import Run
-from analysis.readers._base import finish_run
-from analysis.readers._table import TableData
 from analysis.readers.columns import axis_kind
-from analysis.readers.csvlogger import _ffill, _segment_note, series_from_columns
+from analysis.readers.series_build import finish_run
+from analysis.readers.table_data import TableData
+from analysis.readers.table_series import forward_fill, segment_note, series_from_columns
 
 FORMAT = "wandb-csv-export"
 _SEP = " - "
@@ -70,7 +70,7 @@ def table_to_runs(t: TableData, source: str, name: str, pre_notes: list[str]) ->
     step = t.values[scol]
     m = t.missing.get(scol)
     if m is not None and m.any():
-        step = _ffill(step, m)
+        step = forward_fill(step, m)
     band = [c for c in t.columns if c.endswith(("__MIN", "__MAX"))]
     metrics = [c for c in t.columns if c not in band and axis_kind(c, 1) is None]
     notes.append(f"x axis column {scol!r} excluded (W&B's global step, not the epoch)")
@@ -118,7 +118,7 @@ def _run(
 ) -> Run:
     series = series_from_columns(t, metrics, step, None, None, notes, keep_empty=t.nrows == 0)
     run = Run(name=name, source=source, format=FORMAT, series=series, step_kind="step", notes=notes)
-    _segment_note(run, t, scol)
+    segment_note(run, t, scol)
     return finish_run(run)
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from analysis_testutil import run_analyze
 
-import analysis.readers._base as rbase
+import analysis.readers.errors as reader_errors
 from analysis import naming
 from analysis.model import LogReadError
 from analysis.readers import (
@@ -22,12 +22,13 @@ from analysis.readers import (
     epoch_end_values,
     history,
     load,
+    safe_pickle,
 )
 
 
 @pytest.fixture(autouse=True)
 def _strict(monkeypatch):
-    monkeypatch.setattr(rbase, "_STRICT", True)
+    monkeypatch.setattr(reader_errors, "STRICT", True)
 
 
 def one(path, **kw):
@@ -64,7 +65,7 @@ def test_case01_export_json_has_plain_numbers(cases_dir):
 
 
 def test_case01_numpy2_pickle_under_numpy1_says_so(cases_dir, monkeypatch):
-    monkeypatch.setattr(history, "NUMPY_MAJOR", 1)
+    monkeypatch.setattr(safe_pickle, "NUMPY_MAJOR", 1)
     with pytest.raises(LogReadError) as exc:
         load(cases_dir / "case_01_float32_history.pkl")
     msg = str(exc.value)

@@ -25,12 +25,12 @@ from hypothesis import strategies as st
 from shared_paths import CASES, CORPUS
 from tensorboard.compat.proto import event_pb2, summary_pb2
 
-import analysis.readers._base as rbase
+import analysis.readers.errors as reader_errors
 from analysis.model import LogReadError
 from analysis.readers import LogTail, load
-from analysis.readers._base import MISSING_TOKENS
+from analysis.readers.cells import MISSING_TOKENS
 from analysis.readers.columns import axis_kind
-from analysis.readers.tfevents import frame_record
+from analysis.readers.tfrecord import frame_record
 
 #: Examples per property; FITLENS_FUZZ_EXAMPLES=2000 (and a random seed) for a deeper run.
 N_EXAMPLES = int(os.environ.get("FITLENS_FUZZ_EXAMPLES", "100"))
@@ -69,7 +69,7 @@ NAMES = [
 
 @pytest.fixture(autouse=True)
 def _strict(monkeypatch):
-    monkeypatch.setattr(rbase, "_STRICT", True)
+    monkeypatch.setattr(reader_errors, "STRICT", True)
 
 
 @contextlib.contextmanager

@@ -17,7 +17,7 @@ import sys
 import pytest
 from shared_paths import CORPUS, ROOT
 
-import analysis.readers._base as rbase
+import analysis.readers.errors as reader_errors
 from analysis.readers import load
 
 EXPECT = json.loads((CORPUS / "expect.json").read_text()) if CORPUS.is_dir() else []
@@ -26,7 +26,7 @@ TF_EXPECT = json.loads((CORPUS / "tfevents" / "expect.json").read_text()) if COR
 
 @pytest.fixture(autouse=True)
 def _strict(monkeypatch):
-    monkeypatch.setattr(rbase, "_STRICT", True)
+    monkeypatch.setattr(reader_errors, "STRICT", True)
 
 
 def _close(a, b) -> bool:

@@ -23,14 +23,14 @@ from analysis_testutil import ROOT
 from analysis_testutil import run_analyze as analyze
 
 import analysis
-import analysis.readers._base as rbase
+import analysis.readers.errors as reader_errors
 from analysis.model import LogReadError
 from analysis.readers import LogTail, NotATrainingLog, load, load_many
 
 
 @pytest.fixture(autouse=True)
 def _strict(monkeypatch):
-    monkeypatch.setattr(rbase, "_STRICT", True)
+    monkeypatch.setattr(reader_errors, "STRICT", True)
 
 
 @pytest.fixture(scope="module")

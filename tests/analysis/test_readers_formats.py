@@ -9,15 +9,16 @@ import shutil
 import numpy as np
 import pytest
 
-import analysis.readers._base as rbase
+import analysis.readers.errors as reader_errors
 from analysis.model import LogReadError
 from analysis.readers import load, load_many, sniff
-from analysis.readers._table import FAST_MIN_BYTES, TableBuilder
+from analysis.readers.table_bulk import FAST_MIN_BYTES
+from analysis.readers.table_parse import TableBuilder
 
 
 @pytest.fixture(autouse=True)
 def _strict(monkeypatch):
-    monkeypatch.setattr(rbase, "_STRICT", True)
+    monkeypatch.setattr(reader_errors, "STRICT", True)
 
 
 def one(path, **kw):
@@ -202,7 +203,7 @@ def test_history_object_fields_and_records(tmp_path):
 
 
 def test_large_json_streamed_equals_orjson(tmp_path, monkeypatch):
-    from analysis.readers import history
+    from analysis.readers import json_stream
 
     rng = np.random.default_rng(1)
     d = {
@@ -212,8 +213,8 @@ def test_large_json_streamed_equals_orjson(tmp_path, monkeypatch):
         "note": "x",
     }
     p = write(tmp_path, "h.json", json.dumps(d, indent=2))
-    monkeypatch.setattr(history, "STREAM_MIN_BYTES", 1000)
-    streamed = history.stream_numeric_dict(str(p), block=4096)
+    monkeypatch.setattr(json_stream, "STREAM_MIN_BYTES", 1000)
+    streamed = json_stream.stream_numeric_dict(str(p), block=4096)
     assert streamed is not None
     np.testing.assert_array_equal(streamed["loss"], d["loss"])
     run = one(p)
@@ -221,7 +222,7 @@ def test_large_json_streamed_equals_orjson(tmp_path, monkeypatch):
     assert any("best_epoch=3" in n for n in run.notes)
     # nested objects are not streamed: the ordinary parse takes over
     p2 = write(tmp_path, "h2.json", json.dumps({"history": d}))
-    assert history.stream_numeric_dict(str(p2)) is None
+    assert json_stream.stream_numeric_dict(str(p2)) is None
     assert len(one(p2).series["loss"]) == 5000
 
 

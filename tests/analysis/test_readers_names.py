@@ -13,15 +13,15 @@ import shutil
 import pytest
 from analysis_testutil import run_analyze as analyze
 
-import analysis.readers._base as rbase
+import analysis.readers.errors as reader_errors
 from analysis.readers import LogTail, load, unique_run_names
-from analysis.readers._base import stem
+from analysis.readers.files import stem
 from analysis.readers.names import is_generic_stem
 
 
 @pytest.fixture(autouse=True)
 def _strict(monkeypatch):
-    monkeypatch.setattr(rbase, "_STRICT", True)
+    monkeypatch.setattr(reader_errors, "STRICT", True)
 
 
 @pytest.mark.parametrize(

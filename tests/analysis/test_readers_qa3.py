@@ -12,35 +12,35 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import analysis.readers._base as rbase
+import analysis.readers.errors as reader_errors
 from analysis.detectors import diagnose
-from analysis.readers import LogTail, _table, load
+from analysis.readers import LogTail, load, table_bulk
 
 FAST_OFF = 1 << 62
 
 
 @pytest.fixture(autouse=True)
 def _strict(monkeypatch):
-    monkeypatch.setattr(rbase, "_STRICT", True)
+    monkeypatch.setattr(reader_errors, "STRICT", True)
 
 
 @pytest.fixture
 def bulk_calls(monkeypatch):
     """Records what every fast_numeric_csv call returned (None = went to the line parser)."""
     calls = []
-    orig = _table.fast_numeric_csv
+    orig = table_bulk.fast_numeric_csv
 
     def spy(*a, **kw):
         t = orig(*a, **kw)
         calls.append(t)
         return t
 
-    monkeypatch.setattr(_table, "fast_numeric_csv", spy)
+    monkeypatch.setattr(table_bulk, "fast_numeric_csv", spy)
     return calls
 
 
 def _read(path, monkeypatch, threshold):
-    monkeypatch.setattr(_table, "FAST_MIN_BYTES", threshold)
+    monkeypatch.setattr(table_bulk, "FAST_MIN_BYTES", threshold)
     return load(path)
 
 
@@ -178,7 +178,7 @@ def test_big_csvlogger_with_validation_freq_is_not_nan(tmp_path, bulk_calls):
         rows.append(f"{e},{1 / (1 + e / 100):.10f},{ms},{val}")
     p = tmp_path / "training.log"
     p.write_bytes(("\r\n".join(rows) + "\r\n").encode())
-    assert p.stat().st_size >= _table.FAST_MIN_BYTES
+    assert p.stat().st_size >= table_bulk.FAST_MIN_BYTES
     (run,) = load(p)
     assert bulk_calls and bulk_calls[0] is not None  # pandas' bulk path read it
     vl = run.series["val_loss"]
@@ -199,7 +199,7 @@ def test_big_step_log_with_sparse_eval_is_not_nan(tmp_path, bulk_calls):
     ]
     p = tmp_path / "huge.csv"
     p.write_text("\n".join(lines) + "\n")
-    assert p.stat().st_size >= _table.FAST_MIN_BYTES
+    assert p.stat().st_size >= table_bulk.FAST_MIN_BYTES
     (run,) = load(p)
     assert bulk_calls and bulk_calls[0] is not None
     vl = run.series["val_loss"]
@@ -379,7 +379,7 @@ def test_live_tail_of_a_big_log_has_the_notes_of_load(tmp_path, bulk_calls):
     ]
     p = tmp_path / "training.log"
     p.write_text("\r\n".join(rows) + "\r\n", newline="")
-    assert p.stat().st_size >= _table.FAST_MIN_BYTES
+    assert p.stat().st_size >= table_bulk.FAST_MIN_BYTES
     tail = LogTail(p)
     assert tail.poll()
     assert bulk_calls and bulk_calls[0] is not None

@@ -16,16 +16,16 @@ import numpy as np
 import pytest
 from analysis_testutil import run_analyze
 
-import analysis.readers._base as rbase
+import analysis.readers.errors as reader_errors
 from analysis.readers import load, load_many
-from analysis.readers.tfevents import keras_log_key
+from analysis.readers.tb_tags import keras_log_key
 
 DATA = Path(__file__).parent / "data"
 
 
 @pytest.fixture(autouse=True)
 def _strict(monkeypatch):
-    monkeypatch.setattr(rbase, "_STRICT", True)
+    monkeypatch.setattr(reader_errors, "STRICT", True)
 
 
 def csv_columns(path: Path) -> dict[str, np.ndarray]:

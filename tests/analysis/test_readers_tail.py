@@ -9,15 +9,15 @@ import numpy as np
 import pytest
 from tensorboard.compat.proto import event_pb2, summary_pb2
 
-import analysis.readers._base as rbase
+import analysis.readers.errors as reader_errors
 from analysis.readers import LogTail, load
-from analysis.readers._table import FAST_MIN_BYTES
-from analysis.readers.tfevents import frame_record
+from analysis.readers.table_bulk import FAST_MIN_BYTES
+from analysis.readers.tfrecord import frame_record
 
 
 @pytest.fixture(autouse=True)
 def _strict(monkeypatch):
-    monkeypatch.setattr(rbase, "_STRICT", True)
+    monkeypatch.setattr(reader_errors, "STRICT", True)
 
 
 def vals(tail, name):

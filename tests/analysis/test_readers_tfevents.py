@@ -12,15 +12,16 @@ import pytest
 from shared_paths import ROOT
 from tensorboard.compat.proto import event_pb2, summary_pb2, tensor_pb2
 
-import analysis.readers._base as rbase
+import analysis.readers.errors as reader_errors
 from analysis.model import LogReadError
 from analysis.readers import load
-from analysis.readers.tfevents import frame_record, masked_crc32c, tensor_scalar
+from analysis.readers.event_decode import tensor_scalar
+from analysis.readers.tfrecord import frame_record, masked_crc32c
 
 
 @pytest.fixture(autouse=True)
 def _strict(monkeypatch):
-    monkeypatch.setattr(rbase, "_STRICT", True)
+    monkeypatch.setattr(reader_errors, "STRICT", True)
 
 
 def simple(tag, step, value, wall=1.7e9):
@@ -185,7 +186,7 @@ def test_reading_events_does_not_import_tensorflow(corpus_dir):
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from analysis.readers import tfevents as tfe  # noqa: E402
+from analysis.readers import event_file, tfrecord  # noqa: E402
 
 _value = st.one_of(
     st.tuples(st.just("simple"), st.floats(width=32)),
@@ -253,11 +254,11 @@ def test_vectorised_decoder_equals_protobuf(tmp_path_factory, monkeypatch, event
     p.write_bytes(b"".join(frame_record(r) for r in [header()] + recs))
 
     def read(vectorised: bool):
-        r = tfe.EventFileReader(str(p))
+        r = event_file.EventFileReader(str(p))
         if not vectorised:
             with monkeypatch.context() as m:
                 m.setattr(
-                    tfe,
+                    event_file,
                     "decode_scalar_events",
                     lambda u, off, ln: {**real(u, off, ln), "ok": np.zeros(len(off), dtype=bool)},
                 )
@@ -266,7 +267,7 @@ def test_vectorised_decoder_equals_protobuf(tmp_path_factory, monkeypatch, event
             r.read()
         return {k: (t.plugin, [a.tolist() for a in t.arrays()]) for k, t in r.tags.items()}
 
-    real = tfe.decode_scalar_events
+    real = event_file.decode_scalar_events
     fast, slow = read(True), read(False)
     assert fast.keys() == slow.keys()
     for k in fast:
@@ -278,5 +279,5 @@ def test_vectorised_decoder_equals_protobuf(tmp_path_factory, monkeypatch, event
 def test_vectorised_header_crc_equals_reference():
     rng = np.random.default_rng(0)
     rows = rng.integers(0, 256, size=(50, 8), dtype=np.uint8)
-    got = tfe.masked_crc32c_rows(rows)
+    got = tfrecord.masked_crc32c_rows(rows)
     assert got.tolist() == [masked_crc32c(bytes(r)) for r in rows]
