@@ -83,11 +83,13 @@ that a reader bug surfaces as its own exception instead of a ``LogReadError``.
 
 from __future__ import annotations
 
-from analysis.readers._front import LoadOutcome, load, load_file, load_folder, load_many, sniff
 from analysis.readers.batch import deaverage_running_mean, epoch_end_values
 from analysis.readers.errors import NotATrainingLog
+from analysis.readers.front import load, load_file, load_folder, load_many
 from analysis.readers.join import append_runs
 from analysis.readers.names import file_run_name, unique_run_names
+from analysis.readers.outcome import LoadOutcome
+from analysis.readers.route import sniff
 from analysis.readers.tail import LogTail
 
 __all__ = [

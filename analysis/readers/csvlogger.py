@@ -27,9 +27,9 @@ import numpy as np
 from analysis import naming
 from analysis.model import Run, Series
 from analysis.readers.columns import axis_kind
+from analysis.readers.formats import LogFormat
 from analysis.readers.series_build import finish_run, keras_style
 from analysis.readers.table_data import TableData
-from analysis.readers.table_parse import sep_note
 from analysis.readers.table_series import forward_fill, segment_note, series_from_columns
 
 FORMAT_CSVLOGGER = "keras-csvlogger"
@@ -163,19 +163,17 @@ def _sparse_val_note(
         notes.append(msg)
 
 
-def read_table(t: TableData, source: str, name: str, info: dict) -> list[Run]:
-    """Dispatch a parsed table to the reader of its dialect."""
-    from analysis.readers import lightning, tbexport, wandb
-
-    notes = list(info.get("notes", []))
-    sn = sep_note(info.get("sep"))
-    if sn:
-        notes.append(sn)
-    low = [c.strip().lower() for c in t.columns]
-    if tbexport.is_tb_csv(low):
-        return [tbexport.table_to_run(t, source, name, notes)]
-    if wandb.is_wandb(t.columns):
-        return wandb.table_to_runs(t, source, name, notes)
-    if lightning.is_lightning(t.columns, t):
-        return [lightning.table_to_run(t, source, name, notes)]
+def _read_table(t: TableData, source: str, name: str, notes: list[str]) -> list[Run]:
     return [table_to_run(t, source, name, notes)]
+
+
+FORMATS = (
+    LogFormat(
+        FORMAT_CSVLOGGER,
+        "table",
+        lambda table: True,
+        _read_table,
+        0,
+        "Keras CSVLogger, pandas to_csv histories, any other table (the last tried)",
+    ),
+)

@@ -21,14 +21,19 @@ logged. The same record logic reads JSON lists of dicts and JSON Lines logs.
 from __future__ import annotations
 
 import math
+import os
+import re
 from numbers import Real
 
 import numpy as np
 
 from analysis import naming
-from analysis.model import Run
+from analysis.model import Run, Series
 from analysis.readers.columns import axis_kind
 from analysis.readers.errors import NotATrainingLog
+from analysis.readers.formats import FolderLayout, FolderReading, FolderUnit, LogFormat, ValueInput
+from analysis.readers.json_stream import JsonLines
+from analysis.readers.names import dir_run_name, rel_path
 from analysis.readers.rules import is_metric_name
 from analysis.readers.series_build import finish_run, keras_style, make_series
 
@@ -36,6 +41,18 @@ FORMAT = "hf-trainer-state"
 FORMAT_RECORDS = "json-records"
 
 _SUMMARY_KEYS = ("train_runtime", "total_flos")
+#: ``trainer_state.json`` fields kept in :attr:`Run.meta`.
+_META_KEYS = (
+    "global_step",
+    "max_steps",
+    "num_train_epochs",
+    "best_metric",
+    "best_model_checkpoint",
+    "best_global_step",
+    "logging_steps",
+    "eval_steps",
+)
+_CHECKPOINT_DIR = re.compile(r"checkpoint-(\d+)$")
 
 
 def _num(v) -> float | None:
@@ -69,116 +86,40 @@ def records_to_run(
         ``best_metric``...), for notes and :attr:`Run.meta`.
     """
     notes = list(pre_notes)
-    keys_order: list[str] = []
-    data: dict[str, tuple[list, list, list]] = {}
-    bookkeeping: set[str] = set()
-    skipped_non_numeric: set[str] = set()
-    n_train = n_eval = n_summary = 0
-    summary_loss = None
-    xstep_key = xepoch_key = None
     dict_rows = [r for r in rows if isinstance(r, dict)]
     if len(dict_rows) != len(rows):
         notes.append(f"{len(rows) - len(dict_rows)} entries that are not objects skipped")
-    # which keys are the x axes
-    for r in dict_rows[:200]:
-        for k in r:
-            kind = axis_kind(k)
-            if kind == "step" and xstep_key is None:
-                xstep_key = k
-            elif kind == "epoch" and xepoch_key is None:
-                xepoch_key = k
-    for i, r in enumerate(dict_rows):
-        if hf and any(k in r for k in _SUMMARY_KEYS):
-            n_summary += 1
-            if isinstance(r.get("train_loss"), Real):
-                summary_loss = float(r["train_loss"])
-            bookkeeping.update(k for k in r if k not in (xstep_key, xepoch_key))
-            continue
-        if hf:
-            if any(k.startswith("eval_") for k in r):
-                n_eval += 1
-            elif "loss" in r:
-                n_train += 1
-        st = _num(r.get(xstep_key)) if xstep_key else None
-        if st is None or (isinstance(st, float) and math.isnan(st)):
-            st = float(i) if xstep_key is None else math.nan
-        ep = _num(r.get(xepoch_key)) if xepoch_key else None
-        if xstep_key is None and ep is not None and not math.isnan(ep):
-            st = ep
-        for k, v in r.items():
-            if k in (xstep_key, xepoch_key):
-                continue
-            if hf and naming.is_counter(k):
-                bookkeeping.add(k)
-                continue
-            x = _num(v)
-            if x is None:
-                skipped_non_numeric.add(k)
-                continue
-            if k not in data:
-                data[k] = ([], [], [])
-                keys_order.append(k)
-            s, e, val = data[k]
-            s.append(st)
-            e.append(math.nan if ep is None else ep)
-            val.append(x)
-    _refuse_without_curves(source, hf, keys_order, xstep_key, xepoch_key, data, top)
-    series = {}
-    axes = {}
-    for k in keys_order:
-        s, e, val = data[k]
-        step = np.asarray(s, dtype=np.float64)
-        if np.isnan(step).any():
-            step = np.where(np.isnan(step), np.arange(len(step)), step)
-        epoch = np.asarray(e, dtype=np.float64) if xepoch_key else None
-        ser = make_series(k, step, np.asarray(val, dtype=np.float64), epoch=epoch)
-        if not hf and naming.is_counter(k):
-            axes[k] = ser
-        else:
-            series[k] = ser
+    cols = _Columns(dict_rows, hf)
+    _refuse_without_curves(source, hf, cols.order, cols.step_key, cols.epoch_key, cols.data, top)
+    series, axes = cols.series(hf)
     if hf:
         notes.append(
-            f"log_history: {len(rows)} rows = {n_train} train rows (loss), {n_eval} "
-            f"eval rows, {n_summary} summary row(s); x axis step/epoch excluded"
+            f"log_history: {len(rows)} rows = {cols.n_train} train rows (loss), {cols.n_eval} "
+            f"eval rows, {cols.n_summary} summary row(s); x axis step/epoch excluded"
         )
-        if summary_loss is not None:
+        if cols.summary_loss is not None:
             notes.append(
-                f"final summary row excluded (train_loss={summary_loss!r} is the run "
+                f"final summary row excluded (train_loss={cols.summary_loss!r} is the run "
                 "average, not a point)"
             )
-        if bookkeeping:
-            notes.append("bookkeeping keys excluded: " + ", ".join(sorted(bookkeeping)))
+        if cols.bookkeeping:
+            notes.append("bookkeeping keys excluded: " + ", ".join(sorted(cols.bookkeeping)))
     else:
         notes.append(
             f"{len(dict_rows)} records; x axis "
-            f"{xstep_key or xepoch_key or 'record position'!r} excluded"
+            f"{cols.step_key or cols.epoch_key or 'record position'!r} excluded"
         )
     if axes:
         notes.append("counters kept as axes, not metrics: " + ", ".join(axes))
-    if skipped_non_numeric:
-        notes.append("non-numeric keys skipped: " + ", ".join(sorted(skipped_non_numeric)))
-    meta: dict = {}
-    if top:
-        for k in (
-            "global_step",
-            "max_steps",
-            "num_train_epochs",
-            "best_metric",
-            "best_model_checkpoint",
-            "best_global_step",
-            "logging_steps",
-            "eval_steps",
-        ):
-            if k in top and isinstance(top[k], (str, int, float)) and not isinstance(top[k], bool):
-                meta[k] = top[k]
-        gs, ms = top.get("global_step"), top.get("max_steps")
-        if isinstance(gs, int) and isinstance(ms, int) and 0 < gs < ms:
-            notes.append(f"mid-run checkpoint: global_step {gs} of max_steps {ms}")
+    if cols.non_numeric:
+        notes.append("non-numeric keys skipped: " + ", ".join(sorted(cols.non_numeric)))
+    meta = _state_meta(top, notes) if top else {}
     if hf:
         fmt = FORMAT
     else:
-        fmt = "keras-history-json" if keras_style(series) and xstep_key is None else FORMAT_RECORDS
-    step_kind = "step" if (hf or xstep_key) else "epoch"
+        keras_records = keras_style(series) and cols.step_key is None
+        fmt = "keras-history-json" if keras_records else FORMAT_RECORDS
+    step_kind = "step" if (hf or cols.step_key) else "epoch"
     run = Run(
         name=name,
         source=source,
@@ -190,6 +131,100 @@ def records_to_run(
         meta=meta,
     )
     return finish_run(run)
+
+
+class _Columns:
+    """The values of per-step records gathered per key, with their step and epoch."""
+
+    def __init__(self, rows: list[dict], hf: bool) -> None:
+        self.order: list[str] = []
+        self.data: dict[str, tuple[list, list, list]] = {}
+        self.bookkeeping: set[str] = set()
+        self.non_numeric: set[str] = set()
+        self.n_train = self.n_eval = self.n_summary = 0
+        self.summary_loss: float | None = None
+        self.step_key, self.epoch_key = _axis_keys(rows)
+        for i, r in enumerate(rows):
+            self._add(i, r, hf)
+
+    def _add(self, i: int, r: dict, hf: bool) -> None:
+        step_key, epoch_key = self.step_key, self.epoch_key
+        if hf and any(k in r for k in _SUMMARY_KEYS):
+            self.n_summary += 1
+            if isinstance(r.get("train_loss"), Real):
+                self.summary_loss = float(r["train_loss"])
+            self.bookkeeping.update(k for k in r if k not in (step_key, epoch_key))
+            return
+        if hf:
+            if any(k.startswith("eval_") for k in r):
+                self.n_eval += 1
+            elif "loss" in r:
+                self.n_train += 1
+        st = _num(r.get(step_key)) if step_key else None
+        if st is None or (isinstance(st, float) and math.isnan(st)):
+            st = float(i) if step_key is None else math.nan
+        ep = _num(r.get(epoch_key)) if epoch_key else None
+        if step_key is None and ep is not None and not math.isnan(ep):
+            st = ep
+        for k, v in r.items():
+            if k in (step_key, epoch_key):
+                continue
+            if hf and naming.is_counter(k):
+                self.bookkeeping.add(k)
+                continue
+            x = _num(v)
+            if x is None:
+                self.non_numeric.add(k)
+                continue
+            if k not in self.data:
+                self.data[k] = ([], [], [])
+                self.order.append(k)
+            steps, epochs, values = self.data[k]
+            steps.append(st)
+            epochs.append(math.nan if ep is None else ep)
+            values.append(x)
+
+    def series(self, hf: bool) -> tuple[dict[str, Series], dict[str, Series]]:
+        """``(series, axes)``: counters of plain records are axes, not metrics."""
+        series: dict[str, Series] = {}
+        axes: dict[str, Series] = {}
+        for k in self.order:
+            steps, epochs, values = self.data[k]
+            step = np.asarray(steps, dtype=np.float64)
+            if np.isnan(step).any():
+                step = np.where(np.isnan(step), np.arange(len(step)), step)
+            epoch = np.asarray(epochs, dtype=np.float64) if self.epoch_key else None
+            s = make_series(k, step, np.asarray(values, dtype=np.float64), epoch=epoch)
+            if not hf and naming.is_counter(k):
+                axes[k] = s
+            else:
+                series[k] = s
+        return series, axes
+
+
+def _axis_keys(rows: list[dict]) -> tuple[str | None, str | None]:
+    """The step key and the epoch key of the records (from the first 200)."""
+    step_key = epoch_key = None
+    for r in rows[:200]:
+        for k in r:
+            kind = axis_kind(k)
+            if kind == "step" and step_key is None:
+                step_key = k
+            elif kind == "epoch" and epoch_key is None:
+                epoch_key = k
+    return step_key, epoch_key
+
+
+def _state_meta(top: dict, notes: list[str]) -> dict:
+    """Fields of ``trainer_state.json`` kept in :attr:`Run.meta`; a note for a mid-run state."""
+    meta = {}
+    for k in _META_KEYS:
+        if k in top and isinstance(top[k], (str, int, float)) and not isinstance(top[k], bool):
+            meta[k] = top[k]
+    gs, ms = top.get("global_step"), top.get("max_steps")
+    if isinstance(gs, int) and isinstance(ms, int) and 0 < gs < ms:
+        notes.append(f"mid-run checkpoint: global_step {gs} of max_steps {ms}")
+    return meta
 
 
 def _refuse_without_curves(
@@ -228,4 +263,84 @@ def _refuse_without_curves(
 
 
 def is_trainer_state(obj) -> bool:
+    """A dict with a ``log_history`` list (``transformers.TrainerState`` saved as JSON)."""
     return isinstance(obj, dict) and isinstance(obj.get("log_history"), list)
+
+
+def read_trainer_state(obj: dict, value_input: ValueInput) -> list[Run]:
+    """The run of a ``trainer_state.json``: its ``log_history``, with the rest as meta."""
+    top = {k: v for k, v in obj.items() if k != "log_history"}
+    v = value_input
+    return [records_to_run(obj["log_history"], v.source, v.name, v.notes, hf=True, top=top)]
+
+
+def is_records(obj, value_input: ValueInput) -> bool:
+    """A list of objects (JSON records, JSON Lines), judged by its first 100 entries."""
+    return isinstance(obj, (list, tuple)) and all(isinstance(r, dict) for r in obj[:100])
+
+
+def read_records(obj: list, value_input: ValueInput) -> list[Run]:
+    """The run of a list of per-step records."""
+    notes = value_input.notes
+    if isinstance(obj, JsonLines):
+        notes = notes + ["JSON Lines: one record per line"]
+    return [records_to_run(list(obj), value_input.source, value_input.name, notes)]
+
+
+# ---------------------------------------------------------------------------
+# output folders: trainer_state.json of the folder and of its checkpoint-N folders
+# ---------------------------------------------------------------------------
+
+
+def output_folder_of_state(path: str) -> str | None:
+    """The output folder a ``trainer_state.json`` belongs to (its own folder, or the folder
+    above a ``checkpoint-N`` folder); None for other files."""
+    if os.path.basename(path) != "trainer_state.json":
+        return None
+    d = os.path.dirname(path)
+    return os.path.dirname(d) if _CHECKPOINT_DIR.match(os.path.basename(d)) else d
+
+
+def _checkpoint_step(path: str) -> int:
+    m = _CHECKPOINT_DIR.match(os.path.basename(os.path.dirname(path)))
+    return int(m.group(1)) if m else 1 << 62
+
+
+def read_output_folders(reading: FolderReading, groups: dict[str, list[str]]) -> list[FolderUnit]:
+    """One run per output folder, from its latest ``trainer_state.json`` (the folder's own,
+    else the highest checkpoint), whose ``log_history`` holds the earlier ones'."""
+    units: list[FolderUnit] = []
+    for outdir, states in sorted(groups.items()):
+        latest = max(states, key=_checkpoint_step)
+        got = reading.read_file(latest)
+        for r in got:
+            r.name = dir_run_name(reading.root, outdir)
+            if len(states) > 1:
+                r.notes.append(
+                    f"{len(states)} trainer_state.json files: read the latest "
+                    f"({os.path.relpath(latest, outdir)}), whose log_history holds "
+                    "the earlier checkpoints'"
+                )
+        if got:
+            units.append((rel_path(reading.root, latest), got))
+    return units
+
+
+OUTPUT_FOLDERS = FolderLayout(
+    "hf-output-folders", claims=output_folder_of_state, read_groups=read_output_folders
+)
+
+FORMATS = (
+    LogFormat(
+        "hf-trainer-state",
+        "value",
+        lambda obj, value_input: is_trainer_state(obj),
+        read_trainer_state,
+        90,
+        "Hugging Face trainer_state.json (log_history)",
+        folder=OUTPUT_FOLDERS,
+    ),
+    LogFormat(
+        "json-records", "value", is_records, read_records, 70, "a list of records / JSON Lines"
+    ),
+)

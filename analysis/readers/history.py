@@ -34,14 +34,11 @@ import re
 import numpy as np
 
 from analysis import naming
-from analysis.model import LogReadError, Run, Series, segment_starts
-from analysis.readers import json_stream
+from analysis.model import Run, Series, segment_starts
 from analysis.readers.errors import NotATrainingLog
-from analysis.readers.files import read_bytes
-from analysis.readers.json_stream import JsonLines, parse_json_text, stream_numeric_dict
+from analysis.readers.formats import LogFormat, ValueInput
 from analysis.readers.rules import MAX_HISTORY_COLUMNS, dataset_keys, is_metric_name
 from analysis.readers.series_build import finish_run, keras_style, make_series
-from analysis.readers.text import decode_text
 
 FORMAT_JSON = "keras-history-json"
 FORMAT_PICKLE = "keras-history-pickle"
@@ -54,13 +51,13 @@ _ROLE_PREFIXES = ("val_", "validation_", "valid_", "eval_", "test_", "train_", "
 # ---------------------------------------------------------------------------
 
 
-def _as_array(v):
+def as_float_array(v):
     """1-D/2-D float64 array for a list-like value, a float for a number, else None."""
     if isinstance(v, (bool, int, float, np.number, np.bool_)):
         return float(v)
     if isinstance(v, np.ndarray):
         if v.ndim == 0:
-            return _as_array(v.item())
+            return as_float_array(v.item())
         if v.dtype.kind in "fiub":
             return v.astype(np.float64, copy=False) if v.ndim <= 2 else None
         v = v.tolist()
@@ -131,99 +128,17 @@ def history_to_run(
         Override the inferred Keras ``validation_freq`` for short ``val_*`` lists.
     """
     notes = list(pre_notes)
-    ext_epoch = None
-    if isinstance(d.get("history"), dict):
-        hist = d["history"]
-        if isinstance(d.get("epoch"), (list, tuple, np.ndarray)):
-            ext_epoch = _as_array(d["epoch"])
-        notes.append(
-            "Keras History fields: 'history' holds the metrics"
-            + ("; 'epoch' is the x axis" if ext_epoch is not None else "")
-        )
-        d = hist
-    arrays: dict[str, np.ndarray] = {}
-    scalars: list[str] = []
-    others: list[str] = []
-    for k, v in d.items():
-        k = str(k)
-        a = _as_array(v)
-        if a is None:
-            others.append(k)
-        elif isinstance(a, float):
-            scalars.append(f"{k}={_short(a)}")
-        elif a.ndim == 2:
-            for j in range(a.shape[1]):
-                arrays[f"{k}[{j}]"] = a[:, j]
-            notes.append(f"{k!r} holds {a.shape[1]} values per epoch: one series per element")
-        else:
-            arrays[k] = a
+    d, epochs = _unwrap_history_object(d, notes)
+    arrays, excluded = _curve_arrays(d, notes)
     epoch_key = next((k for k in arrays if k.strip().lower() in ("epoch", "epochs")), None)
     if epoch_key is not None:
-        ext_epoch = arrays.pop(epoch_key)
+        epochs = arrays.pop(epoch_key)
         notes.append(f"key {epoch_key!r} is the x axis (excluded)")
     axes_keys = [k for k in arrays if naming.is_counter(k)]
     groups = _group_prefixes(list(arrays))
-    group_of = {}
-    for k in arrays:
-        group_of[k] = next((p for p in groups if k.startswith(p)), "")
+    series, axes, inferred = _place_series(arrays, axes_keys, groups, epochs, validation_freq)
     meta: dict = {}
-    series: dict[str, Series] = {}
-    axes: dict[str, Series] = {}
-    lengths = sorted({len(a) for a in arrays.values()})
-    inferred: dict[int, tuple[int, list[str]]] = {}
-    # series of the same length share one x array (and its segments): no copy per key
-    shared: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
-    for g in [""] + groups:
-        keys = [k for k in arrays if group_of[k] == g]
-        if not keys:
-            continue
-        L = (
-            max(len(arrays[k]) for k in keys if k not in axes_keys)
-            if any(k not in axes_keys for k in keys)
-            else max(len(arrays[k]) for k in keys)
-        )
-        gx = ext_epoch if (g == "" and ext_epoch is not None) else None
-        for k in keys:
-            a = arrays[k]
-            n = len(a)
-            pos = None
-            if n < L and naming.role(k) == "val" and n > 0:
-                f = validation_freq or infer_validation_freq(L, n)
-                if f:
-                    pos = (np.arange(n, dtype=np.float64) + 1) * f - 1
-                    if pos[-1] >= L:
-                        pos = None
-                    else:
-                        inferred.setdefault(f, (L, []))[1].append(k)
-            if pos is None:
-                key = (n, id(gx))
-                if key not in shared:
-                    step = np.arange(n, dtype=np.float64)
-                    if gx is not None and len(gx) >= n:
-                        step = np.asarray(gx[:n], dtype=np.float64)
-                    shared[key] = (step, segment_starts(step))
-                step, segs = shared[key]
-                s = make_series(k, step, a, segs=segs)
-            else:
-                if gx is not None and n and len(gx) > int(pos[-1]):
-                    step = gx[pos.astype(np.int64)]
-                else:
-                    step = pos
-                s = make_series(k, step, a)
-            if k in axes_keys:
-                axes[k] = s
-            else:
-                series[k] = s
-    for f, (L, keys) in inferred.items():
-        meta["validation_freq"] = f
-        for k in keys:
-            n = len(arrays[k])
-            at = ", ".join(str(int((i + 1) * f - 1)) for i in range(min(n, 6)))
-            notes.append(
-                f"{k} has {n} values for {L} epochs; assumed validation every {f} epochs "
-                f"(Keras validates when (epoch+1) % validation_freq == 0: epochs {at}"
-                f"{', ...' if n > 6 else ''}); pass validation_freq= to override"
-            )
+    _validation_freq_notes(arrays, inferred, notes, meta)
     if groups:
         meta["key_groups"] = [""] + groups
         notes.append(
@@ -232,14 +147,15 @@ def history_to_run(
             + ", ".join(f"{k}={len(arrays[k])}" for k in arrays if k not in axes_keys)
             + ")"
         )
-    if ext_epoch is None:
+    lengths = sorted({len(a) for a in arrays.values()})
+    if epochs is None:
         notes.append(f"dict of lists (lengths {lengths}); no epoch key, list position = epoch")
     else:
         meta["explicit_steps"] = True
     if len(lengths) > 1 and not inferred and not groups:
         notes.append("lists of different lengths: each drawn from epoch 0")
-    if scalars or others:
-        notes.append("non-series/metadata keys excluded: " + ", ".join(scalars + others))
+    if excluded:
+        notes.append("non-series/metadata keys excluded: " + ", ".join(excluded))
     if axes:
         notes.append("counters kept as axes, not metrics: " + ", ".join(axes))
     fmt = {"json": FORMAT_JSON, "pickle": FORMAT_PICKLE, "npy": FORMAT_NPY}[kind]
@@ -259,6 +175,133 @@ def history_to_run(
     if groups:
         run.segments = max(run.segments, 1 + len(groups))
     return run
+
+
+def _unwrap_history_object(d: dict, notes: list[str]) -> tuple[dict, np.ndarray | None]:
+    """The metrics dict of a pickled ``History`` object's fields (``history``, ``epoch``)."""
+    if not isinstance(d.get("history"), dict):
+        return d, None
+    epochs = None
+    if isinstance(d.get("epoch"), (list, tuple, np.ndarray)):
+        epochs = as_float_array(d["epoch"])
+    notes.append(
+        "Keras History fields: 'history' holds the metrics"
+        + ("; 'epoch' is the x axis" if epochs is not None else "")
+    )
+    return d["history"], epochs
+
+
+def _curve_arrays(d: dict, notes: list[str]) -> tuple[dict[str, np.ndarray], list[str]]:
+    """One float64 array per list value (a 2-D value gives one per column), and the keys
+    left out (scalars shown with their value, then other objects)."""
+    arrays: dict[str, np.ndarray] = {}
+    scalars: list[str] = []
+    others: list[str] = []
+    for k, v in d.items():
+        k = str(k)
+        a = as_float_array(v)
+        if a is None:
+            others.append(k)
+        elif isinstance(a, float):
+            scalars.append(f"{k}={_short(a)}")
+        elif a.ndim == 2:
+            for j in range(a.shape[1]):
+                arrays[f"{k}[{j}]"] = a[:, j]
+            notes.append(f"{k!r} holds {a.shape[1]} values per epoch: one series per element")
+        else:
+            arrays[k] = a
+    return arrays, scalars + others
+
+
+def _place_series(
+    arrays: dict[str, np.ndarray],
+    axes_keys: list[str],
+    groups: list[str],
+    epochs: np.ndarray | None,
+    validation_freq: int | None,
+) -> tuple[dict[str, Series], dict[str, Series], dict[int, tuple[int, list[str]]]]:
+    """Series (and counter axes) of every key group, each on its own epochs.
+
+    Returns
+    -------
+    (series, axes, inferred)
+        ``inferred`` maps a validation frequency to ``(epochs, val keys)`` placed with it.
+    """
+    group_of = {k: next((p for p in groups if k.startswith(p)), "") for k in arrays}
+    series: dict[str, Series] = {}
+    axes: dict[str, Series] = {}
+    inferred: dict[int, tuple[int, list[str]]] = {}
+    # series of the same length share one x array (and its segments): no copy per key
+    shared: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+    for g in [""] + groups:
+        keys = [k for k in arrays if group_of[k] == g]
+        if not keys:
+            continue
+        curves = [k for k in keys if k not in axes_keys]
+        n_epochs = max(len(arrays[k]) for k in (curves or keys))
+        group_x = epochs if (g == "" and epochs is not None) else None
+        for k in keys:
+            positions, freq = _validation_positions(k, len(arrays[k]), n_epochs, validation_freq)
+            if positions is not None:
+                inferred.setdefault(freq, (n_epochs, []))[1].append(k)
+            s = _key_series(k, arrays[k], positions, group_x, shared)
+            (axes if k in axes_keys else series)[k] = s
+    return series, axes, inferred
+
+
+def _validation_positions(
+    key: str, n: int, n_epochs: int, validation_freq: int | None
+) -> tuple[np.ndarray | None, int | None]:
+    """``(epochs, frequency)`` of a short ``val_*`` list under Keras' ``validation_freq``
+    rule (module docstring), or ``(None, None)``."""
+    if not (0 < n < n_epochs and naming.role(key) == "val"):
+        return None, None
+    f = validation_freq or infer_validation_freq(n_epochs, n)
+    if not f:
+        return None, None
+    positions = (np.arange(n, dtype=np.float64) + 1) * f - 1
+    return (None, None) if positions[-1] >= n_epochs else (positions, f)
+
+
+def _key_series(
+    key: str,
+    values: np.ndarray,
+    positions: np.ndarray | None,
+    group_x: np.ndarray | None,
+    shared: dict,
+) -> Series:
+    """The series of one key: at list positions (or the logged epochs), or at ``positions``."""
+    n = len(values)
+    if positions is None:
+        shared_key = (n, id(group_x))
+        if shared_key not in shared:
+            step = np.arange(n, dtype=np.float64)
+            if group_x is not None and len(group_x) >= n:
+                step = np.asarray(group_x[:n], dtype=np.float64)
+            shared[shared_key] = (step, segment_starts(step))
+        step, segs = shared[shared_key]
+        return make_series(key, step, values, segs=segs)
+    if group_x is not None and n and len(group_x) > int(positions[-1]):
+        step = group_x[positions.astype(np.int64)]
+    else:
+        step = positions
+    return make_series(key, step, values)
+
+
+def _validation_freq_notes(
+    arrays: dict[str, np.ndarray], inferred: dict, notes: list[str], meta: dict
+) -> None:
+    """Say which ``val_*`` lists were placed by an inferred ``validation_freq``."""
+    for f, (n_epochs, keys) in inferred.items():
+        meta["validation_freq"] = f
+        for k in keys:
+            n = len(arrays[k])
+            at = ", ".join(str(int((i + 1) * f - 1)) for i in range(min(n, 6)))
+            notes.append(
+                f"{k} has {n} values for {n_epochs} epochs; assumed validation every {f} epochs "
+                f"(Keras validates when (epoch+1) % validation_freq == 0: epochs {at}"
+                f"{', ...' if n > 6 else ''}); pass validation_freq= to override"
+            )
 
 
 def _short(x: float) -> str:
@@ -323,158 +366,107 @@ def _check_history_run(run: Run, obj: dict, source: str) -> Run:
     return run
 
 
-def obj_to_runs(
-    obj,
-    source: str,
-    name: str,
-    kind: str,
-    notes: list[str],
-    validation_freq: int | None = None,
-    depth: int = 0,
-) -> list[Run]:
-    """Runs from a decoded JSON value or unpickled object.
+# ---------------------------------------------------------------------------
+# value-level formats
+# ---------------------------------------------------------------------------
+
+
+def is_history_dict(obj, value_input: ValueInput) -> bool:
+    """A dict (``history.history``, or a pickled ``History``'s fields)."""
+    return isinstance(obj, dict)
+
+
+def read_history_dict(obj: dict, value_input: ValueInput) -> list[Run]:
+    """The run of a ``history.history``-like dict; refused when it holds no curves."""
+    v = value_input
+    run = history_to_run(obj, v.source, v.name, v.container, v.notes, v.validation_freq)
+    inner = obj["history"] if isinstance(obj.get("history"), dict) else obj
+    return [_check_history_run(run, inner, v.source)]
+
+
+def is_history_array(obj, value_input: ValueInput) -> bool:
+    """A structured array, or a non-empty numeric array."""
+    return isinstance(obj, np.ndarray) and bool(
+        obj.dtype.names or (obj.dtype.kind in "fiub" and obj.size)
+    )
+
+
+def read_history_array(obj: np.ndarray, value_input: ValueInput) -> list[Run]:
+    """One series per field of a structured array, or per column of a 1-D/2-D array.
 
     Raises
     ------
     NotATrainingLog
-        The value holds no curves (rules in :mod:`analysis.readers.rules`).
-    LogReadError
-        Nested too deeply; a malformed TensorBoard JSON export.
+        Images, class labels, a feature matrix (:func:`_array_refusal`), or an array of
+        another rank.
     """
-    from analysis.readers import hf, tbexport
-
-    if depth > 3:
-        raise LogReadError(source, "nested too deeply to be a training history")
-    if isinstance(obj, np.ndarray):
-        if obj.dtype.hasobject and obj.ndim == 0:
-            return obj_to_runs(obj.item(), source, name, kind, notes, validation_freq, depth + 1)
-        if obj.dtype.names:
-            d = {n: obj[n] for n in obj.dtype.names}
-            run = history_to_run(
-                d,
-                source,
-                name,
-                kind,
-                notes + ["structured array: one series per field"],
-                validation_freq,
-            )
-            return [_check_history_run(run, d, source)]
-        if obj.dtype.kind in "fiub" and obj.size:
-            why = _array_refusal(obj)
-            if why:
-                raise NotATrainingLog(source, why)
-        if obj.dtype.kind in "fiub" and obj.ndim in (1, 2) and obj.size:
-            d = (
-                {name: obj}
-                if obj.ndim == 1
-                else {f"{name}[{j}]": obj[:, j] for j in range(obj.shape[1])}
-            )
-            return [
-                history_to_run(
-                    d,
-                    source,
-                    name,
-                    kind,
-                    notes + ["a plain array: one series per column"],
-                    validation_freq,
-                )
-            ]
-        if obj.dtype.hasobject and obj.ndim == 1:
-            return obj_to_runs(obj.tolist(), source, name, kind, notes, validation_freq, depth + 1)
-        if obj.size == 0:
-            raise NotATrainingLog(source, f"an empty array (shape {obj.shape}): no training curves")
+    v = value_input
+    if obj.dtype.names:
+        d = {n: obj[n] for n in obj.dtype.names}
+        notes = v.notes + ["structured array: one series per field"]
+        run = history_to_run(d, v.source, v.name, v.container, notes, v.validation_freq)
+        return [_check_history_run(run, d, v.source)]
+    why = _array_refusal(obj)
+    if why:
+        raise NotATrainingLog(v.source, why)
+    if obj.ndim not in (1, 2):
         raise NotATrainingLog(
-            source, f"an array of shape {obj.shape} and dtype {obj.dtype} is not a training history"
+            v.source,
+            f"an array of shape {obj.shape} and dtype {obj.dtype} is not a training history",
         )
-    if isinstance(obj, str):
-        import orjson
+    if obj.ndim == 1:
+        d = {v.name: obj}
+    else:
+        d = {f"{v.name}[{j}]": obj[:, j] for j in range(obj.shape[1])}
+    notes = v.notes + ["a plain array: one series per column"]
+    return [history_to_run(d, v.source, v.name, v.container, notes, v.validation_freq)]
 
+
+def is_dict_of_histories(obj) -> bool:
+    """A non-empty dict whose values are all dicts (and not a ``History``'s fields): one
+    history per key (``{"adam": {...}, "sgd": {...}}``)."""
+    return (
+        isinstance(obj, dict)
+        and bool(obj)
+        and all(isinstance(v, dict) for v in obj.values())
+        and not isinstance(obj.get("history"), dict)
+    )
+
+
+def decode_json_string(text: str, source: str):
+    """The value of a JSON document stored as a string (``json.dumps`` applied twice).
+
+    Raises
+    ------
+    NotATrainingLog
+        The string is not JSON.
+    """
+    import orjson
+
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
         try:
-            inner = orjson.loads(obj)
-        except orjson.JSONDecodeError:
-            try:
-                inner = json.loads(obj)
-            except (ValueError, RecursionError):
-                raise NotATrainingLog(source, "holds a string, not a training history") from None
-        return obj_to_runs(
-            inner,
-            source,
-            name,
-            kind,
-            notes + ["a JSON string holding the history (json.dumps applied twice)"],
-            validation_freq,
-            depth + 1,
-        )
-    if isinstance(obj, dict):
-        if not obj:
-            raise NotATrainingLog(source, "an empty dict: no metrics")
-        if hf.is_trainer_state(obj):
-            top = {k: v for k, v in obj.items() if k != "log_history"}
-            return [hf.records_to_run(obj["log_history"], source, name, notes, hf=True, top=top)]
-        if all(isinstance(v, dict) for v in obj.values()) and not isinstance(
-            obj.get("history"), dict
-        ):
-            runs = []
-            for k, v in obj.items():
-                try:
-                    runs.extend(
-                        obj_to_runs(
-                            v,
-                            source,
-                            str(k),
-                            kind,
-                            notes + [f"run {k!r} of a dict of histories"],
-                            validation_freq,
-                            depth + 1,
-                        )
-                    )
-                except LogReadError:
-                    continue
-            if runs:
-                return runs
-            raise NotATrainingLog(
-                source,
-                "a dict of objects, none of them a training history "
-                "(keys: " + ", ".join(list(map(str, obj))[:8]) + ")",
-            )
-        run = history_to_run(obj, source, name, kind, notes, validation_freq)
-        inner = obj["history"] if isinstance(obj.get("history"), dict) else obj
-        return [_check_history_run(run, inner, source)]
-    if isinstance(obj, (list, tuple)):
-        if not obj:
-            raise NotATrainingLog(source, "an empty list: no metrics")
-        if kind == "json" and tbexport.is_tb_json(obj):
-            return [tbexport.json_to_run(obj, source, name, notes)]
-        if all(isinstance(r, dict) for r in obj[:100]):
-            if isinstance(obj, JsonLines):
-                notes = notes + ["JSON Lines: one record per line"]
-            return [hf.records_to_run(list(obj), source, name, notes)]
-        a = _as_array(list(obj))
-        if isinstance(a, np.ndarray):
-            return obj_to_runs(a, source, name, kind, notes, validation_freq, depth + 1)
-        raise NotATrainingLog(
-            source, "a list that is neither numbers nor records, not a training history"
-        )
-    raise NotATrainingLog(source, f"holds a {type(obj).__name__}, not a training history")
+            return json.loads(text)
+        except (ValueError, RecursionError):
+            raise NotATrainingLog(source, "holds a string, not a training history") from None
 
 
-def read_json(
-    path: str,
-    raw: bytes | None,
-    size: int,
-    name: str,
-    notes: list[str],
-    validation_freq: int | None = None,
-) -> list[Run]:
-    """Runs from a JSON file (history dict, trainer_state, TensorBoard export, records)."""
-    if raw is None and size >= json_stream.STREAM_MIN_BYTES:
-        d = stream_numeric_dict(path)
-        if d is not None:
-            return obj_to_runs(d, path, name, "json", notes, validation_freq)
-    if raw is None:
-        raw = read_bytes(path)
-    text, tnotes = decode_text(raw, path)
-    if not text.strip():
-        raise LogReadError(path, "the file is empty")
-    obj = parse_json_text(text, raw, path)
-    return obj_to_runs(obj, path, name, "json", notes + tnotes, validation_freq)
+FORMATS = (
+    LogFormat(
+        "keras-history",
+        "value",
+        is_history_dict,
+        read_history_dict,
+        10,
+        "a dict of per-epoch lists (Keras history.history)",
+    ),
+    LogFormat(
+        "keras-history-array",
+        "value",
+        is_history_array,
+        read_history_array,
+        10,
+        "a numeric or structured array (np.save of curves)",
+    ),
+)

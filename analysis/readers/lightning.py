@@ -18,14 +18,21 @@ holding only the keys logged at that step, plus ``epoch`` and ``step`` columns
 
 from __future__ import annotations
 
+import os
+import re
+
 import numpy as np
 
 from analysis.model import Run
+from analysis.readers.formats import FolderLayout, FolderReading, FolderUnit, LogFormat
+from analysis.readers.names import dir_run_name, rel_path
 from analysis.readers.series_build import finish_run
 from analysis.readers.table_data import TableData
 from analysis.readers.table_series import forward_fill, segment_note, series_from_columns
 
 FORMAT = "lightning-csvlogger"
+
+_VERSION_DIR = re.compile(r"version_\d+$")
 
 
 def is_lightning(columns: list[str], table: TableData | None = None) -> bool:
@@ -101,3 +108,51 @@ def table_to_run(t: TableData, source: str, name: str, pre_notes: list[str]) -> 
     run = Run(name=name, source=source, format=FORMAT, series=series, step_kind="step", notes=notes)
     segment_note(run, t, scol)
     return finish_run(run)
+
+
+# ---------------------------------------------------------------------------
+# lightning_logs/version_N folders
+# ---------------------------------------------------------------------------
+
+
+def version_metrics(path: str) -> str | None:
+    """``path`` itself for a ``version_N/metrics.csv`` (one run per version), else None."""
+    folder = os.path.basename(os.path.dirname(path))
+    if os.path.basename(path) == "metrics.csv" and _VERSION_DIR.match(folder):
+        return path
+    return None
+
+
+def read_versions(reading: FolderReading, groups: dict[str, list[str]]) -> list[FolderUnit]:
+    """One run per ``version_N/metrics.csv``, named after its version folder (the path below
+    the opened folder, without ``lightning_logs``)."""
+    units: list[FolderUnit] = []
+    for path in groups:
+        got = reading.read_file(path)
+        for r in got:
+            r.name = dir_run_name(reading.root, os.path.dirname(path), drop=("lightning_logs",))
+        if got:
+            units.append((rel_path(reading.root, path), got))
+    return units
+
+
+VERSION_FOLDERS = FolderLayout(
+    "lightning-version-folders", claims=version_metrics, read_groups=read_versions
+)
+
+
+def _read_table(t: TableData, source: str, name: str, notes: list[str]) -> list[Run]:
+    return [table_to_run(t, source, name, notes)]
+
+
+FORMATS = (
+    LogFormat(
+        FORMAT,
+        "table",
+        lambda table: is_lightning(table.columns, table),
+        _read_table,
+        70,
+        "PyTorch Lightning CSVLogger metrics.csv (epoch, step, sparse rows)",
+        folder=VERSION_FOLDERS,
+    ),
+)

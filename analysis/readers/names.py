@@ -182,6 +182,29 @@ def scan_run_name(root: str, path: str) -> str:
     return reldir
 
 
+def rel_path(root: str, path: str) -> str:
+    """``path`` below the opened folder ``root``, with ``/`` (``""`` for ``root`` itself)."""
+    rel = os.path.relpath(path, root)
+    return "" if rel == "." else rel.replace(os.sep, "/")
+
+
+def dir_run_name(root: str, d: str, drop: tuple[str, ...] = ()) -> str:
+    """Run name for a folder in a scan of ``root``: its path below ``root`` without the
+    folder names in ``drop`` (``root``'s own name for ``root``)."""
+    parts = [x for x in rel_path(root, d).split("/") if x and x not in drop]
+    return "/".join(parts) or os.path.basename(os.path.normpath(d))
+
+
+def rename_for_scan(root: str, path: str, runs: list[Run]) -> None:
+    """Runs named after their file (:func:`file_run_name`) get their folder-scan name
+    (:func:`scan_run_name`: the path below the opened folder)."""
+    default = file_run_name(path)
+    name = scan_run_name(root, path)
+    for r in runs:
+        if r.name == default:
+            r.name = name
+
+
 def split_same_names(runs: list[Run]) -> None:
     """Within one folder scan: runs sharing a name get their file stem added, then ``-2``...
 
@@ -272,8 +295,11 @@ __all__ = [
     "GENERIC_DIRS",
     "GENERIC_WORDS",
     "dir_label",
+    "dir_run_name",
     "file_run_name",
     "is_generic_stem",
+    "rel_path",
+    "rename_for_scan",
     "scan_run_name",
     "split_same_names",
     "unique_run_names",

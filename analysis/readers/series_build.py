@@ -70,3 +70,12 @@ def finish_run(run: Run) -> Run:
 def keras_style(names: Iterable[str]) -> bool:
     """Whether metric names look like Keras ``History`` keys (Keras always logs ``loss``)."""
     return "loss" in set(names)
+
+
+def same_points(a: Series, b: Series) -> bool:
+    """Whether two series hold the same points (steps and values; NaN equals NaN)."""
+    return (
+        len(a) == len(b)
+        and np.array_equal(a.step, b.step)
+        and np.array_equal(a.value, b.value, equal_nan=True)
+    )

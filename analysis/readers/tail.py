@@ -23,8 +23,12 @@ from __future__ import annotations
 import os
 
 from analysis.model import LogReadError, Run
-from analysis.readers import errors, table_bulk
+from analysis.readers import errors, route, table_bulk, tfevents
+from analysis.readers.event_file import EventFileReader
 from analysis.readers.files import HEAD_BYTES, read_bytes, regular_file_size
+from analysis.readers.folder import scan_folder
+from analysis.readers.front import load
+from analysis.readers.names import file_run_name
 from analysis.readers.table_parse import TableBuilder
 from analysis.readers.text import line_ending_note, sniff_encoding, split_lines
 
@@ -43,8 +47,6 @@ class _Whole:
 
     def _signature(self):
         if os.path.isdir(self.path):
-            from analysis.readers.folder import scan_folder
-
             out = []
             for f in scan_folder(self.path).all_files():
                 try:
@@ -57,8 +59,6 @@ class _Whole:
         return (st.st_size, st.st_mtime_ns, st.st_ino)
 
     def poll(self, final: bool = False) -> bool:
-        from analysis.readers import load
-
         try:
             sig = self._signature()
         except OSError:
@@ -201,9 +201,6 @@ class _Table:
         )
 
     def _rebuild(self) -> None:
-        from analysis.readers import csvlogger
-        from analysis.readers.names import file_run_name
-
         t = self.builder.table()
         notes = list(self.notes)
         if self.line_end_note:
@@ -211,7 +208,7 @@ class _Table:
         if not t.columns:
             self.runs = []
             return
-        self.runs = csvlogger.read_table(
+        self.runs = route.read_table(
             t, self.path, file_run_name(self.path), {"sep": self.builder.sep, "notes": notes}
         )
         self.error = None
@@ -227,8 +224,6 @@ class _Events:
         self.error: LogReadError | None = None
 
     def poll(self, final: bool = False) -> bool:
-        from analysis.readers import tfevents
-
         changed = False
         files = tfevents.find_event_files(self.path) if os.path.exists(self.path) else []
         for f in files:
@@ -238,7 +233,7 @@ class _Events:
             except OSError:
                 continue
             if r is None or size < r.offset:
-                r = self.readers[f] = tfevents.EventFileReader(f)
+                r = self.readers[f] = EventFileReader(f)
                 changed = True
             if size > r.offset and r.read():
                 changed = True
@@ -295,22 +290,17 @@ class LogTail:
         ]
 
     def _choose(self):
-        from analysis.readers._front import sniff
-
         p = self.path
         if not os.path.exists(p):
             return None
         if os.path.isdir(p):
-            from analysis.readers.folder import scan_folder
-
-            scan = scan_folder(p)
-            if scan.events and not (scan.files or scan.lightning or scan.trainer_states):
+            if scan_folder(p).holds_only(tfevents.LOG_FOLDERS.name):
                 return _Events(p)  # nothing but TensorBoard: follow it record by record
             return _Whole(p, self.validation_freq)
         regular_file_size(p)  # a FIFO or device would block: refused before opening
         head = read_bytes(p, HEAD_BYTES)
-        kind = sniff(p, head)
-        if kind == "empty":
+        kind = route.sniff(p, head)
+        if kind in ("empty", "blank"):
             return None
         if kind == "tfevents":
             return _Events(p)
@@ -358,8 +348,5 @@ class LogTail:
         except Exception as exc:
             if errors.strict():
                 raise
-            msg = " ".join(str(exc).split()) or type(exc).__name__
-            self.error = LogReadError(
-                self.path, f"could not be read ({type(exc).__name__}: {msg})"[:300]
-            )
+            self.error = errors.unexpected_error(self.path, exc)
             return False

@@ -9,6 +9,18 @@ x = Step, wall time kept; the points stay in file order (TensorBoard orders by
 wall time) and where Step goes backwards (several runs written into one log
 dir) a new segment starts. The export may be downsampled by TensorBoard
 (``--samples_per_plugin``); only what is in the file can be shown.
+
+In a folder
+-----------
+TensorBoard's "download CSV/JSON" gives one file per (run, tag), named
+``run-<run>-tag-<tag>.csv`` (older versions ``run_<run>-tag-<tag>``), where a run
+at the log dir's top is ``.``. Exports in one folder whose names share the
+prefix and the run part (``run-.-tag-loss.csv`` + ``run-.-tag-val_loss.csv``) are
+merged into one run, one series per tag (:func:`merge_exports`). A prefix someone added
+(``010_imdb_tb_run-.-tag-loss.csv``) keeps files apart. When two files of one group
+carry the same tag with different values, the group is *not* merged: each file
+stays its own run, named from the file, so no value is ever dropped; the same tag
+exported twice with identical values (CSV and JSON of one download) is read once.
 """
 
 from __future__ import annotations
@@ -19,10 +31,12 @@ import re
 import numpy as np
 
 from analysis.model import LogReadError, Run
-from analysis.readers.series_build import finish_run, make_series
+from analysis.readers.formats import FolderLayout, FolderReading, FolderUnit, LogFormat, ValueInput
+from analysis.readers.names import dir_run_name, rel_path, rename_for_scan
+from analysis.readers.series_build import finish_run, make_series, same_points
 from analysis.readers.table_data import TableData
 from analysis.readers.table_series import rows_to_points, segment_note
-from analysis.readers.tb_tags import is_epoch_tag
+from analysis.readers.tb_tags import is_epoch_tag, mark_step_kinds
 
 FORMAT_CSV = "tensorboard-csv"
 FORMAT_JSON = "tensorboard-json"
@@ -55,6 +69,7 @@ def export_name_parts(path: str) -> tuple[str, str | None, str]:
 
 
 def is_tb_csv(lower_names: list[str]) -> bool:
+    """The columns of a TensorBoard CSV export (lower case): ``wall time, step, value``."""
     return lower_names == ["wall time", "step", "value"]
 
 
@@ -154,3 +169,144 @@ def is_tb_json(obj) -> bool:
         and all(isinstance(x, (int, float)) and not isinstance(x, bool) or x is None for x in r)
         for r in head
     )
+
+
+# ---------------------------------------------------------------------------
+# exports of one run in a folder
+# ---------------------------------------------------------------------------
+
+
+def merge_exports(reading: FolderReading, exports: list[tuple[str, Run]]) -> list[FolderUnit]:
+    """Runs of TensorBoard CSV/JSON exports: one per group of files, or one per file.
+
+    Parameters
+    ----------
+    reading : FolderReading
+        The folder being read (its root names the runs).
+    exports : list of (path, Run)
+        One single-tag run per export file, in name order.
+
+    Returns
+    -------
+    list of (sort key, [Run])
+        See "In a folder" in the module docstring: files sharing folder, prefix and run
+        part are merged unless one tag carries different values in two of them.
+    """
+    root = reading.root
+    groups: dict[tuple[str, str, str], list[tuple[str, Run]]] = {}
+    for f, r in exports:
+        prefix, run, _ = export_name_parts(f)
+        key = (os.path.dirname(f), prefix, run if run not in (None, "", "_") else ".")
+        groups.setdefault(key, []).append((f, r))
+    out: list[FolderUnit] = []
+    for (d, prefix, run), members in groups.items():
+        if len(members) == 1:
+            f, r = members[0]
+            rename_for_scan(root, f, [r])
+            out.append((rel_path(root, f), [r]))
+            continue
+        by_tag: dict[str, list[tuple[str, Run]]] = {}
+        for f, r in members:
+            for tag in r.series:
+                by_tag.setdefault(tag, []).append((f, r))
+        conflict = []
+        dupes = []
+        for tag, lst in by_tag.items():
+            if len(lst) < 2:
+                continue
+            first = lst[0][1].series[tag]
+            if all(same_points(first, r.series[tag]) for _, r in lst[1:]):
+                dupes.append((tag, [os.path.basename(f) for f, _ in lst]))
+            else:
+                conflict.append((tag, len(lst)))
+        if conflict:
+            why = ", ".join(f"{t!r} in {n} files" for t, n in conflict[:3])
+            for f, r in members:
+                rename_for_scan(root, f, [r])
+                r.notes.append(
+                    f"not merged with the other TensorBoard exports of run {run!r} in "
+                    f"this folder: the same tag with different values ({why}); each "
+                    "file is its own run, so no value is dropped"
+                )
+                out.append((rel_path(root, f), [r]))
+            continue
+        if run != ".":
+            name = run
+        elif prefix.strip("_-. "):
+            name = prefix.strip("_-. ")
+        else:
+            name = dir_run_name(root, d)
+        g = Run(
+            name=name,
+            source=d,
+            format=members[0][1].format,
+            notes=[
+                f"TensorBoard exports of run {run!r} merged ({len(members)} files, one "
+                "per tag): "
+                + ", ".join(os.path.basename(f) for f, _ in members[:6])
+                + (", ..." if len(members) > 6 else "")
+            ],
+        )
+        for tag, files in dupes:
+            g.notes.append(
+                f"tag {tag!r} exported {len(files)} times with identical values ("
+                + ", ".join(files)
+                + "): read once"
+            )
+        for _, r in members:
+            for k, s in r.series.items():
+                if k not in g.series:
+                    g.series[k] = s
+            g.notes.extend(n for n in r.notes if n not in g.notes)
+        for s in g.series.values():
+            s.step_kind = None
+        g.step_kind = mark_step_kinds(g.series, g.notes)
+        finish_run(g)
+        out.append((rel_path(root, members[0][0]), [g]))
+    return out
+
+
+def is_export(run: Run) -> bool:
+    """A run read from one TensorBoard CSV/JSON export (merged with the other tags of its run)."""
+    return run.format in (FORMAT_CSV, FORMAT_JSON)
+
+
+EXPORTS_OF_ONE_RUN = FolderLayout("tensorboard-exports", gathers=is_export, merge=merge_exports)
+
+
+def _is_tb_csv_table(table: TableData) -> bool:
+    return is_tb_csv([c.strip().lower() for c in table.columns])
+
+
+def _read_csv_table(table: TableData, source: str, name: str, notes: list[str]) -> list[Run]:
+    return [table_to_run(table, source, name, notes)]
+
+
+def _is_json_export(obj, value_input: ValueInput) -> bool:
+    return value_input.container == "json" and is_tb_json(obj)
+
+
+def _read_json_export(obj: list, value_input: ValueInput) -> list[Run]:
+    return [json_to_run(obj, value_input.source, value_input.name, value_input.notes)]
+
+
+FORMATS = (
+    LogFormat(
+        FORMAT_JSON,
+        "value",
+        _is_json_export,
+        _read_json_export,
+        80,
+        "TensorBoard JSON export: [[wall_time, step, value], ...]",
+        folder=EXPORTS_OF_ONE_RUN,
+    ),
+    LogFormat(
+        FORMAT_CSV,
+        "table",
+        _is_tb_csv_table,
+        _read_csv_table,
+        90,
+        "TensorBoard CSV export: Wall time, Step, Value",
+        folder=EXPORTS_OF_ONE_RUN,
+    ),
+)

@@ -42,8 +42,11 @@ import numpy as np
 from analysis.model import LogReadError, Run
 from analysis.readers.errors import NotATrainingLog
 from analysis.readers.event_file import EventFileReader
+from analysis.readers.formats import FileInput, FolderLayout, FolderReading, FolderUnit, LogFormat
+from analysis.readers.names import GENERIC_DIRS, dir_label, rel_path
 from analysis.readers.series_build import finish_run, make_series
 from analysis.readers.tb_tags import mark_step_kinds
+from analysis.readers.tfrecord import looks_like_tfrecord
 
 FORMAT = "tensorboard-events"
 
@@ -280,3 +283,69 @@ def read_events(path: str) -> list[Run]:
             "skipped: " + "; ".join(p.line() for p in problems[:3])
         )
     return runs
+
+
+# ---------------------------------------------------------------------------
+# the format, and log folders
+# ---------------------------------------------------------------------------
+
+
+def is_event_file(file: FileInput) -> bool:
+    """A TFRecord stream (first record header with a valid CRC), or binary data under an
+    event file name."""
+    return looks_like_tfrecord(file.head) or (is_event_file_name(file.path) and not file.is_text)
+
+
+def _read_event_file(file: FileInput) -> list[Run]:
+    return read_events(file.path)
+
+
+def claim_event_file(path: str) -> str | None:
+    """Event files of a folder are read together (grouped into runs by their folders)."""
+    return "" if is_event_file_name(path) else None
+
+
+def _name_in_folder(root: str, run: Run) -> None:
+    """A run folder named ``logs`` (or another generic name) gets the name of the folder
+    above it in front (:func:`~analysis.readers.names.dir_label`)."""
+    rel = rel_path(root, run.source)
+    if not rel:
+        run.name = dir_label(run.source) or run.name
+    elif "/" not in rel and rel.lower() in GENERIC_DIRS:
+        top = os.path.basename(os.path.abspath(root))
+        if top:
+            run.name = f"{top}/{rel}"
+
+
+def read_log_folders(reading: FolderReading, groups: dict[str, list[str]]) -> list[FolderUnit]:
+    """The runs of every event file found in a folder tree (:func:`group_runs`); event
+    files or run folders without scalars are listed as skipped, unreadable ones as errors."""
+    files = [f for group in groups.values() for f in group]
+    try:
+        runs, problems = read_event_files(reading.root, files)
+    except LogReadError as exc:
+        runs, problems = [], [exc]
+    for p in problems:
+        (reading.skipped if isinstance(p, NotATrainingLog) else reading.errors).append(p)
+    units: list[FolderUnit] = []
+    for r in runs:
+        _name_in_folder(reading.root, r)
+        units.append((rel_path(reading.root, r.source) or ".", [r]))
+    return units
+
+
+LOG_FOLDERS = FolderLayout(
+    "tensorboard-run-folders", claims=claim_event_file, read_groups=read_log_folders
+)
+
+FORMATS = (
+    LogFormat(
+        "tfevents",
+        "file",
+        is_event_file,
+        _read_event_file,
+        80,
+        "TensorBoard event files (events.out.tfevents.*)",
+        folder=LOG_FOLDERS,
+    ),
+)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from analysis.model import Run
 from analysis.readers.columns import axis_kind
+from analysis.readers.formats import LogFormat
 from analysis.readers.series_build import finish_run
 from analysis.readers.table_data import TableData
 from analysis.readers.table_series import forward_fill, segment_note, series_from_columns
@@ -125,3 +126,15 @@ def _run(
 def table_to_run(t: TableData, source: str, name: str, pre_notes: list[str]) -> Run:
     """The first run of :func:`table_to_runs` (kept for callers that expect one run)."""
     return table_to_runs(t, source, name, pre_notes)[0]
+
+
+FORMATS = (
+    LogFormat(
+        FORMAT,
+        "table",
+        lambda table: is_wandb(table.columns),
+        table_to_runs,
+        80,
+        "Weights & Biases chart export: Step, '<run> - <metric>' (__MIN/__MAX)",
+    ),
+)
