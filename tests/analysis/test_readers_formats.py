@@ -382,3 +382,31 @@ def test_refusals_are_one_line(tmp_path, data, msg):
 def test_missing_path(tmp_path):
     with pytest.raises(LogReadError, match="no such file or folder"):
         load(tmp_path / "nope.csv")
+
+
+def test_wandb_export_of_two_runs_gives_two_runs(tmp_path):
+    head = (
+        '"Step","run-a - val_loss","run-a - val_loss__MIN","run-a - val_loss__MAX",'
+        '"run-b - val_loss","run-b - val_loss__MIN","run-b - val_loss__MAX"'
+    )
+    rows = [head]
+    for s in range(30):
+        a = 1 / (1 + s / 5)
+        b = f"{0.8 - s / 100!r}" if s < 26 else ""
+        rows.append(f"{s},{a!r},{a!r},{a!r},{b},{b},{b}")
+    p = tmp_path / "wandb_export_2024-05-01T10_00_00.000+02_00.csv"
+    p.write_text("\n".join(rows) + "\n")
+    runs = load(p)
+    assert [r.name for r in runs] == ["run-a", "run-b"]
+    assert all(list(r.series) == ["val_loss"] and r.format == "wandb-csv-export" for r in runs)
+    a, b = (r.series["val_loss"] for r in runs)
+    assert len(a) == 30 and len(b) == 26
+    assert a.value[0] == 1.0 and b.value[-1] == 0.8 - 25 / 100
+    assert all(any("W&B export of 2 runs ('run-a', 'run-b')" in n for n in r.notes) for r in runs)
+
+
+def test_wandb_export_of_one_run_keeps_the_column_name(corpus_dir):
+    """A real single-run W&B export keeps the full column name as the metric name."""
+    (run,) = load(corpus_dir / "014_wandb_sentreorder_val_loss.csv")
+    assert list(run.series) == ["fluent-oath-59 - epoch/val_loss"]
+    assert len(run.series["fluent-oath-59 - epoch/val_loss"]) == 64

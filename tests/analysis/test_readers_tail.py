@@ -182,3 +182,19 @@ def test_utf16_log_is_reread_whole(tmp_path):
     p.write_bytes("epoch,loss\n0,0.9\n1,0.8\n".encode("utf-16"))
     assert tail.poll() and vals(tail, "loss") == [0.9, 0.8]
     assert tail.kind == "whole"
+
+
+def test_live_tail_waits_for_the_cut_line_then_reads_it(tmp_path):
+    p = tmp_path / "training.log"
+    rows = ["epoch,accuracy,loss,val_accuracy,val_loss"] + [
+        f"{e},{0.5 + e / 50!r},{0.02 / (e + 1) ** 2:e},{0.5 + e / 50!r},{0.03 / (e + 1) ** 2:e}"
+        for e in range(20)
+    ]
+    p.write_text("\n".join(rows) + "\n20,0.9,1")
+    tail = LogTail(p)
+    assert tail.poll()
+    assert len(tail.runs[0].series["loss"]) == 20
+    with open(p, "a") as fh:
+        fh.write(".000000e-06,0.9,2.000000e-06\n")
+    assert tail.poll()
+    assert tail.runs[0].series["loss"].value[-1] == 1e-06

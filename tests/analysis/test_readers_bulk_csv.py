@@ -1,10 +1,10 @@
-"""QA round 3 reader bugs: bulk path = line parser, cut last lines, append=True rows, W&B runs.
+"""Large CSV logs read in bulk by pandas give what the line parser gives, cell for cell.
 
-Inputs are generated here in the layouts the QA tester (and Keras/W&B) wrote them:
-a CSVLogger file of ``fit(validation_freq=5)`` (``val_loss`` empty in 4 of 5 epochs,
-CRLF), a step log evaluated every 1000 steps, a log still being written (last line cut),
-a ``CSVLogger(append=True)`` file whose second fit logged more metrics (Keras appends
-longer rows under the old header), and a W&B chart export comparing two runs.
+Inputs are generated here in the layouts Keras writes: a CSVLogger file of
+``fit(validation_freq=5)`` (``val_loss`` empty in 4 of 5 epochs, CRLF), variants with one
+oddity each (NA cells, ``nan`` text, a duplicated line, short and long rows, a blank
+line, semicolons, a pandas index column), a step log evaluated every 1000 steps, and a
+live log followed with :class:`~analysis.readers.LogTail`.
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ VARIANTS = _variants()
 @pytest.mark.parametrize("variant", list(VARIANTS))
 def test_fast_path_equals_line_parser(tmp_path, monkeypatch, bulk_calls, variant, eol, bom):
     """The bulk path (pandas) and the line parser give the same runs, values, missing
-    cells and notes for the same content (QA3 bug 1: empty cells became NaN values)."""
+    cells and notes for the same content (an empty cell is missing, never a NaN value)."""
     rows, bulk_ok = VARIANTS[variant]
     p = tmp_path / "training.log"
     p.write_bytes(bom + (eol.join(rows) + eol).encode())
@@ -169,7 +169,7 @@ def test_fast_path_equals_line_parser_on_an_unterminated_last_line(
 
 
 def test_big_csvlogger_with_validation_freq_is_not_nan(tmp_path, bulk_calls):
-    """QA3 repro big_csvlogger.log: > 1 MiB, 32 metrics, val_loss every 5th epoch, CRLF."""
+    """A CSVLogger file > 1 MiB, 32 metrics, val_loss every 5th epoch, CRLF: no NaN values."""
     head = "epoch,loss," + ",".join(f"m{i}" for i in range(30)) + ",val_loss"
     rows = [head]
     for e in range(3000):
@@ -189,7 +189,7 @@ def test_big_csvlogger_with_validation_freq_is_not_nan(tmp_path, bulk_calls):
 
 
 def test_big_step_log_with_sparse_eval_is_not_nan(tmp_path, bulk_calls):
-    """QA3 repro huge.csv: step,loss,val_loss with an eval every 1000 steps."""
+    """A step log > 1 MiB (step,loss,val_loss) with an eval every 1000 steps: no NaN values."""
     n = 120_000
     steps = np.arange(n)
     loss = 1.0 / (1.0 + steps / 5000.0)
@@ -207,168 +207,6 @@ def test_big_step_log_with_sparse_eval_is_not_nan(tmp_path, bulk_calls):
     assert vl.step[:3].tolist() == [0.0, 1000.0, 2000.0]
     assert len(run.series["loss"]) == n
     assert not [f for f in diagnose(run) if f.kind == "non_finite"]
-
-
-# -- a last line still being written (QA3 bug 2) -----------------------------------
-
-
-def _fixed_width_log(n: int) -> list[str]:
-    """Like the QA's partial3.log: a logger printing %e, rows ending in a line end."""
-    rows = ["epoch,accuracy,loss,val_accuracy,val_loss"]
-    for e in range(n):
-        a = 0.5 + e / 50
-        rows.append(f"{e},{a!r},{0.02 / (e + 1) ** 2:e},{a!r},{0.03 / (e + 1) ** 2:e}")
-    return rows
-
-
-def test_cut_last_line_is_not_read(tmp_path):
-    """partial3.log: ``20,0.9,1`` cut out of ``20,0.9,4.535147e-05,...``: not a row, no
-    false divergence from a loss of 1."""
-    rows = _fixed_width_log(20) + ["20,0.9,1"]
-    p = tmp_path / "partial3.log"
-    p.write_text("\n".join(rows))
-    (run,) = load(p)
-    assert len(run.series["loss"]) == 20 and run.series["loss"].value.max() < 0.03
-    assert (
-        "last line (line 22) has no line end and looks cut (3 of 5 cells) — still being "
-        "written? — not read" in run.notes
-    )
-    assert not [f for f in diagnose(run) if f.kind == "divergence"]
-
-
-def test_fixed_width_number_cut_short_is_not_read(tmp_path):
-    rows = _fixed_width_log(20) + ["20,0.9,4.535147e-05,0.9,6.8"]
-    p = tmp_path / "training.log"
-    p.write_text("\n".join(rows))
-    (run,) = load(p)
-    assert len(run.series["val_loss"]) == 20
-    assert any("last cell '6.8' shorter than the 12 characters" in n for n in run.notes)
-
-
-@pytest.mark.parametrize(
-    "last, read",
-    [
-        ("20,0.9,4.535147e-05,0.9,6.802721e-05", True),  # whole, no final newline
-        ("20,0.9,4.535147e-05,0.9,NA", True),  # ends in a missing cell
-        ("20,0.9,4.535147e-05,0.9,", True),  # an empty cell: cannot be told from a cut
-        ("20,0.9,4.535147e-05,0.9,6.", False),
-        ("20,0.9,4.535147e-05,0.9,-", False),
-        ("20,0.9,4.535147e-05,0.9,Infin", False),
-    ],
-)
-def test_unterminated_last_line_rule(tmp_path, last, read):
-    p = tmp_path / "training.log"
-    p.write_text("\n".join(_fixed_width_log(20) + [last]))
-    (run,) = load(p)
-    assert (run.series["loss"].step[-1] == 20.0) == read
-    assert any("has no line end" in n for n in run.notes) == (not read)
-
-
-def test_repr_floats_without_final_newline_are_read(tmp_path, corpus_dir):
-    """Corpus 007 (and the W&B export 014) end without a newline: their last row counts."""
-    (run,) = load(corpus_dir / "007_speechdigit_semicolon_model_history_log.csv")
-    assert len(run.series["val_loss"]) == 17
-    assert run.series["val_loss"].value[-1] == 0.17382508516311646
-    assert not any("has no line end" in n for n in run.notes)
-
-
-def test_live_tail_waits_for_the_cut_line_then_reads_it(tmp_path):
-    p = tmp_path / "training.log"
-    rows = _fixed_width_log(20)
-    p.write_text("\n".join(rows) + "\n20,0.9,1")
-    tail = LogTail(p)
-    assert tail.poll()
-    assert len(tail.runs[0].series["loss"]) == 20
-    with open(p, "a") as fh:
-        fh.write(".000000e-06,0.9,2.000000e-06\n")
-    assert tail.poll()
-    assert tail.runs[0].series["loss"].value[-1] == 1e-06
-
-
-# -- CSVLogger(append=True) after the metrics changed (QA3 bug 3) ------------------
-
-APPENDED = (
-    "epoch,accuracy,loss,val_accuracy,val_loss\r\n"
-    "0,0.6483516693115234,0.6647086143493652,0.7719298005104065,0.5353084802627563\r\n"
-    "1,0.800000011920929,0.4648590087890625,0.8947368264198303,0.3903147578239441\r\n"
-    "2,0.8835164904594421,0.3529279828071594,0.9385964870452881,0.31030020117759705\r\n"
-    "3,0.3384615480899811,0.3895750939846039,1.0483893156051636,0.4385964870452881,"
-    "0.7062937021255493,0.8704326152801514\r\n"
-    "4,0.47252747416496277,0.6367769837379456,0.7771137356758118,0.6228070259094238,"
-    "0.838505208492279,0.6612170934677124\r\n"
-    "5,0.6857143044471741,0.8006155490875244,0.594066858291626,0.7894737124443054,"
-    "0.9241695404052734,0.5144261717796326\r\n"
-)
-
-
-def test_appended_rows_with_more_cells_are_not_mapped(tmp_path):
-    """A second fit with more metrics appended 7-cell rows under a 5-name header: not read."""
-    p = tmp_path / "training.log"
-    p.write_text(APPENDED, newline="")
-    (run,) = load(p)
-    assert {k: len(s) for k, s in run.series.items()} == {
-        "accuracy": 3,
-        "loss": 3,
-        "val_accuracy": 3,
-        "val_loss": 3,
-    }
-    assert run.series["val_accuracy"].value.max() < 1.0  # not the second fit's loss (1.048)
-    note = next(n for n in run.notes if "not read" in n)
-    assert note.startswith("3 row(s) not read (line(s) 5–7): 7 cells where the header has 5")
-    assert "CSVLogger(append=True)" in note
-
-
-def test_rows_with_fewer_cells_are_not_mapped(tmp_path):
-    """A second fit that logged fewer metrics: 3-cell rows under a 5-name header."""
-    lines = APPENDED.split("\r\n")[:4] + ["3,0.41,0.38", "4,0.39,0.37", "5,0.5,0.3,0.9,0.2", ""]
-    p = tmp_path / "training.log"
-    p.write_text("\n".join(lines))
-    (run,) = load(p)
-    assert run.series["loss"].step.tolist() == [0.0, 1.0, 2.0, 5.0]
-    assert any(n.startswith("2 row(s) not read (line(s) 5–6): 3 cells") for n in run.notes)
-
-
-def test_trailing_padding_and_na_extras_are_still_read(tmp_path, corpus_dir):
-    """Padding separators (corpus 005) and extra NA cells are not a mismatch."""
-    p = tmp_path / "log.csv"
-    p.write_text("epoch,loss,val_loss\n0,0.9,0.8,,,\n1,0.8,0.7,NA\n2,0.7,\n")
-    (run,) = load(p)
-    assert run.series["loss"].value.tolist() == [0.9, 0.8, 0.7]
-    assert run.series["val_loss"].value.tolist() == [0.8, 0.7]
-    assert not any("not read" in n for n in run.notes)
-    runs = load(corpus_dir / "005_allthatjazz_model_history_log.csv")
-    assert sum(len(r.series["Loss"]) for r in runs) == 85
-
-
-# -- W&B export of two runs (QA3 bug 4) --------------------------------------------
-
-
-def test_wandb_export_of_two_runs_gives_two_runs(tmp_path):
-    head = (
-        '"Step","run-a - val_loss","run-a - val_loss__MIN","run-a - val_loss__MAX",'
-        '"run-b - val_loss","run-b - val_loss__MIN","run-b - val_loss__MAX"'
-    )
-    rows = [head]
-    for s in range(30):
-        a = 1 / (1 + s / 5)
-        b = f"{0.8 - s / 100!r}" if s < 26 else ""
-        rows.append(f"{s},{a!r},{a!r},{a!r},{b},{b},{b}")
-    p = tmp_path / "wandb_export_2024-05-01T10_00_00.000+02_00.csv"
-    p.write_text("\n".join(rows) + "\n")
-    runs = load(p)
-    assert [r.name for r in runs] == ["run-a", "run-b"]
-    assert all(list(r.series) == ["val_loss"] and r.format == "wandb-csv-export" for r in runs)
-    a, b = (r.series["val_loss"] for r in runs)
-    assert len(a) == 30 and len(b) == 26
-    assert a.value[0] == 1.0 and b.value[-1] == 0.8 - 25 / 100
-    assert all(any("W&B export of 2 runs ('run-a', 'run-b')" in n for n in r.notes) for r in runs)
-
-
-def test_wandb_export_of_one_run_keeps_the_column_name(corpus_dir):
-    """expect.json names the single-run corpus export's metric by its full column name."""
-    (run,) = load(corpus_dir / "014_wandb_sentreorder_val_loss.csv")
-    assert list(run.series) == ["fluent-oath-59 - epoch/val_loss"]
-    assert len(run.series["fluent-oath-59 - epoch/val_loss"]) == 64
 
 
 def test_live_tail_of_a_big_log_has_the_notes_of_load(tmp_path, bulk_calls):
