@@ -1,7 +1,9 @@
-"""CASES.md cases 1-13 (loading and saving histories), each with its expected value.
+"""Loading and saving histories: the shared case inputs, each with the value it is known to hold.
 
-The numbers asserted are the ones CASES.md states for each input in
-../shared/cases (present there: 1, 3, 4, 6, 7, 8, 10, 11, 13).
+Float32 pickles, accuracy and learning-rate key spellings, a second ``fit()`` appended,
+repeated headers and restarted epochs, ``validation_freq > 1``, non-finite values, cut
+last rows and batch-level running means; the numbers asserted are the ones the case
+descriptions state for each input.
 """
 
 from __future__ import annotations
@@ -37,10 +39,10 @@ def one(path, **kw):
     return runs[0]
 
 
-# -- case 1: numpy float32 history pickle ------------------------------------
+# -- numpy float32 history pickle ------------------------------------
 
 
-def test_case01_float32_pickle_loads_3_epochs(cases_dir):
+def test_float32_pickle_loads_3_epochs(cases_dir):
     run = one(cases_dir / "case_01_float32_history.pkl")
     loss = run.series["loss"]
     assert loss.step.tolist() == [0.0, 1.0, 2.0]
@@ -54,7 +56,7 @@ def test_case01_float32_pickle_loads_3_epochs(cases_dir):
     assert any("restricted unpickler" in n and "can run code" in n for n in run.notes)
 
 
-def test_case01_export_json_has_plain_numbers(cases_dir):
+def test_export_json_has_plain_numbers(cases_dir):
     out = run_analyze("--json", cases_dir / "case_01_float32_history.pkl")
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)  # strict JSON: would fail on float32 objects or NaN
@@ -64,7 +66,7 @@ def test_case01_export_json_has_plain_numbers(cases_dir):
     assert m["last"] == pytest.approx(0.4127, rel=1e-6)
 
 
-def test_case01_numpy2_pickle_under_numpy1_says_so(cases_dir, monkeypatch):
+def test_numpy2_pickle_under_numpy1_says_so(cases_dir, monkeypatch):
     monkeypatch.setattr(safe_pickle, "NUMPY_MAJOR", 1)
     with pytest.raises(LogReadError) as exc:
         load(cases_dir / "case_01_float32_history.pkl")
@@ -73,7 +75,7 @@ def test_case01_numpy2_pickle_under_numpy1_says_so(cases_dir, monkeypatch):
     assert "ModuleNotFoundError" not in msg and "\n" not in msg
 
 
-def test_case01_pickle_never_runs_code(tmp_path):
+def test_pickle_never_runs_code(tmp_path):
     marker = tmp_path / "ran"
 
     class Evil:
@@ -90,10 +92,10 @@ def test_case01_pickle_never_runs_code(tmp_path):
     assert not marker.exists()
 
 
-# -- case 3: acc / accuracy / binary_accuracy --------------------------------
+# -- acc / accuracy / binary_accuracy --------------------------------
 
 
-def test_case03_accuracy_key_spellings_give_the_same_panel(cases_dir):
+def test_accuracy_key_spellings_give_the_same_panel(cases_dir):
     old = one(cases_dir / "case_03_keys_old_acc.json")
     new = one(cases_dir / "case_03_keys_binary_accuracy.json")
     for run, key in ((old, "acc"), (new, "binary_accuracy")):
@@ -104,10 +106,10 @@ def test_case03_accuracy_key_spellings_give_the_same_panel(cases_dir):
         np.testing.assert_allclose(run.series["val_" + key].value, [0.57, 0.66, 0.70])
 
 
-# -- case 4: lr vs learning_rate ---------------------------------------------
+# -- lr vs learning_rate ---------------------------------------------
 
 
-def test_case04_lr_and_learning_rate(cases_dir):
+def test_lr_and_learning_rate(cases_dir):
     csv_run = one(cases_dir / "case_04_csvlogger_lr_tfkeras2.csv")
     json_run = one(cases_dir / "case_04_history_learning_rate_keras3.json")
     for run, key in ((csv_run, "lr"), (json_run, "learning_rate")):
@@ -122,10 +124,10 @@ def test_case04_lr_and_learning_rate(cases_dir):
         np.testing.assert_array_equal(csv_run.series[k].value, json_run.series[k].value)
 
 
-# -- case 6: fit() twice, overlapping epoch ----------------------------------
+# -- fit() twice, overlapping epoch ----------------------------------
 
 
-def test_case06_append_run_reports_overlap(cases_dir):
+def test_append_run_reports_overlap(cases_dir):
     first = one(cases_dir / "case_06_fit1.json")
     second = one(cases_dir / "case_06_fit2_with_epoch.json")
     assert "epoch" not in second.series  # the epoch key is the x axis
@@ -142,10 +144,10 @@ def test_case06_append_run_reports_overlap(cases_dir):
     assert loss.segments.tolist() == [0, 5]
 
 
-# -- case 7: repeated header ---------------------------------------------------
+# -- repeated header ---------------------------------------------------
 
 
-def test_case07_repeated_header_is_a_boundary_not_data(cases_dir):
+def test_repeated_header_is_a_boundary_not_data(cases_dir):
     run = one(cases_dir / "case_07_csv_duplicate_header.csv")
     for k in ("accuracy", "loss", "val_accuracy", "val_loss"):
         s = run.series[k]
@@ -156,7 +158,7 @@ def test_case07_repeated_header_is_a_boundary_not_data(cases_dir):
     assert any("2 header rows" in n for n in run.notes)
 
 
-def test_case07_later_header_with_other_columns_maps_by_name(tmp_path):
+def test_later_header_with_other_columns_maps_by_name(tmp_path):
     p = tmp_path / "log.csv"
     p.write_text(
         "epoch,loss,val_loss\n0,0.9,0.8\n1,0.7,0.6\n"
@@ -169,10 +171,10 @@ def test_case07_later_header_with_other_columns_maps_by_name(tmp_path):
     assert run.series["accuracy"].step.tolist() == [2.0, 3.0]
 
 
-# -- case 8: epoch restarts at 0 -----------------------------------------------
+# -- epoch restarts at 0 -----------------------------------------------
 
 
-def test_case08_epoch_restart_gives_two_segments(cases_dir):
+def test_epoch_restart_gives_two_segments(cases_dir):
     run = one(cases_dir / "case_08_csv_epoch_restart.csv")
     assert run.segments == 2
     loss = run.series["loss"]
@@ -181,10 +183,10 @@ def test_case08_epoch_restart_gives_two_segments(cases_dir):
     assert np.all(np.diff(loss.x("step")) > 0)  # never drawn backwards
 
 
-# -- case 10: validation_freq > 1 ------------------------------------------------
+# -- validation_freq > 1 ------------------------------------------------
 
 
-def test_case10_csv_na_is_missing_not_nan(cases_dir):
+def test_csv_na_is_missing_not_nan(cases_dir):
     run = one(cases_dir / "case_10_csv_validation_freq_NA.csv")
     val = run.series["val_loss"]
     assert val.step.tolist() == [2.0, 5.0, 8.0]
@@ -193,7 +195,7 @@ def test_case10_csv_na_is_missing_not_nan(cases_dir):
     assert run.meta["validation_freq"] == 3
 
 
-def test_case10_json_short_val_list_infers_validation_freq(cases_dir):
+def test_json_short_val_list_infers_validation_freq(cases_dir):
     run = one(cases_dir / "case_10_history_validation_freq.json")
     assert run.series["loss"].step.tolist() == list(map(float, range(9)))
     assert run.series["val_loss"].step.tolist() == [2.0, 5.0, 8.0]
@@ -207,7 +209,7 @@ def test_case10_json_short_val_list_infers_validation_freq(cases_dir):
     assert run2.series["val_loss"].step.tolist() == [1.0, 3.0, 5.0]
 
 
-def test_case10_all_nan_val_means_no_validation_data(tmp_path):
+def test_all_nan_val_means_no_validation_data(tmp_path):
     p = tmp_path / "log.csv"
     p.write_text("epoch,loss,val_loss\n0,0.9,nan\n1,0.7,nan\n2,0.6,nan\n")
     run = one(p)
@@ -224,10 +226,10 @@ def test_validation_freq_inference_rule():
     assert history.infer_validation_freq(5, 4) is None  # an interrupted run, not a frequency
 
 
-# -- case 11: inf / NaN ------------------------------------------------------------
+# -- inf / NaN ------------------------------------------------------------
 
 
-def test_case11_nonfinite_kept_and_counted(cases_dir):
+def test_nonfinite_kept_and_counted(cases_dir):
     run = one(cases_dir / "case_11_csv_nan_inf.csv")
     loss = run.series["loss"]
     assert loss.n_finite == 5 and loss.n_nonfinite == 3
@@ -239,7 +241,7 @@ def test_case11_nonfinite_kept_and_counted(cases_dir):
 
 
 @pytest.mark.parametrize("last", [b"8,0.3,NA", b"8,0.3,"])
-def test_case11_partial_last_row_is_accepted(tmp_path, cases_dir, last):
+def test_partial_last_row_is_accepted(tmp_path, cases_dir, last):
     """Training stopped mid-epoch: CSVLogger writes the row with its val cells missing
     (``NA`` in Keras 3, empty in Keras 2), here without a final line end: read."""
     p = tmp_path / "log.csv"
@@ -253,8 +255,8 @@ def test_case11_partial_last_row_is_accepted(tmp_path, cases_dir, last):
     assert not any("not read" in n for n in run.notes)
 
 
-def test_case11_cut_last_row_is_not_read(tmp_path, cases_dir):
-    """A row cut while being written (fewer cells, no line end) is not a row: QA3 bug 2."""
+def test_cut_last_row_is_not_read(tmp_path, cases_dir):
+    """A row cut while being written (fewer cells, no line end) is not a row."""
     p = tmp_path / "log.csv"
     p.write_bytes((cases_dir / "case_11_csv_nan_inf.csv").read_bytes().rstrip(b"\r\n") + b"\n8,0.3")
     run = one(p)
@@ -262,10 +264,10 @@ def test_case11_cut_last_row_is_not_read(tmp_path, cases_dir):
     assert any("last line (line 10) has no line end" in n for n in run.notes)
 
 
-# -- case 13: batch-level running means -------------------------------------------
+# -- batch-level running means -------------------------------------------
 
 
-def test_case13_batch_running_means(cases_dir):
+def test_batch_running_means(cases_dir):
     run = one(cases_dir / "case_13_batch_logs_running_mean.csv")
     s = run.series["loss_running_mean"]
     assert run.step_kind == "step"

@@ -367,7 +367,7 @@ def test_folders_of_mixed_files(picks, junk):
         assert snapshot(d) == before
 
 
-# -- the named cases of the issue ------------------------------------------------------
+# -- inputs at the edges: empty, one huge line, renamed archives, code-running pickles -----
 
 
 def test_empty_file_and_header_only():

@@ -1,10 +1,11 @@
-"""Every real log of ../shared/corpus read as its expect.json says.
+"""Every real log of the shared corpus (real training logs from public projects) read as
+its reference file says.
 
-expect.json holds, per file and metric, the count of finite values and the
+The reference file (``expect.json``) holds, per file and metric, the count of finite values and the
 first/last/min/max (two independent readings agreed on them), the number of
 segments and, in ``notes``, the decisions (x-axis columns excluded, bookkeeping
 keys excluded, duplicate lines dropped...). The same for the five TensorBoard
-log folders of corpus/tfevents.
+log folders of the corpus.
 """
 
 from __future__ import annotations

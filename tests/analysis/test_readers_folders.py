@@ -1,7 +1,7 @@
 """Folders of mixed logs, partial success (load_many), and inputs that are not training logs.
 
-QA report 1 (items 1-5 and the low/cosmetic ones on the readers), each on real inputs of
-../shared: a folder with TensorBoard files and other logs loses none of them; unreadable
+Each on real inputs (the shared corpus of logs, labelled Keras runs, cases): a folder with
+TensorBoard files and other logs loses none of them; unreadable
 files inside a folder are reported one by one; TensorBoard CSV/JSON exports of several
 runs in one folder keep every value; files that are not training logs are refused instead
 of giving runs without data; per-series x kinds; FIFOs; the Lightning format label.
@@ -46,14 +46,15 @@ def stats_by_metric(runs):
 
 
 def test_corpus_folder_gives_every_log_and_every_tensorboard_run(corpus_dir, expect):
-    """QA 1: `analyze corpus` gave the 7 TensorBoard runs only; the 55 other logs were dropped."""
+    """A folder of 55 logs and 7 TensorBoard runs gives every one of them, not the TensorBoard
+    runs only."""
     out = load_many(corpus_dir)
     runs, errors = out
     assert errors == []
     by_source = {}
     for r in runs:
         by_source.setdefault(r.source, []).append(r)
-    # every file of expect.json is a run of its own, with its expected values
+    # every file of the reference list is a run of its own, with its expected values
     # 065 is 013's TensorBoard tag downloaded as JSON instead of CSV: the same points,
     # read once (013 is the run; 065 is listed as skipped, "one fit logged twice")
     for fname, e in expect.items():
@@ -102,8 +103,8 @@ def test_analyze_corpus_folder_cli(corpus_dir, expect):
 
 
 def test_keras_folder_with_tensorboard_logs_reads_every_log(tmp_path, zoo_dir, corpus_dir):
-    """QA 1: training.log + history.json + logs/ (TB) was read as logs/ only, so `--fail-on
-    critical` on the folder passed while the training.log alone failed."""
+    """training.log + history.json + logs/ (TensorBoard) are all read, so `--fail-on
+    critical` on the folder fails where the training.log alone fails."""
     src = zoo_dir / "nan_after_lr_jump"
     for f in ("training.log", "history.json", "meta.json"):
         shutil.copy(src / f, tmp_path / f)
@@ -130,7 +131,7 @@ def test_keras_folder_with_tensorboard_logs_reads_every_log(tmp_path, zoo_dir, c
 
 
 def test_zoo_folder_gives_no_meta_runs(zoo_dir):
-    """QA 4: opening the zoo added 11 "meta" runs (meta.json read as a history)."""
+    """A folder of labelled runs gives no "meta" runs (meta.json is not a history)."""
     runs, errors = out = load_many(zoo_dir)
     scenarios = sorted(p.name for p in zoo_dir.iterdir() if p.is_dir())
     assert errors == []
@@ -142,7 +143,7 @@ def test_zoo_folder_gives_no_meta_runs(zoo_dir):
         header = (zoo_dir / s / "training.log").read_text().splitlines()[0].split(",")
         return "history.json" if len(keys) > len(set(header) - {"epoch"}) else "training.log"
 
-    # QA 2 #13: generic file names (training.log, history.json) -> the scenario folder's name
+    # generic file names (training.log, history.json) -> the scenario folder's name
     assert sorted(r.name for r in runs) == scenarios
     assert sorted((r.name, os.path.basename(r.source)) for r in runs) == [
         (s, kept(s)) for s in scenarios
@@ -220,7 +221,8 @@ def test_cli_folder_with_a_damaged_log_exits_2_with_one_line(tmp_path, corpus_di
 
 
 def test_unreadable_file_in_a_folder_is_one_error_line(corpus_dir):
-    """QA 5: a file without read permission gave exit 0, its note on another file's run."""
+    """A file without read permission is one error line (exit status 2), not a note on
+    another file's run."""
     d = Path(tempfile.mkdtemp(prefix="fitlens-perm-"))
     try:
         os.chmod(d, 0o755)
@@ -273,7 +275,8 @@ TB_EXPORTS = ("010", "011", "012", "013", "058", "059", "065")
 
 
 def test_tensorboard_exports_of_several_runs_keep_every_value(tmp_path, corpus_dir, expect):
-    """QA 2: 7 exports (5 tagged `loss`) gave one run with 3 metrics and segments=4."""
+    """7 exports (5 tagged `loss`) of several runs are not merged into one run: every value
+    is kept."""
     files = [next(corpus_dir.glob(f"{i}_*")) for i in TB_EXPORTS]
     for f in files:
         shutil.copy(f, tmp_path / f.name)
@@ -345,7 +348,7 @@ def refused(path, match):
 
 
 def test_python_source_is_refused(tmp_path, cases_dir):
-    """QA 4: case_17_clip_to_view_repro.py became 12 "column N" metrics."""
+    """A Python script is refused, not read as 12 "column N" metrics."""
     src = cases_dir / "case_17_clip_to_view_repro.py"
     refused(src, r"Python source code \(\.py\), not a training log")
     copy = tmp_path / "repro.txt"  # the same text under a log-like name: refused by content
@@ -381,9 +384,9 @@ def test_datasets_are_refused(cases_dir, demo_dir):
 
 
 def test_features_with_pandas_numeric_header_are_refused(tmp_path, corpus_dir, expect):
-    """QA 2 #14: wine's 13 features saved by pandas without column names (header 0..12) were
-    read as a 13-metric log. Single-column DVC files and headerless TensorBoard JSON exports
-    still read."""
+    """Wine's 13 features saved by pandas without column names (header 0..12) are not a
+    13-metric log. Single-column DVC files and headerless TensorBoard JSON exports still
+    read."""
     pd = pytest.importorskip("pandas")
     from sklearn.datasets import load_wine
 
@@ -507,7 +510,7 @@ def test_run_step_kind_per_format(corpus_dir, fid, kind):
 
 
 def test_fifo_is_refused_at_once(tmp_path, corpus_dir):
-    """QA low: `analyze` on a FIFO hung."""
+    """`analyze` on a FIFO is refused at once instead of blocking."""
     fifo = tmp_path / "training.log"
     os.mkfifo(fifo)
     with pytest.raises(LogReadError, match=r"named pipe \(FIFO\), not a regular file"):
@@ -530,7 +533,7 @@ def test_fifo_is_refused_at_once(tmp_path, corpus_dir):
 
 
 def test_plain_csv_with_step_and_epoch_is_not_lightning(tmp_path, corpus_dir):
-    """QA cosmetic: a plain CSV (step,epoch,loss,accuracy) was reported as lightning-csvlogger."""
+    """A plain CSV (step,epoch,loss,accuracy) is custom-csv, not lightning-csvlogger."""
     src = np.genfromtxt(corpus_dir / "002_akboles_training.log", delimiter=",", names=True)
     p = tmp_path / "train.csv"
     rows = [

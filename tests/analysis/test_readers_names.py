@@ -1,8 +1,8 @@
 """Run names: one rule for CLI and GUI (``Run.name``), and names that tell runs apart.
 
-QA report 2, item 13: the same zoo folder was ``r1`` in the window but ``training`` in the
-CLI; two files on the command line were both ``training``; two zoo runs were
-``.../history``. Rules: :mod:`analysis.readers.names`.
+The same run folder has one name in the window and in the CLI; two files on the command
+line named ``training.log`` get distinct names; generic file names (``history.json``) give
+the folder's name. Rules: :mod:`analysis.readers.names`.
 """
 
 from __future__ import annotations

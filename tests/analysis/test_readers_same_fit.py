@@ -1,7 +1,7 @@
 """One Keras ``fit()`` logged by CSVLogger, ``history.json`` and the TensorBoard callback is one run.
 
-QA report 2, item 2: ``analyze`` of such a project folder gave two runs (``logs`` and
-``training``) and every finding twice. Inputs: real Keras 3 logs in ``data/`` (see its
+``analyze`` of such a project folder gives one run (not ``logs`` and ``training``, with
+every finding twice). Inputs: real Keras 3 logs in ``data/`` (see its
 README; written by ``data/make_keras_tensorboard.py``).
 """
 
