@@ -7,7 +7,13 @@ content (the file name only where content can't tell), and returns one
 (line/byte) where known, and the reason. No other exception escapes, nothing is
 written next to the input, and no code from the input is ever run.
 
-Formats (one module each; every decision a reader takes is in ``Run.notes``):
+Which reader takes an input is decided in one place, the router (:mod:`.route`): each
+format module declares how it is recognised (a :class:`~.formats.LogFormat`: name,
+level, test, reader, priority) and :data:`.route.FORMATS` registers them. Recognition
+runs at three levels: the file's leading bytes (containers: JSON text, pickles,
+``.npy``/``.npz``, delimited text, event files), the decoded value's shape, the parsed
+table's columns. Formats (one module each; every decision a reader takes is in
+``Run.notes``):
 
 ===========================  ===============================================  ===================
 module                       what                                             ``Run.format``
@@ -26,6 +32,14 @@ module                       what                                             ``
                              records / JSON Lines                             ``json-records``
 :mod:`.tfevents`             TensorBoard event files (no TensorFlow)          ``tensorboard-events``
 ===========================  ===============================================  ===================
+
+Containers, decoded and handed back to the router: :mod:`.json_file`, :mod:`.npy_pickle`,
+:mod:`.delimited`; refusals (empty, ZIP, gzip, binary): :mod:`.refusals`. Shared
+machinery, no routing: :mod:`.errors`, :mod:`.files`, :mod:`.text`, :mod:`.cells`,
+:mod:`.series_build`, :mod:`.growable`, :mod:`.safe_pickle`, :mod:`.json_stream`,
+:mod:`.table_data`, :mod:`.table_parse`, :mod:`.table_notes`, :mod:`.table_bulk`,
+:mod:`.table_series`, :mod:`.columns`, :mod:`.tb_tags`, :mod:`.tfrecord`,
+:mod:`.event_decode`, :mod:`.event_file`, :mod:`.rules`, :mod:`.names`.
 
 Folders hold any mix of logs (:mod:`.folder`): TensorBoard log dirs (``train/`` +
 ``validation/`` = one run; sibling run folders = several runs), Lightning
