@@ -27,7 +27,7 @@ import numpy as np
 from analysis import naming
 from analysis.model import Run, Series
 from analysis.readers.columns import axis_kind
-from analysis.readers.formats import LogFormat
+from analysis.readers.formats import LogFormat, one_run
 from analysis.readers.series_build import finish_run, keras_style
 from analysis.readers.table_data import TableData
 from analysis.readers.table_series import forward_fill, segment_note, series_from_columns
@@ -163,16 +163,12 @@ def _sparse_val_note(
         notes.append(msg)
 
 
-def _read_table(t: TableData, source: str, name: str, notes: list[str]) -> list[Run]:
-    return [table_to_run(t, source, name, notes)]
-
-
 FORMATS = (
     LogFormat(
         FORMAT_CSVLOGGER,
         "table",
         lambda table: True,
-        _read_table,
+        one_run(table_to_run),
         0,
         "Keras CSVLogger, pandas to_csv histories, any other table (the last tried)",
     ),

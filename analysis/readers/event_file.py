@@ -132,12 +132,45 @@ class EventFileReader:
     def _block(self, buf: bytes) -> tuple[int, int]:
         """Frame and decode the complete records of ``buf``; returns (bytes used, bytes needed)."""
         self._last_block_added = False
+        offsets, used, need = self._frame(buf)
+        if not offsets:
+            return 0, need
+        u = np.frombuffer(buf + bytes(48), dtype=np.uint8)
+        starts = np.asarray(offsets, dtype=np.int64)
+        lengths = gather_bytes(u, starts, 8).copy().view("<u8")[:, 0].astype(np.int64)
+        keep = np.ones(len(starts), dtype=bool)
+        if CRC_VERIFIED:
+            starts, lengths, used, keep = self._check_crcs(buf, u, starts, lengths, used)
+        first_record = self.n_records
+        self.n_records += len(starts)
+        self.offset += used
+        if not len(starts):
+            return used, need
+        record_index = np.arange(first_record, first_record + len(starts))
+        decoded = decode_scalar_events(u, starts + 12, lengths)
+        good = decoded["ok"] & keep
+        self.n_events += int(keep.sum())
+        parts: dict[str, list[tuple]] = {}
+        self._plugin_cands: dict[str, tuple[int, str]] = {}
+        if good.any():
+            self._decode_vectorised(u, decoded, good, record_index, parts)
+        rest = np.flatnonzero(keep & ~good)
+        if len(rest):
+            self._decode_protobuf(buf, starts[rest], lengths[rest], record_index[rest], parts)
+        for tag, (_, name) in self._plugin_cands.items():
+            t = self._tag(tag)
+            if t.plugin is None:
+                t.plugin = name
+        self._store(parts, used, len(starts))
+        return used, need
+
+    def _frame(self, buf: bytes) -> tuple[list[int], int, int]:
+        """Start offsets of the complete records in ``buf``, bytes they use, bytes the next
+        one needs (0 when unknown); sets :attr:`corrupt_at` at a bad length CRC."""
         n = len(buf)
         unpack_q = struct.Struct("<Q").unpack_from
         unpack_i = struct.Struct("<I").unpack_from
-        crc = crc32c
-        verify = CRC_VERIFIED
-        starts: list[int] = []
+        offsets: list[int] = []
         pos = 0
         need = 0
         while pos + 12 <= n:
@@ -145,71 +178,59 @@ class EventFileReader:
             end = pos + 16 + length
             if end > n or length >= MAX_RECORD:
                 need = end - pos if length < MAX_RECORD else 0
-                if verify and masked_crc32c(buf[pos : pos + 8]) != unpack_i(buf, pos + 8)[0]:
+                bad_length = masked_crc32c(buf[pos : pos + 8]) != unpack_i(buf, pos + 8)[0]
+                if CRC_VERIFIED and bad_length:
                     self.corrupt_at = self.offset + pos
                 break
-            starts.append(pos)
+            offsets.append(pos)
             pos = end
-        if not starts:
-            return 0, need
-        u = np.frombuffer(buf + bytes(48), dtype=np.uint8)
-        st = np.asarray(starts, dtype=np.int64)
-        ln = gather_bytes(u, st, 8).copy().view("<u8")[:, 0].astype(np.int64)
-        bad: list[int] | np.ndarray = []
-        if verify:
-            hdr = gather_bytes(u, st, 8)
-            hbad = masked_crc32c_rows(hdr) != gather_bytes(u, st + 8, 4).copy().view("<u4")[:, 0]
-            if hbad.any():
-                k = int(np.argmax(hbad))
-                self.corrupt_at = self.offset + int(st[k])
-                st, ln = st[:k], ln[:k]
-                pos = int(st[-1] + 16 + ln[-1]) if k else 0
-            d0 = (st + 12).tolist()
-            d1 = (st + 12 + ln).tolist()
-            got = np.array([crc(buf[a:b]) for a, b in zip(d0, d1, strict=True)], dtype=np.uint32)
-            got = ((got >> np.uint32(15)) | (got << np.uint32(17))) + np.uint32(0xA282EAD8)
-            want = gather_bytes(u, st + 12 + ln, 4).copy().view("<u4")[:, 0] if len(st) else got
-            bad = np.flatnonzero(got != want)
-        keep = np.ones(len(st), dtype=bool)
+        return offsets, pos, need
+
+    def _check_crcs(self, buf: bytes, u: np.ndarray, starts, lengths, used: int):
+        """Length CRCs (vectorised; reading stops at the first bad one) and data CRCs (a
+        record with a bad one is skipped). Returns ``(starts, lengths, used, keep)``."""
+        header_crc = gather_bytes(u, starts + 8, 4).copy().view("<u4")[:, 0]
+        bad_header = masked_crc32c_rows(gather_bytes(u, starts, 8)) != header_crc
+        if bad_header.any():
+            k = int(np.argmax(bad_header))
+            self.corrupt_at = self.offset + int(starts[k])
+            starts, lengths = starts[:k], lengths[:k]
+            used = int(starts[-1] + 16 + lengths[-1]) if k else 0
+        data_from = (starts + 12).tolist()
+        data_to = (starts + 12 + lengths).tolist()
+        got = np.array(
+            [crc32c(buf[a:b]) for a, b in zip(data_from, data_to, strict=True)], dtype=np.uint32
+        )
+        got = ((got >> np.uint32(15)) | (got << np.uint32(17))) + np.uint32(0xA282EAD8)
+        want = (
+            gather_bytes(u, starts + 12 + lengths, 4).copy().view("<u4")[:, 0]
+            if len(starts)
+            else got
+        )
+        bad = np.flatnonzero(got != want)
+        keep = np.ones(len(starts), dtype=bool)
         if len(bad):
             keep[bad] = False
             self.bad_records += len(bad)
-        idx0 = self.n_records
-        self.n_records += len(st)
-        self.offset += pos
-        if not len(st):
-            return pos, need
-        rec_idx = np.arange(idx0, idx0 + len(st))
-        dec = decode_scalar_events(u, st + 12, ln)
-        good = dec["ok"] & keep
-        self.n_events += int(keep.sum())
-        parts: dict[str, list[tuple]] = {}
-        self._plugin_cands: dict[str, tuple[int, str]] = {}
-        if good.any():
-            self._decode_vectorised(u, dec, good, rec_idx, parts)
-        rest = np.flatnonzero(keep & ~good)
-        if len(rest):
-            self._decode_protobuf(buf, st[rest], ln[rest], rec_idx[rest], parts)
-        for tag, (_, name) in self._plugin_cands.items():
-            t = self._tag(tag)
-            if t.plugin is None:
-                t.plugin = name
+        return starts, lengths, used, keep
+
+    def _store(self, parts: dict[str, list[tuple]], used: int, n_records: int) -> None:
+        """Append the decoded points of one block to their tags, in record order."""
         # records left in this file, for the buffers' first size (see TagPoints)
-        per_record = max(pos / len(st), 1.0)
-        left = max(self._size - self.offset, 0) / per_record + len(st)
+        per_record = max(used / n_records, 1.0)
+        left = max(self._size - self.offset, 0) / per_record + n_records
         for tag, chunks in parts.items():
             if len(chunks) == 1:
                 idx, step, value, wall = chunks[0]
             else:
                 idx, step, value, wall = (np.concatenate(x) for x in zip(*chunks, strict=True))
-                o = np.argsort(idx, kind="stable")
-                idx, step, value, wall = idx[o], step[o], value[o], wall[o]
+                order = np.argsort(idx, kind="stable")
+                idx, step, value, wall = idx[order], step[order], value[order], wall[order]
             t = self._tag(tag)
             if t.n == 0:
-                t.reserve(int(left * len(idx) / len(st) * 1.25) + 256)
+                t.reserve(int(left * len(idx) / n_records * 1.25) + 256)
             t.add(idx[0], step, value, wall)
             self._last_block_added = True
-        return pos, need
 
     def _plugin_seen(self, tag: str, rec: int, name: str) -> None:
         """Remember a tag's plugin from its first record that carries metadata."""
@@ -263,18 +284,21 @@ class EventFileReader:
                 (rec_idx[rows], dec["step"][rows], dec["value"][rows], dec["wall"][rows])
             )
 
-    def _decode_protobuf(self, buf: bytes, st, ln, idx, parts: dict) -> None:
+    def _decode_protobuf(self, buf: bytes, starts, lengths, record_index, parts: dict) -> None:
+        """Decode records of other layouts with tensorboard's protobuf classes."""
         from tensorboard.compat.proto import event_pb2
 
         parse = event_pb2.Event.FromString
         pending: dict[str, tuple] = {}
-        for s, n_, i in zip(st.tolist(), ln.tolist(), idx.tolist(), strict=True):
+        for start, length, rec in zip(
+            starts.tolist(), lengths.tolist(), record_index.tolist(), strict=True
+        ):
             try:
-                ev = parse(buf[s + 12 : s + 12 + n_])
+                event = parse(buf[start + 12 : start + 12 + length])
             except Exception:  # google.protobuf.message.DecodeError
                 self.bad_records += 1
                 continue
-            self._event(ev, i, pending)
+            self._event(event, rec, pending)
         for tag, (ii, ss, vv, ww) in pending.items():
             parts.setdefault(tag, []).append(
                 (
@@ -285,14 +309,15 @@ class EventFileReader:
                 )
             )
 
-    def _event(self, ev, rec: int, pending: dict) -> None:
-        if not ev.HasField("summary"):
-            if ev.HasField("session_log") and ev.session_log.status == 1 and rec > 1:
-                self.restarts.append(float(ev.step))
+    def _event(self, event, rec: int, pending: dict) -> None:
+        """Scalars of one decoded ``Event`` into ``pending``; a session restart noted."""
+        if not event.HasField("summary"):
+            if event.HasField("session_log") and event.session_log.status == 1 and rec > 1:
+                self.restarts.append(float(event.step))
             return
-        step = float(ev.step)
-        wall = ev.wall_time
-        for v in ev.summary.value:
+        step = float(event.step)
+        wall = event.wall_time
+        for v in event.summary.value:
             kind = v.WhichOneof("value")
             if kind == "simple_value":
                 val = v.simple_value

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cached_property, wraps
 from typing import Any, Literal, Protocol
 
 from analysis.model import LogReadError, Run
@@ -234,3 +234,13 @@ class ValueInput:
             name=self.name if name is None else name,
             depth=self.depth + 1,
         )
+
+
+def one_run(read_one: Callable[..., Run]) -> Callable[..., list[Run]]:
+    """A reader that gives one run, as a ``read`` that gives a list (what the router takes)."""
+
+    @wraps(read_one)
+    def read(*args) -> list[Run]:
+        return [read_one(*args)]
+
+    return read

@@ -24,7 +24,7 @@ import re
 import numpy as np
 
 from analysis.model import Run
-from analysis.readers.formats import FolderLayout, FolderReading, FolderUnit, LogFormat
+from analysis.readers.formats import FolderLayout, FolderReading, FolderUnit, LogFormat, one_run
 from analysis.readers.names import dir_run_name, rel_path
 from analysis.readers.series_build import finish_run
 from analysis.readers.table_data import TableData
@@ -141,16 +141,12 @@ VERSION_FOLDERS = FolderLayout(
 )
 
 
-def _read_table(t: TableData, source: str, name: str, notes: list[str]) -> list[Run]:
-    return [table_to_run(t, source, name, notes)]
-
-
 FORMATS = (
     LogFormat(
         FORMAT,
         "table",
         lambda table: is_lightning(table.columns, table),
-        _read_table,
+        one_run(table_to_run),
         70,
         "PyTorch Lightning CSVLogger metrics.csv (epoch, step, sparse rows)",
         folder=VERSION_FOLDERS,

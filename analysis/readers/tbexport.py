@@ -31,7 +31,14 @@ import re
 import numpy as np
 
 from analysis.model import LogReadError, Run
-from analysis.readers.formats import FolderLayout, FolderReading, FolderUnit, LogFormat, ValueInput
+from analysis.readers.formats import (
+    FolderLayout,
+    FolderReading,
+    FolderUnit,
+    LogFormat,
+    ValueInput,
+    one_run,
+)
 from analysis.readers.names import dir_run_name, rel_path, rename_for_scan
 from analysis.readers.series_build import finish_run, make_series, same_points
 from analysis.readers.table_data import TableData
@@ -278,10 +285,6 @@ def _is_tb_csv_table(table: TableData) -> bool:
     return is_tb_csv([c.strip().lower() for c in table.columns])
 
 
-def _read_csv_table(table: TableData, source: str, name: str, notes: list[str]) -> list[Run]:
-    return [table_to_run(table, source, name, notes)]
-
-
 def _is_json_export(obj, value_input: ValueInput) -> bool:
     return value_input.container == "json" and is_tb_json(obj)
 
@@ -304,7 +307,7 @@ FORMATS = (
         FORMAT_CSV,
         "table",
         _is_tb_csv_table,
-        _read_csv_table,
+        one_run(table_to_run),
         90,
         "TensorBoard CSV export: Wall time, Step, Value",
         folder=EXPORTS_OF_ONE_RUN,

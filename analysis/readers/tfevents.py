@@ -143,12 +143,12 @@ def build_run(
         else:
             series[full] = s
     if axes:
-        ep = next(iter(axes.values()))
-        order = np.argsort(ep.step, kind="stable")
-        es, ev = ep.step[order], ep.value[order]
+        counter = next(iter(axes.values()))
+        order = np.argsort(counter.step, kind="stable")
+        counter_steps, counter_values = counter.step[order], counter.value[order]
         for s in series.values():
-            pos = np.clip(np.searchsorted(es, s.step, side="right") - 1, 0, len(es) - 1)
-            s.epoch = ev[pos]
+            last = np.searchsorted(counter_steps, s.step, side="right") - 1
+            s.epoch = counter_values[np.clip(last, 0, len(counter_steps) - 1)]
         notes.append(
             f"tag {next(iter(axes))!r} is the logged epoch counter: an axis, not a "
             "metric (each point's epoch = its value at the last step <= the point's)"
