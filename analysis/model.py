@@ -310,13 +310,9 @@ class Finding:
     Parameters
     ----------
     kind : str
-        Code from the finding vocabulary (``overfitting``, ``plateau``,
-        ``slow_convergence``, ``divergence``, ``non_finite``, ``oscillation``,
-        ``stuck_at_chance``, ``suspicious_zero_loss``, ``lr_cut_while_improving``,
-        ``not_judged``, and the dataset checks ``class_imbalance``,
-        ``unscaled_features``, ``missing_values``, ``constant_features``,
-        ``train_val_overlap``, ``label_not_categorical``). Part of the JSON
-        interface.
+        Code from the finding vocabulary, declared with its title, default
+        severity and what it claims in :data:`analysis.kinds.KINDS`. Part of
+        the JSON interface.
     severity : {"info", "warning", "critical"}
     run : str
         Name of the run (empty for dataset findings).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from analysis import kinds
 from analysis.detectors.prep import fmt_x as format_x
 from analysis.model import Finding, Run
 
@@ -108,7 +109,7 @@ def render_finding(
         mark = f"{_COLOR.get(f.severity, '')}{mark}{_RESET}"
     where = ", ".join(p for p in (f.metric or "", _span(f, unit)) if p)
     head = f"  {mark}  {f.kind}" + (f"  {where}" if where else "")
-    if f.kind != "not_judged" and f.confidence < 1.0:
+    if kinds.shows_confidence(f.kind) and f.confidence < 1.0:
         head += f"  (confidence {f.confidence:.2f})"
     lines = [head]
     lines += textwrap.wrap(

@@ -23,26 +23,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from analysis.kinds import finding_title
 from analysis.model import Finding
 from gui.axes import format_value
 from gui.icons import color_icon, severity_icon
 from gui.store import RunEntry, RunStore
 from gui.theme import MUTED, SEVERITY_COLORS, SEVERITY_RANK, TEXT
-
-KIND_TITLES: dict[str, str] = {
-    "overfitting": "Overfitting",
-    "plateau": "Plateau",
-    "slow_convergence": "Slow convergence",
-    "divergence": "Divergence",
-    "non_finite": "NaN / inf values",
-    "oscillation": "Oscillation",
-    "stuck_at_chance": "Stuck at chance",
-    "class_imbalance": "Class imbalance",
-    "unscaled_features": "Unscaled features",
-    "missing_values": "Missing values",
-    "constant_features": "Constant features",
-    "train_val_overlap": "Train/validation overlap",
-}
 
 #: Remedy names (analysis.model.REMEDIES) in words, with what the retrain job would do.
 REMEDY_TEXT: dict[str, tuple[str, str]] = {
@@ -69,42 +55,6 @@ RETRAIN_SHORT = "Retrain…"
 
 _ROLE_FINDING = Qt.UserRole + 1
 _ROLE_KEY = Qt.UserRole + 2
-
-
-def kind_title(kind: str) -> str:
-    return KIND_TITLES.get(kind, kind.replace("_", " ").capitalize())
-
-
-#: ``stuck_at_chance`` titles when the finding's evidence has no ``title`` of its own, by
-#: ``evidence["level"]`` and then by the rule (``evidence["rule"]`` or
-#: ``evidence["lead"]["rule"]``; see :mod:`analysis.detectors.chance`): a frozen accuracy
-#: is the majority-class rate, an accuracy at 1/K with the loss at ln K is chance, a
-#: macro-F1 equal to always predicting one class is the majority-class rate too.
-STUCK_LEVEL_TITLES: dict[str, str] = {
-    "majority_rate": "Stuck at the majority-class rate",
-    "chance": "Stuck at chance",
-    "below_chance": "Accuracy frozen below chance",
-}
-STUCK_RULE_LEVELS: dict[str, str] = {
-    "frozen": "majority_rate",
-    "one_class_f1": "majority_rate",
-    "chance": "chance",
-    "below_chance": "below_chance",
-}
-
-
-def finding_title(f: Finding) -> str:
-    """The title of a finding: its kind in words, made specific by its evidence."""
-    ev = f.evidence if isinstance(f.evidence, dict) else {}
-    if f.kind == "stuck_at_chance":
-        title = ev.get("title")
-        if isinstance(title, str) and title.strip():
-            return title.strip()
-        lead = ev.get("lead") if isinstance(ev.get("lead"), dict) else {}
-        level = ev.get("level") or STUCK_RULE_LEVELS.get(ev.get("rule") or lead.get("rule"))
-        if level in STUCK_LEVEL_TITLES:
-            return STUCK_LEVEL_TITLES[level]
-    return kind_title(f.kind)
 
 
 def short_metric(name: str, n: int = 28) -> str:

@@ -70,6 +70,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from analysis import kinds
 from analysis.detectors.chance import detect_chance
 from analysis.detectors.config import (
     ChanceConfig,
@@ -114,19 +115,8 @@ __all__ = [
 ]
 
 #: Finding kinds produced by :func:`diagnose`, in the order they are reported
-#: within one severity.
-KINDS: tuple[str, ...] = (
-    "non_finite",
-    "divergence",
-    "stuck_at_chance",
-    "suspicious_zero_loss",
-    "overfitting",
-    "oscillation",
-    "plateau",
-    "slow_convergence",
-    "lr_cut_while_improving",
-    "not_judged",
-)
+#: within one severity (declared in :data:`analysis.kinds.KINDS`).
+KINDS: tuple[str, ...] = kinds.RUN_KINDS
 
 _SEV = {"critical": 0, "warning": 1, "info": 2}
 
@@ -259,11 +249,10 @@ def _diagnose(run: Run, cfg: DetectorConfig) -> list[Finding]:
                 1.0,
             )
         )
-    order = {k: i for i, k in enumerate(KINDS)}
     found.sort(
         key=lambda f: (
             _SEV.get(f.severity, 3),
-            order.get(f.kind, 99),
+            kinds.order(f.kind),
             f.start if f.start is not None else float("inf"),
         )
     )

@@ -56,7 +56,7 @@ import math
 
 import numpy as np
 
-from analysis import naming
+from analysis import kinds, naming
 from analysis.detectors.prep import Context, View, fmt, jnum
 from analysis.detectors.progress import _med3
 from analysis.model import Finding
@@ -690,20 +690,6 @@ def _one_class_f1(ctx: Context) -> list[dict]:
     return out
 
 
-#: What the GUI titles a ``stuck_at_chance`` finding, by ``evidence["level"]``.
-#: Titles of a rule-D finding when the accuracy fell into the frozen level from above.
-_COLLAPSE_TITLES = {
-    "majority_rate": "Collapsed to the majority-class rate",
-    "chance": "Collapsed to chance",
-}
-
-_TITLES = {
-    "majority_rate": "Stuck at the majority-class rate",
-    "chance": "Stuck at chance",
-    "below_chance": "Accuracy frozen below chance",
-}
-
-
 def _collapse_causes(ctx: Context, lead: dict) -> list[str]:
     """Ranked causes of a collapse partway through a run (rule D), from what the curves show.
 
@@ -869,18 +855,11 @@ def detect_chance(ctx: Context) -> list[Finding]:
         severity = "warning"  # accuracy alone near 1/K: no loss to confirm
     start = lead["start"]
     end = lead.get("end", float(v.xa[-1]))
-    level = (
-        lead.get("level")
-        or {
-            "frozen": "majority_rate",
-            "one_class_f1": "majority_rate",
-            "chance": "chance",
-            "below_chance": "below_chance",
-        }[lead["rule"]]
+    stuck = kinds.get("stuck_at_chance")
+    level = lead.get("level") or stuck.levels_by_rule[lead["rule"]]
+    title = stuck.title_for(
+        level, collapsed=lead["rule"] == "collapse" and lead["evidence"]["collapsed"]
     )
-    title = _TITLES[level]
-    if lead["rule"] == "collapse" and lead["evidence"]["collapsed"]:
-        title = _COLLAPSE_TITLES[level]
     ev = {"rule": lead["rule"], "level": level, "title": title, "lead": lead["evidence"]}
     if len(hits) > 1:
         ev["also"] = {h["view"].name: h["evidence"] for h in hits[1:]}
