@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -415,6 +416,10 @@ class Context:
     duplicates: set[str] = field(default_factory=set)
     #: For each name in :attr:`duplicates`, the series it repeats (the one that is judged).
     repeat_of: dict[str, str] = field(default_factory=dict)
+    #: Per kind, the series an earlier finding explains (:mod:`analysis.detectors.pipeline`).
+    superseded: dict[str, set[str]] = field(default_factory=dict)
+    #: Kinds an earlier finding leaves nothing to say about, on every series of the run.
+    superseded_everywhere: set[str] = field(default_factory=set)
 
     @classmethod
     def build(cls, run: Run, cfg: DetectorConfig) -> Context:
@@ -477,6 +482,18 @@ class Context:
             if keep == name:
                 seen[key] = name
         return ctx
+
+    def supersede(self, kinds: Iterable[str], names: Iterable[str] | None) -> None:
+        """Record that later steps do not judge ``kinds`` on series ``names`` (None: on any)."""
+        for kind in kinds:
+            if names is None:
+                self.superseded_everywhere.add(kind)
+            else:
+                self.superseded.setdefault(kind, set()).update(names)
+
+    def is_superseded(self, kind: str, name: str) -> bool:
+        """True when an earlier finding already explains series ``name`` for ``kind``."""
+        return kind in self.superseded_everywhere or name in self.superseded.get(kind, ())
 
     def repeated_elsewhere(self, name: str) -> bool:
         """True when ``name`` repeats another series' values on another x grid.

@@ -422,14 +422,15 @@ def _judge_gap(ctx: Context, T: View, V: View) -> Finding | None:
     )
 
 
-def detect_overfitting(ctx: Context, skip: set[str]) -> list[Finding]:
+def detect_overfitting(ctx: Context) -> list[Finding]:
     """Overfitting on every validation loss (paired or alone), then on score pairs.
 
     Score pairs (accuracy) are judged when no loss-based finding was made: a
     validation score that fell from its best while the training score rose, or
     AutoTrainer's widening generalisation gap. A validation series identical to
     one already judged (``val_mse`` duplicating ``val_loss``) is skipped
-    (:attr:`Context.duplicates`).
+    (:attr:`Context.duplicates`), and so is one an earlier finding explains
+    (:meth:`Context.is_superseded`).
     """
     out: list[Finding] = []
     loss_pairs = [(t, v) for t, v in ctx.pairs() if v.family == "loss" and t.family == "loss"]
@@ -441,7 +442,7 @@ def detect_overfitting(ctx: Context, skip: set[str]) -> list[Finding]:
         (ctx.main_train_loss(target=v), v) for v in ctx.of("loss", "val") if v.name not in paired
     ]
     for T, V in cands:
-        if V.name in skip or V.m == 0:
+        if ctx.is_superseded("overfitting", V.name) or V.m == 0:
             continue
         if T is not None and T.m < 2:
             T = None  # a training curve with no finite values cannot be compared
@@ -452,7 +453,9 @@ def detect_overfitting(ctx: Context, skip: set[str]) -> list[Finding]:
     if out:
         return out
     for T, V in ctx.pairs():
-        if not (V.bounded and T.bounded) or V.name in skip or V.m == 0 or T.m < 2:
+        if not (V.bounded and T.bounded) or ctx.is_superseded("overfitting", V.name):
+            continue
+        if V.m == 0 or T.m < 2:
             continue
         f = _judge_overfit(ctx, T, V)
         if f is None and naming.is_accuracy(V.name):
@@ -851,13 +854,13 @@ def _little_progress(ctx: Context, V: View) -> bool:
     return float(T.better(last, first)) < 0.1 * max(abs(first), 1e-12)
 
 
-def detect_progress(ctx: Context, skip: set[str], stuck_run: bool) -> list[Finding]:
+def detect_progress(ctx: Context) -> list[Finding]:
     """Slow convergence, then plateau, on the monitored series (validation losses first).
 
     A series still improving steadily is not on a plateau, so a slow-convergence
-    finding wins over a plateau on the same series. Series in ``skip`` (already
-    explained by overfitting or divergence) are left out; when the run is stuck
-    at chance its loss plateau is part of that finding.
+    finding wins over a plateau on the same series. Series an earlier finding
+    explains (overfitting, divergence, a loss at exactly 0; a run stuck at chance
+    for the plateau) are left out (:meth:`Context.is_superseded`).
     """
     out: list[Finding] = []
     mons = ctx.monitored()
@@ -865,13 +868,14 @@ def detect_progress(ctx: Context, skip: set[str], stuck_run: bool) -> list[Findi
         scores = [v for v in ctx.views.values() if v.bounded and v.name not in ctx.duplicates]
         mons = [v for v in scores if v.role == "val"] or scores
     for V in mons:
-        if V.name in skip or V.m == 0:
+        if V.m == 0:
             continue
-        f = _judge_slow(ctx, V)
-        if f is not None:
-            out.append(f)
-            continue
-        if stuck_run:
+        if not ctx.is_superseded("slow_convergence", V.name):
+            f = _judge_slow(ctx, V)
+            if f is not None:
+                out.append(f)
+                continue
+        if ctx.is_superseded("plateau", V.name):
             continue
         f = _judge_plateau(ctx, V)
         if f is not None:
