@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from analysis import kinds
-from analysis.detectors.prep import fmt_x as format_x
+from analysis.detectors.wording import fmt_x as format_x
 from analysis.model import Finding, Run
 
 #: Reader notes that record a routine reading decision (line endings, which column is

@@ -57,8 +57,10 @@ import math
 import numpy as np
 
 from analysis import kinds, naming
-from analysis.detectors.prep import Context, View, fmt, jnum
+from analysis.detectors.context import Context
 from analysis.detectors.progress import _med3
+from analysis.detectors.views import View
+from analysis.detectors.wording import fmt, jnum
 from analysis.model import Finding
 
 

@@ -76,7 +76,7 @@ class OverfittingConfig:
         (corpus 050).
     noise_k : float
         The validation loss must end more than ``noise_k`` x its point-to-point
-        noise (:func:`analysis.detectors.prep.noise_sd`) above its best (median
+        noise (:func:`analysis.detectors.stats.noise_sd`) above its best (median
         of the best and its neighbours), so the deepest dip of a noisy curve is
         not mistaken for a turn.
     end_points : int
@@ -128,7 +128,7 @@ class PlateauConfig:
         loss above 0.01 judged by Keras' ``min_delta``.
     noise_k : float
         FitLens extension: ``min_delta`` is at least ``noise_k`` times the
-        point-to-point noise (:func:`analysis.detectors.prep.noise_sd`, relative
+        point-to-point noise (:func:`analysis.detectors.stats.noise_sd`, relative
         for positive losses), so a noisy plateau whose noise sets a new record
         now and then still counts as a plateau.
     band_rel : float

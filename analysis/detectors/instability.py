@@ -29,7 +29,10 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from analysis import naming
-from analysis.detectors.prep import Context, View, fmt, fmt_x, jnum, within_segment_diff
+from analysis.detectors.context import Context
+from analysis.detectors.stats import within_segment_diff
+from analysis.detectors.views import View
+from analysis.detectors.wording import fmt, fmt_x, jnum
 from analysis.model import Finding
 
 # -- non_finite -------------------------------------------------------------------

@@ -28,7 +28,10 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from analysis.detectors.prep import Context, View, block_reduce, fmt, within_segment_diff
+from analysis.detectors.context import Context
+from analysis.detectors.stats import within_segment_diff
+from analysis.detectors.views import View, block_reduce
+from analysis.detectors.wording import fmt
 from analysis.model import Finding
 
 

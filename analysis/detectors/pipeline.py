@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from analysis import kinds
 from analysis.detectors.chance import detect_chance
 from analysis.detectors.config import DetectorConfig
+from analysis.detectors.context import Context
 from analysis.detectors.instability import detect_divergence, detect_non_finite, detect_zero_loss
 from analysis.detectors.oscillation import detect_oscillation
-from analysis.detectors.prep import Context
 from analysis.detectors.progress import detect_overfitting, detect_progress
 from analysis.detectors.schedule import detect_schedule
 from analysis.model import SEVERITIES, Finding, Run

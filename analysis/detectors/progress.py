@@ -1,7 +1,7 @@
 """``overfitting``, ``plateau`` and ``slow_convergence``: is the run still getting better, and where?
 
 All three read the analysis points of a view (block means for long series) from
-the last fresh restart on (:meth:`analysis.detectors.prep.Context.fresh_start`),
+the last fresh restart on (:meth:`analysis.detectors.context.Context.fresh_start`),
 and count patience in *evaluations*: with ``validation_freq > 1`` or a Hugging
 Face ``eval_steps`` grid, one point is one evaluation, which is what Keras'
 callbacks count too (they only see epochs where the monitor was logged).
@@ -32,17 +32,10 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from analysis import naming
-from analysis.detectors.prep import (
-    Context,
-    View,
-    fmt,
-    jnum,
-    keras_improvements,
-    noise_sd,
-    ols_slope_t,
-    pct,
-    rel_noise,
-)
+from analysis.detectors.context import Context
+from analysis.detectors.stats import keras_improvements, noise_sd, ols_slope_t, rel_noise
+from analysis.detectors.views import View
+from analysis.detectors.wording import fmt, jnum, pct
 from analysis.model import Finding
 
 

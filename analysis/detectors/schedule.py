@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from analysis.detectors.prep import Context, fmt, fmt_x
+from analysis.detectors.context import Context
+from analysis.detectors.wording import fmt, fmt_x
 from analysis.model import Finding
 
 

@@ -9,8 +9,8 @@ import pytest
 
 from analysis import kinds, load
 from analysis.detectors import DetectorConfig, diagnose
+from analysis.detectors.context import Context
 from analysis.detectors.pipeline import PIPELINE, Step, Supersedes, _check_declared, run_steps
-from analysis.detectors.prep import Context
 from analysis.model import LogReadError
 
 

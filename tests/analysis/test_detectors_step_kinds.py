@@ -17,7 +17,7 @@ import pytest
 
 from analysis import load
 from analysis.detectors import DetectorConfig, diagnose
-from analysis.detectors.prep import Context
+from analysis.detectors.context import Context
 from analysis.model import Series
 from analysis.report import format_x, render_run
 
