@@ -23,10 +23,12 @@ from analysis import kinds
 from analysis.detectors.chance import detect_chance
 from analysis.detectors.config import DetectorConfig
 from analysis.detectors.context import Context
-from analysis.detectors.instability import detect_divergence, detect_non_finite, detect_zero_loss
+from analysis.detectors.divergence import detect_divergence
+from analysis.detectors.non_finite import detect_non_finite
 from analysis.detectors.oscillation import detect_oscillation
 from analysis.detectors.progress import detect_overfitting, detect_progress
 from analysis.detectors.schedule import detect_schedule
+from analysis.detectors.zero_loss import detect_zero_loss
 from analysis.model import SEVERITIES, Finding, Run
 
 #: The kinds that say how a series trends: an earlier finding that explains a series
