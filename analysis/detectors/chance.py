@@ -58,7 +58,7 @@ import numpy as np
 
 from analysis import kinds, naming
 from analysis.detectors.context import Context
-from analysis.detectors.progress import _med3
+from analysis.detectors.stats import med3
 from analysis.detectors.views import View
 from analysis.detectors.wording import fmt, jnum
 from analysis.model import Finding
@@ -283,7 +283,7 @@ def _frozen_below(
 
 def _at_chance(ctx: Context, v: View) -> dict | None:
     cfg = ctx.cfg.chance
-    y = _med3(v.ya)
+    y = med3(v.ya)
     a = float(np.median(v.ya))
     L = _side_loss(ctx, v)
     Lmed = float(np.median(L.ya)) if L is not None and L.k else None
@@ -299,7 +299,7 @@ def _at_chance(ctx: Context, v: View) -> dict | None:
     if v.role != "train":
         tp = ctx.partner(v)
         if tp is not None and tp.bounded and tp.k >= 3:
-            if float(np.max(_med3(tp.ya))) >= chance + max(cfg.learned_margin, 2 * tol):
+            if float(np.max(med3(tp.ya))) >= chance + max(cfg.learned_margin, 2 * tol):
                 ctx.extra["val_at_chance"] = f"{fmt(a)} ≈ 1/{K}"
                 return None
     k_lo, k_hi = classes_consistent(ctx, *np.percentile(v.ya, [10, 90]))

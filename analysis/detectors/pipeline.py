@@ -26,7 +26,8 @@ from analysis.detectors.context import Context
 from analysis.detectors.divergence import detect_divergence
 from analysis.detectors.non_finite import detect_non_finite
 from analysis.detectors.oscillation import detect_oscillation
-from analysis.detectors.progress import detect_overfitting, detect_progress
+from analysis.detectors.overfitting import detect_overfitting
+from analysis.detectors.progress import detect_progress
 from analysis.detectors.schedule import detect_schedule
 from analysis.detectors.zero_loss import detect_zero_loss
 from analysis.model import SEVERITIES, Finding, Run

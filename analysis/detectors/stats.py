@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 
 def within_segment_diff(y: np.ndarray, seg: np.ndarray) -> np.ndarray:
@@ -120,3 +121,24 @@ def ols_slope_t(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     if s2 <= 1e-30 * max(1.0, scale) * max(1.0, scale):  # float *, never ** (OverflowError)
         return slope, (math.inf if slope > 0 else -math.inf if slope < 0 else 0.0)
     return slope, slope / math.sqrt(s2 / sxx)
+
+
+def med3(y: np.ndarray) -> np.ndarray:
+    """Running median of 3 (ends kept): removes single-point noise before interpolation."""
+    if len(y) < 3:
+        return y
+    out = y.copy()
+    out[1:-1] = np.median(sliding_window_view(y, 3), axis=1)
+    return out
+
+
+def running_mean(y: np.ndarray, w: int) -> np.ndarray:
+    """Centred running mean of width ``w`` (shrinking at the ends), vectorised with cumsum."""
+    k = len(y)
+    if w <= 1 or k < 3:
+        return y
+    h = w // 2
+    c = np.concatenate([[0.0], np.cumsum(y)])
+    lo = np.clip(np.arange(k) - h, 0, k)
+    hi = np.clip(np.arange(k) + h + 1, 0, k)
+    return (c[hi] - c[lo]) / (hi - lo)
