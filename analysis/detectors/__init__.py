@@ -48,7 +48,8 @@ Design notes
   restart starts the trend analysis anew).
 - Thresholds: :class:`DetectorConfig` (frozen dataclasses, documented
   defaults and sources in :mod:`analysis.detectors.config`), loadable from TOML
-  with :func:`load_config`; ``resources/detectors.toml`` lists them all.
+  with :func:`load_config` (:mod:`analysis.detectors.config_file`);
+  ``resources/detectors.toml`` lists them all.
 """
 
 from __future__ import annotations
@@ -68,11 +69,9 @@ from analysis.detectors.config import (
     ScheduleConfig,
     SlowConvergenceConfig,
     ZeroLossConfig,
-    config_from_dict,
-    config_to_dict,
-    load_config,
     with_class_info,
 )
+from analysis.detectors.config_file import config_from_dict, config_to_dict, load_config
 from analysis.model import Finding, Run
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""Detector thresholds: frozen dataclasses with documented defaults, loadable from TOML.
+"""Detector thresholds: frozen dataclasses with documented defaults.
 
 Every threshold names where it comes from. The sources:
 
@@ -17,25 +17,21 @@ Every threshold names where it comes from. The sources:
   UMLAUT (Schoop, Huang & Hartmann, CHI 2021): loss not decreasing,
   loss exploding, NaN, unnormalised inputs (features outside roughly [-1, 1] /
   very different ranges), validation accuracy above training accuracy.
-- TensorBoard's own reading of a loss spike: tensorflow/tensorboard #6796 and
-  ``../shared/cases/CASES.md`` case 15 (a spike is a value above 10x the median
-  around it).
+- TensorBoard's own reading of a loss spike: tensorflow/tensorboard #6796 (a
+  spike is a value above 10x the median around it).
 - Google's "Imbalanced data" guide (developers.google.com/machine-learning/data-prep):
   minority share 20-40 % mild, 1-20 % moderate, < 1 % extreme.
 - imbalanced-learn's SMOTE: ``k_neighbors=5`` needs at least 6 minority samples
-  (CASES.md case 27).
+  (with fewer, ``SMOTE.fit_resample`` raises "Expected n_neighbors <= n_samples").
 
-:func:`load_config` reads a TOML file with one table per detector
-(``[overfitting]``, ``[plateau]``...) plus top-level keys; anything not given
-keeps its default. ``resources/detectors.toml`` lists every key with its default.
+Loading them from TOML: :mod:`analysis.detectors.config_file`
+(``resources/detectors.toml`` lists every key with its default).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import os
-import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -63,7 +59,7 @@ class OverfittingConfig:
         ...unless the validation loss rose by ``critical_rise`` or more while
         the training loss got at most this fraction worse: a validation loss
         that doubles while training stays where it was is still a widening
-        generalisation gap (reported as a warning, corpus 020).
+        generalisation gap (reported as a warning).
     score_min_drop : float
         For score pairs (accuracy...): absolute drop of the validation score
         from its best (median of the best and its two neighbours) while the
@@ -72,8 +68,7 @@ class OverfittingConfig:
         AutoTrainer's "test not well": training minus validation accuracy of at
         least ``gap_high`` when training accuracy is above 0.9, else ``gap_low``;
         with the gap widened by at least ``gap_widen`` since the best validation
-        score this is overfitting even when the losses are too noisy to tell
-        (corpus 050).
+        score this is overfitting even when the losses are too noisy to tell.
     noise_k : float
         The validation loss must end more than ``noise_k`` x its point-to-point
         noise (:func:`analysis.detectors.stats.noise_sd`) above its best (median
@@ -118,8 +113,8 @@ class PlateauConfig:
         ``min_delta`` is at least this fraction of the current best, as in
         PyTorch's ``ReduceLROnPlateau(threshold_mode='rel')`` (whose default is
         1e-4; FitLens uses 1e-3 = 0.1 %). Unit-free: a loss of 3,000 and a loss
-        of 0.3 are judged alike, and a loss falling over twelve decades (corpus
-        045) never looks flat.
+        of 0.3 are judged alike, and a loss falling over twelve decades never
+        looks flat.
     min_delta_abs_rel : float
         For a positive loss, the absolute ``min_delta`` is capped at this
         fraction of the lowest value (FitLens extension): a loss living at 1e-5
@@ -135,18 +130,18 @@ class PlateauConfig:
         Where the plateau *starts* (FitLens heuristic): the earliest evaluation
         that the rest of the run never beats by more than ``band_rel`` x the
         level (or ``min_delta``, if larger). A validation loss that creeps
-        from 1.0757 to 1.0683 over 150 epochs after its fast phase (corpus
-        042) entered its plateau at the start of that stretch, not at its last
+        from 1.0757 to 1.0683 over 150 epochs after its fast phase entered its
+        plateau at the start of that stretch, not at its last
         0.1 % record.
     poor_fit : float
         The plateau is a stall, not convergence, when the training accuracy
         ends below this (FitLens heuristic: the model cannot fit its own
-        training data; corpus 042 ends at 0.55 and 029 at 0.63, healthy 025 at
+        training data: stalled real runs end at 0.55 and 0.63, a healthy one at
         0.80).
     score_rise : float
         A validation-loss plateau while the validation accuracy still rises by
-        at least this (absolute) is a calibration floor, not a stall (corpus
-        046: val_loss flat at 1.23 while val_acc 0.971 -> 0.984).
+        at least this (absolute) is a calibration floor, not a stall (a real run:
+        val_loss flat at 1.23 while val_acc rose 0.971 -> 0.984).
 
     Severity: ``info`` when the run converged (an accuracy pair with a gap
     below AutoTrainer's ``gap_high``/``gap_low`` at a training accuracy of at
@@ -192,11 +187,11 @@ class SlowConvergenceConfig:
         ``warning_gain_level`` of the current level *and*
         ``warning_gain_progress`` of the progress made so far: a 10-epoch run
         whose val_loss still falls 0.159 -> 0.121 but has already made 80 % of
-        its progress is fine as it is (corpus 002).
+        its progress is fine as it is.
     saturated : float
         ...and never when the accuracy of the same side already ends at or
         above this (median of the last 3): the loss can only become more
-        confident (corpus 002: val_acc 1.0).
+        confident (a val_acc of 1.0).
     """
 
     tail_fraction: float = 0.2
@@ -221,7 +216,8 @@ class DivergenceConfig:
     ----------
     spike_factor : float
         A point is a spike when it exceeds ``spike_factor`` x the median of the
-        ``spike_window`` values before it (CASES.md case 15: "> 10x median").
+        ``spike_window`` values before it (TensorBoard's reading of a spike,
+        tensorflow/tensorboard #6796: above 10x the median).
     spike_window : int
         Values before a point that form its baseline.
     recover_factor : float
@@ -251,10 +247,10 @@ class ZeroLossConfig:
     min_points : int
         At least this many consecutive logged values of a loss are exactly
         0.0 (isolated zeros of a hinge or triplet loss on easy batches are
-        normal, corpus tfevents/04). Keras
-        clips probabilities to 1e-7 (its cross-entropies never log 0.0) and
-        Hugging Face rounds the logged loss to 4 decimals, so even one 0.0 is
-        rare; three rule out a single rounding accident (corpus 062 has 54).
+        normal). Keras clips probabilities to 1e-7 (its cross-entropies never
+        log 0.0) and Hugging Face rounds the logged loss to 4 decimals, so even
+        one 0.0 is rare; three rule out a single rounding accident (a real
+        Hugging Face log with a collapsed loss has 54).
     """
 
     min_points: int = 3
@@ -277,18 +273,18 @@ class OscillationConfig:
     - validation/test curves also carry the sampling noise of the evaluation
       set (one binomial s.d. of accuracy at p = 0.5 on 200 samples is 0.035),
       so their swings must reach ``val_score_swing`` / ``val_rel_level``
-      (large jumps such as 0.39 <-> 0.93, corpus file 032) to count.
+      (large jumps such as 0.39 <-> 0.93 of a real validation accuracy) to count.
 
     Swings are measured between turning points (AutoTrainer pairs local maxima
     with minima), so a bump over several epochs counts with its full height.
     It is oscillation when a cluster of large swings, each at most ``window``
     points from the next, holds at least ``min_swings`` of them and they are at
-    least ``min_density`` of the cluster's points (AutoTrainer's ``eta = 0.2``). Series longer than ``max_points``,
-    and per-batch series (``*_step``, ``batch`` in the name) in blocks of at
+    least ``min_density`` of the cluster's points (AutoTrainer's ``eta = 0.2``).
+    Series longer than ``max_points``, and per-batch series (``*_step``, ``batch`` in the name) in blocks of at
     least ``batch_block`` points, are judged on block means: the minibatch
     noise averages out and only swings of the epoch-level curve remain.
-    Differences across segment boundaries (restarts, CSVLogger running means
-    that restart each epoch, CASES.md case 13) are never swings.
+    Differences across segment boundaries (restarts, and the running means of a
+    Keras batch log that restart each epoch) are never swings.
     """
 
     window: int = 10
@@ -332,7 +328,7 @@ class ChanceConfig:
     collapse_drop : float
         Rule D: the accuracy had been at least this much above the frozen level
         before it froze for the finding to say "collapsed after reaching ..."
-        (QA2 #3: digits, SGD(1.5, momentum=0.9), val_accuracy exactly 0.1000
+        (digits trained with SGD(1.5, momentum=0.9): val_accuracy exactly 0.1000
         from epoch 7 to 39 after 0.2241 at epoch 0).
     perfect : float
         Accuracies frozen at or above this are a perfect fit, not chance.
@@ -349,14 +345,14 @@ class ChanceConfig:
         See ``acc_tol``.
     loss_tol : float
         |loss / ln K - 1| at most this counts as "loss at ln K"
-        (CASES.md case 20: 0.6931 = ln 2).
+        (0.6931 = ln 2 for two classes).
     loss_flat : float
         Rule D without an accuracy (class count known): a loss whose range to
-        the end is at most this share of ln K is flat there (QA2 #3: val_loss
-        2.318-2.337 over epochs 7-39, 0.8 % of ln 10).
+        the end is at most this share of ln K is flat there (the digits run above:
+        val_loss 2.318-2.337 over epochs 7-39, 0.8 % of ln 10).
     f1_tol : float
         Relative tolerance of the macro-F1 identity of a one-class predictor,
-        ``F1 = (2a / (1 + a)) / K`` (corpus file 063).
+        ``F1 = (2a / (1 + a)) / K`` (Hugging Face classifiers log both).
     min_points : int
         Shorter accuracy series are not judged.
     """
@@ -381,7 +377,8 @@ class ChanceConfig:
 
 @dataclass(frozen=True)
 class ScheduleConfig:
-    """Learning rate cut although the metric was improving (CASES.md case 24).
+    """Learning rate cut although the metric was improving (ReduceLROnPlateau in
+    ``mode='auto'`` on a score without "acc" in its name).
 
     Attributes
     ----------
@@ -410,7 +407,7 @@ class DatasetConfig:
         guide).
     smote_k : int
         imbalanced-learn SMOTE's default ``k_neighbors``; fewer than ``k + 1``
-        minority samples break it (CASES.md case 27).
+        minority samples break it (``SMOTE.fit_resample`` raises).
     scale_ratio : float
         Feature standard deviations more than this factor apart (two orders of
         magnitude) are unscaled (UMLAUT / LeCun et al. "Efficient BackProp":
@@ -458,130 +455,6 @@ class DetectorConfig:
     chance: ChanceConfig = field(default_factory=ChanceConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     dataset: DatasetConfig = field(default_factory=DatasetConfig)
-
-
-def _section_types() -> dict[str, type]:
-    return {
-        "overfitting": OverfittingConfig,
-        "plateau": PlateauConfig,
-        "slow_convergence": SlowConvergenceConfig,
-        "divergence": DivergenceConfig,
-        "zero_loss": ZeroLossConfig,
-        "oscillation": OscillationConfig,
-        "chance": ChanceConfig,
-        "schedule": ScheduleConfig,
-        "dataset": DatasetConfig,
-    }
-
-
-def _coerce(section: str, key: str, value, default):
-    where = f"[{section}] {key}" if section else key
-    if isinstance(default, bool):
-        if not isinstance(value, bool):
-            raise ValueError(f"{where} must be true or false, got {value!r}")
-        return value
-    if isinstance(default, int) and not isinstance(default, bool):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"{where} must be an integer, got {value!r}")
-        # counts (epochs, swings, cuts) need one; a trend or a rule over points needs three
-        low = 3 if key == "min_points" else 1 if default >= 1 and key != "max_start" else 0
-        if value < low:
-            raise ValueError(f"{where} must be an integer >= {low}, got {value!r}")
-        return value
-    if isinstance(default, float):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(f"{where} must be a number, got {value!r}")
-        if value != value or value < 0:
-            raise ValueError(f"{where} must be a number >= 0, got {value!r}")
-        return float(value)
-    # Optional fields (default None): n_classes (int), majority_rate (float)
-    if key == "n_classes":
-        if isinstance(value, bool) or not isinstance(value, int) or value < 2:
-            raise ValueError(f"{where} must be an integer >= 2, got {value!r}")
-        return value
-    if key == "majority_rate":
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
-            raise ValueError(f"{where} must be a number in (0, 1], got {value!r}")
-        return float(value)
-    raise ValueError(f"{where}: unsupported value {value!r}")
-
-
-def config_from_dict(data: dict) -> DetectorConfig:
-    """Build a :class:`DetectorConfig` from a nested dict (a parsed TOML document).
-
-    Parameters
-    ----------
-    data : dict
-        Top-level keys of :class:`DetectorConfig` and one table per detector.
-
-    Raises
-    ------
-    ValueError
-        Unknown table or key, or a value of the wrong type; the message is one
-        line naming the table and key.
-    """
-    sections = _section_types()
-    base = DetectorConfig()
-    top: dict = {}
-    for key, value in data.items():
-        if key in sections:
-            if not isinstance(value, dict):
-                raise ValueError(f"[{key}] must be a table, got {value!r}")
-            cls = sections[key]
-            defaults = getattr(base, key)
-            known = {f.name for f in fields(cls)}
-            kw = {}
-            for k, v in value.items():
-                if k not in known:
-                    raise ValueError(
-                        f"unknown key {k!r} in [{key}] (known: {', '.join(sorted(known))})"
-                    )
-                kw[k] = _coerce(key, k, v, getattr(defaults, k))
-            top[key] = dataclasses.replace(defaults, **kw)
-        elif key in ("min_points", "max_points"):
-            top[key] = _coerce("", key, value, getattr(base, key))
-        else:
-            known = sorted(["min_points", "max_points", *sections])
-            raise ValueError(f"unknown key or table {key!r} (known: {', '.join(known)})")
-    cfg = dataclasses.replace(base, **top)
-    if cfg.max_points < 10:
-        raise ValueError(f"max_points must be >= 10, got {cfg.max_points}")
-    return cfg
-
-
-def load_config(path: str | os.PathLike) -> DetectorConfig:
-    """Read detector thresholds from a TOML file.
-
-    Parameters
-    ----------
-    path : str or path-like
-        TOML file; see ``resources/detectors.toml`` for every key and default.
-
-    Returns
-    -------
-    DetectorConfig
-
-    Raises
-    ------
-    OSError
-        The file cannot be opened.
-    ValueError
-        Invalid TOML, an unknown table/key or a wrong value type; one line.
-    """
-    with open(path, "rb") as fh:
-        raw = fh.read()
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"not UTF-8 text (byte {exc.start})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError("invalid TOML: " + " ".join(str(exc).split())) from None
-    return config_from_dict(data)
-
-
-def config_to_dict(cfg: DetectorConfig) -> dict:
-    """The config as a nested dict (for the GUI's settings and ``--json`` echoes)."""
-    return dataclasses.asdict(cfg)
 
 
 def with_class_info(

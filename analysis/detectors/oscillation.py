@@ -11,11 +11,11 @@ additions keep noise from passing as oscillation:
   swings;
 - long or per-batch series are judged on block means (minibatch noise averages
   out), and moves across segment boundaries are ignored (restarts, and the
-  saw-tooth of running means that restart every epoch, CASES.md case 13);
+  saw-tooth of running means that restart every epoch in a Keras batch log);
 - a training accuracy (or other bounded score) counts only when the training
   loss on the same axis oscillates too, or there is none: the optimiser follows
   the loss, and an accuracy zig-zagging by 0.03-0.05 over a smoothly falling
-  loss is the accuracy's graininess, not instability (corpus 034).
+  loss is the accuracy's graininess, not instability.
 
 All vectorised: one pass of differences, a sliding-window median for the level
 and a convolution to count swings per window.
@@ -67,7 +67,8 @@ def _moving_end(ctx: Context, v: View) -> tuple[int, str]:
     dead network is a constant, not a swing), and so is a frozen tail: a stretch to the
     end within :attr:`ChanceConfig.frozen_tol` (relative to the level for losses) of at
     least 3 points; its first point is kept, so the fall into it still counts as one leg
-    (QA2 #9: accuracy 0.3719 for 36 of 40 epochs after the NaN is no oscillation).
+    (a training accuracy at 0.3719 in 36 of 40 epochs, after the loss went NaN, is no
+    oscillation).
     """
     end, why = v.m, ""
     dead = ctx.dead_from(v.kind)
@@ -253,7 +254,7 @@ def detect_oscillation(ctx: Context) -> list[Finding]:
             hits.append(h)
     # a training accuracy that zig-zags while the training loss of the same axis does not is
     # the accuracy's own graininess (a thresholded, discontinuous function of the weights), not
-    # an unstable optimiser: the loss is what the optimiser follows (corpus 034)
+    # an unstable optimiser: the loss is what the optimiser follows
     loss_osc = {(h["view"].role, h["view"].kind) for h in hits if h["view"].family == "loss"}
     train_losses = {
         v.kind for v in ctx.of("loss", "train") if v.m >= ctx.cfg.oscillation.min_points

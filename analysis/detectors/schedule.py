@@ -1,6 +1,6 @@
 """``lr_cut_while_improving``: ReduceLROnPlateau cut the learning rate while the metric improved.
 
-CASES.md case 24 (keras-team/keras #11964, tensorflow/addons #1865): with
+keras-team/keras #11964, tensorflow/addons #1865: with
 ``mode='auto'``, Keras 3's ReduceLROnPlateau maximises a monitor only when its
 name contains "acc"; ``val_f1_metric``, ``val_auc`` or a Cohen kappa are then
 treated as lower-is-better, and every improvement looks like a plateau: the LR
