@@ -28,6 +28,7 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from analysis import kinds
 from analysis.detectors.context import Context
 from analysis.detectors.stats import within_segment_diff
 from analysis.detectors.views import View, block_reduce
@@ -167,115 +168,118 @@ def swings(y: np.ndarray, seg: np.ndarray, thr: np.ndarray) -> tuple[np.ndarray,
     return big, amp
 
 
+def _thresholds(ctx: Context, v: View, y: np.ndarray) -> tuple[np.ndarray, str]:
+    """The swing size each point must reach, and how it was set (in words)."""
+    cfg = ctx.cfg.oscillation
+    train = v.role == "train"
+    n = len(y)
+    if v.bounded:
+        swing = cfg.score_swing if train else cfg.val_score_swing
+        return np.full(n, swing), f"{swing:g} absolute"
+    window = min(cfg.window, n)
+    odd_window = window if window % 2 else window - 1
+    level = np.abs(_rolling_median(y, max(odd_window, 3)))
+    spread = float(np.subtract(*np.percentile(y, [98, 2])))
+    rel_level = cfg.rel_level if train else cfg.val_rel_level
+    threshold = np.maximum(rel_level * level, cfg.rel_range * spread)
+    threshold = np.maximum(threshold, 1e-12)
+    return threshold, f"{rel_level:g} x level and {cfg.rel_range:g} x range"
+
+
+def _densest_cluster(ctx: Context, large: np.ndarray) -> np.ndarray | None:
+    """The largest cluster of large swings (indices) at most ``window`` points apart that
+    holds ``min_swings`` of them at ``min_density`` or more; None when there is none."""
+    cfg = ctx.cfg.oscillation
+    cut = np.flatnonzero(np.diff(large) > cfg.window) + 1
+    best = None
+    for group in np.split(large, cut):
+        span = int(group[-1]) - int(group[0]) + 1
+        density = len(group) / max(span, 1)
+        if len(group) >= cfg.min_swings and density >= cfg.min_density:
+            if best is None or len(group) > len(best):
+                best = group
+    return best
+
+
 def _judge(ctx: Context, v: View) -> dict | None:
-    c = ctx.cfg.oscillation
+    """The oscillating stretch of ``v``: where, how many swings, how large; or None."""
+    cfg = ctx.cfg.oscillation
     x, y, seg, block, starts, why, end = _series_for(ctx, v)
-    k = len(y)
-    if k < c.min_points and why.startswith("before it froze"):
+    n = len(y)
+    if n < cfg.min_points and why.startswith("before it froze"):
         return None  # judged: a frozen curve does not swing (rule D / stuck_at_chance say why)
-    if k < c.min_points:
+    if n < cfg.min_points:
         ctx.skip(
             v,
             "oscillation",
-            f"{k} points{' (block means)' if block > 1 else ''}"
-            f"{' ' + why if why else ''}, need {c.min_points}",
+            f"{n} points{' (block means)' if block > 1 else ''}"
+            f"{' ' + why if why else ''}, need {cfg.min_points}",
         )
         return None
-    train = v.role == "train"
-    if v.bounded:
-        sw = c.score_swing if train else c.val_score_swing
-        thr = np.full(k, sw)
-        scale_txt = f"{sw:g} absolute"
-    else:
-        w = min(c.window, k)
-        lw = w if w % 2 else w - 1
-        level = np.abs(_rolling_median(y, max(lw, 3)))
-        rng = float(np.subtract(*np.percentile(y, [98, 2])))
-        rl = c.rel_level if train else c.val_rel_level
-        thr = np.maximum(rl * level, c.rel_range * rng)
-        thr = np.maximum(thr, 1e-12)
-        scale_txt = f"{rl:g} x level and {c.rel_range:g} x range"
-    big, amp = swings(y, seg, thr)
-    b = np.flatnonzero(big)
-    if len(b) < c.min_swings:
+    threshold, scale_text = _thresholds(ctx, v, y)
+    is_large, amplitude = swings(y, seg, threshold)
+    large = np.flatnonzero(is_large)
+    if len(large) < cfg.min_swings:
         return None
-    # clusters of large swings at most `window` points apart; the largest qualifying one
-    cut = np.flatnonzero(np.diff(b) > c.window) + 1
-    best = None
-    for grp in np.split(b, cut):
-        i0, i1 = int(grp[0]), int(grp[-1])
-        span = i1 - i0 + 1
-        dens = len(grp) / max(span, 1)
-        if len(grp) >= c.min_swings and dens >= c.min_density:
-            if best is None or len(grp) > len(best):
-                best = grp
-    if best is None:
+    cluster = _densest_cluster(ctx, large)
+    if cluster is None:
         return None
-    i0, i1 = int(best[0]), int(best[-1])
     # the stretch runs from the turning point before the first swing to the one after the last
-    tp = np.flatnonzero(amp > 0)
-    before = tp[tp < i0]
-    after = tp[tp > i1]
-    j0 = int(before[-1]) if len(before) else 0
-    j1 = int(after[0]) if len(after) else k - 1
-    a_in = amp[best]
-    rel = a_in / thr[best]
-    d = within_segment_diff(y[j0 : j1 + 1], seg[j0 : j1 + 1])
-    d = d[np.isfinite(d) & (d != 0)]
-    flips = float(np.mean(d[1:] * d[:-1] < 0)) if len(d) > 1 else 0.0
-    n_pts = j1 - j0 + 1
+    turning = np.flatnonzero(amplitude > 0)
+    before = turning[turning < int(cluster[0])]
+    after = turning[turning > int(cluster[-1])]
+    first = int(before[-1]) if len(before) else 0
+    last = int(after[0]) if len(after) else n - 1
+    sizes = amplitude[cluster]
+    steps = within_segment_diff(y[first : last + 1], seg[first : last + 1])
+    steps = steps[np.isfinite(steps) & (steps != 0)]
+    flips = float(np.mean(steps[1:] * steps[:-1] < 0)) if len(steps) > 1 else 0.0
+    if starts is None:
+        x0, x1 = float(x[first]), float(x[last])
+    else:  # spans on logged steps, never on block means
+        x0 = float(v.x[starts[first]])
+        x1 = float(v.x[(starts[last + 1] if last + 1 < len(starts) else end) - 1])
     return {
         "view": v,
-        "x0": float(x[j0]) if starts is None else float(v.x[starts[j0]]),
-        "x1": float(x[j1])
-        if starts is None
-        else float(v.x[(starts[j1 + 1] if j1 + 1 < len(starts) else end) - 1]),
-        "swings": int(len(best)),
-        "points": int(n_pts),
-        "median_swing": float(np.median(a_in)),
-        "max_swing": float(np.max(a_in)),
-        "strength": float(np.median(rel)) * len(best),
+        "x0": x0,
+        "x1": x1,
+        "swings": int(len(cluster)),
+        "points": int(last - first + 1),
+        "median_swing": float(np.median(sizes)),
+        "max_swing": float(np.max(sizes)),
+        "strength": float(np.median(sizes / threshold[cluster])) * len(cluster),
         "flip_rate": round(flips, 3),
         "block": int(block),
-        "threshold": scale_txt,
-        "lo": float(np.min(y[j0 : j1 + 1])),
-        "hi": float(np.max(y[j0 : j1 + 1])),
+        "threshold": scale_text,
+        "lo": float(np.min(y[first : last + 1])),
+        "hi": float(np.max(y[first : last + 1])),
     }
 
 
-def detect_oscillation(ctx: Context) -> list[Finding]:
-    """One finding per run naming every oscillating loss/score, the strongest first."""
-    hits = []
-    for v in ctx.views.values():
-        if not (v.family == "loss" or v.bounded) or v.m == 0 or v.name in ctx.duplicates:
-            continue  # unbounded scores (DPO rewards, margins) have no scale to judge swings by
-        h = _judge(ctx, v)
-        if h is not None:
-            hits.append(h)
-    # a training accuracy that zig-zags while the training loss of the same axis does not is
-    # the accuracy's own graininess (a thresholded, discontinuous function of the weights), not
-    # an unstable optimiser: the loss is what the optimiser follows
-    loss_osc = {(h["view"].role, h["view"].kind) for h in hits if h["view"].family == "loss"}
+def _without_grainy_training_scores(ctx: Context, hits: list[dict]) -> list[dict]:
+    """Leave out training scores that zig-zag while the training loss of the same axis does
+    not: that is the accuracy's own graininess (a thresholded, discontinuous function of
+    the weights), not an unstable optimiser; the loss is what the optimiser follows."""
+    loss_swings = {(h["view"].role, h["view"].kind) for h in hits if h["view"].family == "loss"}
     train_losses = {
         v.kind for v in ctx.of("loss", "train") if v.m >= ctx.cfg.oscillation.min_points
     }
-    hits = [
+    return [
         h
         for h in hits
         if not (
             h["view"].bounded
             and h["view"].role == "train"
             and h["view"].kind in train_losses
-            and ("train", h["view"].kind) not in loss_osc
+            and ("train", h["view"].kind) not in loss_swings
         )
     ]
-    if not hits:
-        return []
-    hits.sort(key=lambda h: -h["strength"])
+
+
+def _message(ctx: Context, hits: list[dict]) -> str:
+    """The strongest oscillation in numbers, and the other series that oscillate."""
     lead = hits[0]
     v = lead["view"]
-    roles = {h["view"].role for h in hits}
-    names = ", ".join(h["view"].name for h in hits[1:])
     per = "evaluations" if v.role != "train" else "logged values"
     if lead["block"] > 1:
         per = f"block means of {lead['block']} {per}"
@@ -285,10 +289,56 @@ def detect_oscillation(ctx: Context) -> list[Finding]:
         f"in {lead['points']} {per} (median swing {fmt(lead['median_swing'])}, largest "
         f"{fmt(lead['max_swing'])}; direction flips in {lead['flip_rate'] * 100:.0f}% of steps)"
     )
-    if names:
-        msg += f"; also oscillating: {names}"
-    msg += "."
-    if roles == {"val"}:
+    others = ", ".join(h["view"].name for h in hits[1:])
+    if others:
+        msg += f"; also oscillating: {others}"
+    return msg + "."
+
+
+_EVIDENCE_KEYS = (
+    "x0",
+    "x1",
+    "swings",
+    "points",
+    "median_swing",
+    "max_swing",
+    "flip_rate",
+    "block",
+    "threshold",
+    "lo",
+    "hi",
+)
+
+
+def detect_oscillation(ctx: Context) -> list[Finding]:
+    """One finding per run naming every oscillating loss/score, the strongest first.
+
+    Parameters
+    ----------
+    ctx : Context
+        The run being diagnosed (losses and bounded scores; unbounded scores such as
+        DPO rewards or margins have no scale to judge swings by).
+
+    Returns
+    -------
+    list of Finding
+        At most one ``oscillation`` finding; ``evidence["metrics"]`` holds, per
+        oscillating series, its stretch, swings and threshold.
+    """
+    hits = []
+    for v in ctx.views.values():
+        if not (v.family == "loss" or v.bounded) or v.m == 0 or v.name in ctx.duplicates:
+            continue
+        hit = _judge(ctx, v)
+        if hit is not None:
+            hits.append(hit)
+    hits = _without_grainy_training_scores(ctx, hits)
+    if not hits:
+        return []
+    hits.sort(key=lambda h: -h["strength"])
+    lead = hits[0]
+    msg = _message(ctx, hits)
+    if {h["view"].role for h in hits} == {"val"}:
         msg += " The training curves are smooth: the swings come from evaluation."
         causes = [
             "a small or unrepresentative validation set (each sample moves the score a lot)",
@@ -303,39 +353,19 @@ def detect_oscillation(ctx: Context) -> list[Finding]:
             "no learning-rate decay once the loss stops falling",
         ]
         remedies = ["learning_rate", "reduce_lr_on_plateau", "batch_size", "gradient_clipping"]
-    ev = {
-        "metrics": {
-            h["view"].name: {
-                k: h[k]
-                for k in (
-                    "x0",
-                    "x1",
-                    "swings",
-                    "points",
-                    "median_swing",
-                    "max_swing",
-                    "flip_rate",
-                    "block",
-                    "threshold",
-                    "lo",
-                    "hi",
-                )
-            }
-            for h in hits
-        }
-    }
-    conf = min(1.0, 0.5 + 0.1 * lead["swings"] / max(1, lead["points"] / 10))
+    evidence = {"metrics": {h["view"].name: {k: h[k] for k in _EVIDENCE_KEYS} for h in hits}}
+    confidence = min(1.0, 0.5 + 0.1 * lead["swings"] / max(1, lead["points"] / 10))
     return [
         ctx.finding(
             "oscillation",
-            "warning",
-            v.name,
+            kinds.get("oscillation").severity,
+            lead["view"].name,
             lead["x0"],
             lead["x1"],
             msg,
-            ev,
+            evidence,
             causes,
             remedies,
-            conf,
+            confidence,
         )
     ]

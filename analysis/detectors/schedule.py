@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from analysis import kinds
 from analysis.detectors.context import Context
 from analysis.detectors.wording import fmt, fmt_x
 from analysis.model import Finding
@@ -65,7 +66,7 @@ def detect_schedule(ctx: Context) -> list[Finding]:
         out.append(
             ctx.finding(
                 "lr_cut_while_improving",
-                "warning",
+                kinds.get("lr_cut_while_improving").severity,
                 v.name,
                 cuts[0][0],
                 cuts[-1][0],

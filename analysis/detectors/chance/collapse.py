@@ -235,23 +235,39 @@ def _collapse_hit(
         "collapsed": bool(fell),
         "level": level,
         "level_from": how,
+        **_collapse_details(ctx, level_found, train, train_median, train_frozen, loss, loss_median),
     }
+    short = f"{v.name} {what} {fmt(value)} {where}"
+    return Hit(v, text, short, evidence, freeze.x0, "collapse", loss, end=freeze.x1, level=level)
+
+
+def _collapse_details(
+    ctx: Context,
+    level_found: tuple[str, str, int | None, bool],
+    train: View | None,
+    train_median: float | None,
+    train_frozen: bool,
+    loss: View | None,
+    loss_median: float | None,
+) -> dict:
+    """Rule D's evidence beyond the stretch: the class count, majority rate, loss, training."""
+    level, _, n_classes, loss_at_ln_k = level_found
+    details: dict = {}
     if n_classes is not None and level == "chance":
-        evidence.update(
+        details.update(
             {"n_classes": int(n_classes), "chance": 1 / n_classes, "ln_k": math.log(n_classes)}
         )
-    if cfg.majority_rate is not None:
-        evidence["majority_rate"] = cfg.majority_rate
+    if ctx.cfg.chance.majority_rate is not None:
+        details["majority_rate"] = ctx.cfg.chance.majority_rate
     if loss is not None and loss_median is not None:
-        evidence.update(
+        details.update(
             {"loss": loss.name, "loss_median": loss_median, "loss_at_ln_k": bool(loss_at_ln_k)}
         )
     if train_median is not None:
-        evidence.update(
+        details.update(
             {"train": train.name, "train_median": train_median, "train_frozen": train_frozen}
         )
-    short = f"{v.name} {what} {fmt(value)} {where}"
-    return Hit(v, text, short, evidence, freeze.x0, "collapse", loss, end=freeze.x1, level=level)
+    return details
 
 
 def loss_at_ln_k(ctx: Context) -> list[Hit]:
