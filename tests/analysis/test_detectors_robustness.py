@@ -1,22 +1,35 @@
-"""Odd inputs: short, all-NaN, constant, negative, percent, per-batch, validation gaps, restarts.
+"""Odd inputs: short, all-NaN, constant, negative, percent, other units, per-batch, validation
+gaps, restarts, a run that went NaN for good.
 
-Each test starts from a real log (zoo, corpus or cases) and changes only what the
-situation needs (scale to percent, cut short, thin out validation, append a
-restart), so the numbers stay real.
+Each test starts from a real log (zoo, corpus, cases, or the Keras runs in
+``tests/analysis/data``) and changes only what the situation needs (scale to percent or
+to other units, cut short, thin out validation, append a restart), so the numbers stay
+real.
 """
 
 from __future__ import annotations
 
 import copy
+import csv
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from analysis import load
+from analysis import load, naming
 from analysis.cli import _clean
 from analysis.detectors import diagnose
 from analysis.model import REMEDIES, SEVERITIES, Run, Series, segment_starts
+
+DATA = Path(__file__).resolve().parent / "data"
+RESTARTS = DATA / "keras_restarts"
+NAN_RUN = DATA / "keras_high_lr" / "breast_cancer_nan"
+
+
+def _column(path: Path, name: str) -> np.ndarray:
+    with open(path, newline="") as fh:
+        return np.array([float(r[name]) for r in csv.DictReader(fh)])
 
 
 def _run(path) -> Run:
@@ -125,7 +138,7 @@ def test_fresh_restart_in_one_log_is_not_a_spike(zoo_dir):
 
 
 def test_per_batch_noise_is_not_oscillation(corpus_dir):
-    # Lightning train_loss logged every few steps (1,174 rows) in a healthy-but-flat run (046)
+    # Lightning train_loss logged every few steps (1,174 rows) in a healthy-but-flat run
     path = next(p for p in corpus_dir.iterdir() if p.name.startswith("046_"))
     fs = diagnose(_run(path))
     assert "oscillation" not in _kinds(fs)
@@ -175,3 +188,82 @@ def test_every_finding_is_well_formed(zoo_dir, corpus_dir, cases_dir):
                 assert f.metric in run.series
             json.dumps(_clean(f.to_dict()), allow_nan=False)
     assert n > 100
+
+
+# -- restarts: findings from the current attempt, positions said as logged -----------------
+
+
+def test_crash_then_fresh_restart_best_epoch_is_from_the_new_attempt():
+    """The crashed attempt reached val_accuracy 0.9386; the fresh one starts over at 0.38."""
+    acc = _column(RESTARTS / "crash_restart.log", "val_accuracy")
+    epochs = _column(RESTARTS / "crash_restart.log", "epoch")
+    restart = int(np.flatnonzero(np.diff(epochs) < 0)[0]) + 1
+    assert acc[:restart].max() > acc[restart:].max()  # the old best beats the new attempt
+    (run,) = load(RESTARTS / "crash_restart.log")
+    assert run.series["val_accuracy"].n_segments == 2
+    for f in diagnose(run):
+        if f.kind == "overfitting":  # none expected; if any, its best is in the new attempt
+            assert f.evidence.get("best_x", restart) >= restart, f.message
+    assert "overfitting" not in [f.kind for f in diagnose(run)]
+
+
+def test_rerun_in_one_tensorboard_folder_names_the_logged_epoch():
+    (run,) = load(RESTARTS / "tb_rerun")
+    s = run.series["validation/epoch_loss"]
+    assert s.n_segments == 2
+    i = int(np.nanargmin(s.value))
+    assert i >= s.segments[1]  # the best val_loss comes from the second fit
+    (f,) = [f for f in diagnose(run) if f.kind == "overfitting"]
+    assert f.start == s.continuous_step()[i]
+    logged = int(s.step[i])
+    assert f"segment 2 of 2, logged as {logged})" in f.message
+    assert "Keras prints" not in f.message  # "Epoch i/N" is per fit, not across two
+
+
+# -- a loss in other units -------------------------------------------------------------------
+
+
+def _progress_kinds(run) -> list[str]:
+    return sorted(
+        f"{f.kind}:{f.metric}" for f in diagnose(run) if f.kind in ("plateau", "slow_convergence")
+    )
+
+
+@pytest.mark.parametrize("name", ["healthy_breast_cancer", "healthy_wine", "nan_after_lr_jump"])
+def test_loss_in_other_units_is_judged_alike(zoo_dir, name):
+    """A positive loss 10,000 times smaller (another unit, a sum vs a mean) still improving
+    is not a plateau merely because its steps are below ReduceLROnPlateau's absolute 1e-4."""
+    (run,) = load(zoo_dir / name / "training.log")
+    (small,) = load(zoo_dir / name / "training.log")
+    for n, s in small.series.items():
+        if naming.direction(n) == "min" and not naming.is_learning_rate(n):
+            s.value[:] = s.value * 1e-4
+    assert np.nanmax(small.series["val_loss"].value) < 2e-4  # steps all far below 1e-4
+    assert _progress_kinds(small) == _progress_kinds(run)
+
+
+# -- a run that went NaN for good ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["training.log", "logs"])
+def test_nan_run_spike_went_non_finite_and_no_oscillation(path):
+    loss = _column(NAN_RUN / "training.log", "loss")
+    acc = _column(NAN_RUN / "training.log", "accuracy")
+    first_nan = int(np.argmax(np.isnan(loss)))
+    assert first_nan == 4 and np.isnan(loss[first_nan:]).all()
+    fs = diagnose(_run(NAN_RUN / path))
+    spikes = [f for f in fs if f.kind == "divergence"]
+    assert spikes
+    for f in spikes:
+        assert f"went NaN from epoch {first_nan} to the end" in f.message
+        assert "n/a" not in f.message and "only partly" not in f.message
+        assert f.severity == "critical"
+        assert f.evidence["nonfinite_after"]["x"] == first_nan
+    # the accuracy is a constant after the NaN (36 of 40 values): no oscillation on it
+    assert np.ptp(acc[first_nan + 1 :]) == 0
+    assert "oscillation" not in _kinds(fs)
+    skipped = next(f for f in fs if f.kind == "not_judged").evidence["metrics"]
+    acc_name = "accuracy" if path == "training.log" else "train/epoch_accuracy"
+    assert any(
+        f"before the loss went non-finite at epoch {first_nan}" in r for r in skipped[acc_name]
+    )

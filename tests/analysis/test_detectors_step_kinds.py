@@ -1,8 +1,9 @@
-"""Series of one run counting different things (epochs vs steps) are never compared by index.
+"""Series of one run counting different things (epochs vs steps) are never compared by index,
+and a series repeated on another x grid is judged once.
 
 The Keras TensorBoard callback writes ``epoch_*`` tags once per epoch and
-``evaluation_*_vs_iterations`` per training step into the same run
-(``../shared/corpus/tfevents/01_keras_imdb``: train/epoch_loss at epochs 0-19,
+``evaluation_*_vs_iterations`` per training step into the same run (in the shared
+corpus' Keras IMDB TensorBoard run: train/epoch_loss at epochs 0-19,
 validation/evaluation_loss_vs_iterations at steps 30-600 with the same 20 values as
 validation/epoch_loss). :attr:`analysis.model.Series.step_kind` says which is which; the
 readers set it, and these tests set it themselves on the real run so they do not depend
@@ -12,16 +13,23 @@ series say "epoch", or the other way round) must give the same diagnosis.
 
 from __future__ import annotations
 
+import dataclasses
+import glob
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from analysis import load
+from analysis import load, naming
 from analysis.detectors import DetectorConfig, diagnose
 from analysis.detectors.context import Context
 from analysis.model import Series
 from analysis.report import format_x, render_run
 
 EVAL = "validation/evaluation_loss_vs_iterations"
+#: A Keras fit at a learning rate far too high, logged by CSVLogger and by TensorBoard.
+NAN_RUN = Path(__file__).resolve().parent / "data" / "keras_high_lr" / "breast_cancer_nan"
 
 
 def _imdb(corpus_dir, mark: str):
@@ -41,7 +49,8 @@ def test_epoch_train_curve_is_not_compared_with_per_step_evaluation(corpus_dir, 
     run = _imdb(corpus_dir, mark)
     assert run.step_kind_of("train/epoch_loss") == "epoch" and run.step_kind_of(EVAL) == "step"
     fs = diagnose(run)
-    # QA: "train/epoch_loss stayed about where it was (0.01999 -> 0.01999)" on EVAL
+    # comparing the epoch-level training loss with EVAL point by point would read
+    # "train/epoch_loss stayed about where it was (0.01999 -> 0.01999)"
     for f in fs:
         assert "stayed about where it was" not in f.message
         assert not (f.metric and "vs_iterations" in f.metric and "train" in f.evidence), f
@@ -124,3 +133,65 @@ def test_long_series_spans_are_logged_steps(cases_dir):
 )
 def test_format_x(x, text):
     assert format_x(x) == text
+
+
+# -- a series repeated on another grid gives no second finding -----------------------------
+
+
+def _one_run(path: Path):
+    runs = load(path)
+    assert len(runs) == 1, [r.name for r in runs]
+    return runs[0]
+
+
+def test_tensorboard_repeats_add_no_finding_to_the_same_fit():
+    csv_fs = diagnose(_one_run(NAN_RUN / "training.log"))
+    tb_run = _one_run(NAN_RUN / "logs")
+    # the repeat is there: the same 40 values, NaN at the same epochs, on a step axis
+    a = tb_run.series["validation/evaluation_loss_vs_iterations"]
+    b = tb_run.series["validation/epoch_loss"]
+    assert np.array_equal(a.value, b.value, equal_nan=True) and not np.array_equal(a.step, b.step)
+    tb_fs = diagnose(tb_run)
+    assert sorted(f.kind for f in tb_fs) == sorted(f.kind for f in csv_fs)
+    assert [f.kind for f in tb_fs].count("non_finite") == 1
+    for f in tb_fs:
+        assert "vs_iterations" not in (f.metric or "") + f.message + json.dumps(f.evidence)
+
+
+def _with_step_copies(run):
+    """``run`` plus a copy of every validation series on a per-step grid, the way Keras'
+    TensorBoard callback repeats ``validation/epoch_*`` as ``evaluation_*_vs_iterations``."""
+    extra = {}
+    for name, s in run.series.items():
+        if naming.role(name) != "val" or naming.is_counter(name):
+            continue
+        extra[f"{name}_vs_iterations"] = Series(
+            f"{name}_vs_iterations", (s.step + 1) * 17, s.value.copy(), step_kind="step"
+        )
+    return dataclasses.replace(run, series={**run.series, **extra}), len(extra)
+
+
+def _signature(fs):
+    return sorted((f.kind, f.severity, f.metric or "") for f in fs if f.kind != "not_judged")
+
+
+def test_every_detector_judges_a_repeated_series_once(zoo_dir, corpus_dir):
+    paths = sorted(glob.glob(str(zoo_dir / "*" / "training.log")))
+    paths += sorted(str(p) for p in corpus_dir.glob("0*") if p.suffix in (".log", ".json"))
+    checked = 0
+    kinds_seen: set[str] = set()
+    for p in paths:
+        for run in load(p):
+            if run.step_kind != "epoch":
+                continue
+            twin, n = _with_step_copies(run)
+            if not n:
+                continue
+            before = diagnose(run)
+            after = diagnose(twin)
+            assert _signature(after) == _signature(before), p
+            kinds_seen |= {f.kind for f in before}
+            checked += 1
+    assert checked >= 20
+    # the property was exercised on findings of many kinds, not only on quiet runs
+    assert {"non_finite", "overfitting", "stuck_at_chance", "oscillation"} <= kinds_seen

@@ -1,7 +1,6 @@
-"""How the QA round-2 runs in this folder were made: the QA script, reformatted
-(its third mode, an overfitting run not used here, left out).
+"""How the runs in this folder were made (an overfitting mode, not used here, left out).
 
-usage: python make_runs.py MODE OUT   with MODE in {highlr, osc}
+usage: python make_runs.py MODE OUT   with MODE in {breast_cancer_nan, digits_collapse}
 
 Each run logs one Keras ``fit()`` with ``CSVLogger`` (``training.log``) *and* the
 ``TensorBoard`` callback (``logs/``), plus ``History`` (``history.json``), the
@@ -22,7 +21,7 @@ from sklearn.preprocessing import StandardScaler  # noqa: E402
 mode, out = sys.argv[1], sys.argv[2]
 os.makedirs(out, exist_ok=True)
 keras.utils.set_random_seed(0)
-if mode == "highlr":
+if mode == "breast_cancer_nan":
     # breast cancer, standardised, SGD with a learning rate of 5.0: the loss explodes and is
     # NaN from epoch 4 on
     X, y = load_breast_cancer(return_X_y=True)
@@ -38,7 +37,7 @@ if mode == "highlr":
     )
     m.compile(optimizer=keras.optimizers.SGD(5.0), loss="binary_crossentropy", metrics=["accuracy"])
     epochs, bs = 40, 32
-elif mode == "osc":
+elif mode == "digits_collapse":
     # digits / 16, SGD(1.5, momentum=0.9): learns a little, then collapses to chance
     # (val_accuracy exactly 0.1 from epoch 7, val_loss ~ ln 10)
     X, y = load_digits(return_X_y=True)
