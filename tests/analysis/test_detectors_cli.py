@@ -120,8 +120,8 @@ def test_dataset_findings_count_for_fail_on(capsys, cases_dir, zoo_dir):
 
 
 def test_continuous_label_fails_the_gate(capsys, demo_dir):
-    # QA 9: `analyze --data data.csv --label mean_radius` said nothing; mean_radius is a
-    # measurement (335 distinct values), not a class column
+    # `analyze --data data.csv --label mean_radius` must not pass silently: mean_radius is
+    # a measurement (335 distinct values), not a class column
     rc, doc = _json(
         capsys,
         [

@@ -53,7 +53,7 @@ def test_partial_file_keeps_other_defaults(tmp_path):
         ("[overfitting]\nmin_rise = -1\n", "must be a number >= 0"),
         ("[chance]\nn_classes = 1\n", "n_classes must be an integer >= 2"),
         ("plateau = 3\n", "[plateau] must be a table"),
-        # QA3 #8: zero counts crashed the detectors (ZeroDivisionError blamed on the log)
+        # zero counts would crash the detectors (a ZeroDivisionError blamed on the log)
         ("[oscillation]\nmax_points = 0\n", "[oscillation] max_points must be an integer >= 1"),
         ("[oscillation]\nmin_swings = 0\n", "[oscillation] min_swings must be an integer >= 1"),
         ("[plateau]\npatience = 0\n", "[plateau] patience must be an integer >= 1"),
