@@ -157,12 +157,12 @@ class Context:
         x kinds cannot be reconciled are left out.
         """
         out = []
-        for t, v in naming.pairs(self.views):
-            if v in self.duplicates:
+        for train_name, val_name in naming.pairs(self.views):
+            if val_name in self.duplicates:
                 continue
-            T = self.aligned(self.views[t], self.views[v])
-            if T is not None:
-                out.append((T, self.views[v]))
+            train = self.aligned(self.views[train_name], self.views[val_name])
+            if train is not None:
+                out.append((train, self.views[val_name]))
         return out
 
     def partner(self, view: View) -> View | None:

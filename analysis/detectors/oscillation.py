@@ -96,14 +96,14 @@ def _series_for(ctx: Context, v: View):
     the part that still moves is judged (:func:`_moving_end`; ``why`` says where it
     stops, "" for the whole series; ``end`` the finite points judged).
     """
-    c = ctx.cfg.oscillation
+    cfg = ctx.cfg.oscillation
     end, why = _moving_end(ctx, v)
     x, y, seg = v.x[:end], v.y[:end], v.seg[:end]
     block = 1
-    if end > c.max_points:
-        block = math.ceil(end / c.max_points)
+    if end > cfg.max_points:
+        block = math.ceil(end / cfg.max_points)
     if ctx.is_per_batch(v):
-        block = max(block, c.batch_block)
+        block = max(block, cfg.batch_block)
     if block == 1:
         return x, y, seg, 1, None, why, end
     xb, yb, sb, starts = block_reduce(x, y, seg, block)
@@ -155,16 +155,16 @@ def swings(y: np.ndarray, seg: np.ndarray, thr: np.ndarray) -> tuple[np.ndarray,
         return big, amp
     sgn = np.sign(d[nz])
     change = np.flatnonzero(sgn[1:] != sgn[:-1]) + 1
-    tp = nz[change]  # the point where the later leg starts is the extremum
-    P = np.concatenate([[0], tp, [k - 1]])
-    legs = np.diff(y[P])
-    legs[seg[P[1:]] != seg[P[:-1]]] = 0.0
-    if len(P) < 3:
+    turning = nz[change]  # the point where the later leg starts is the extremum
+    ends = np.concatenate([[0], turning, [k - 1]])
+    legs = np.diff(y[ends])
+    legs[seg[ends[1:]] != seg[ends[:-1]]] = 0.0
+    if len(ends) < 3:
         return big, amp
-    a = np.minimum(np.abs(legs[:-1]), np.abs(legs[1:]))
-    inner = P[1:-1]
-    amp[inner] = a
-    big[inner] = a >= thr[inner]
+    smaller_leg = np.minimum(np.abs(legs[:-1]), np.abs(legs[1:]))
+    inner = ends[1:-1]
+    amp[inner] = smaller_leg
+    big[inner] = smaller_leg >= thr[inner]
     return big, amp
 
 

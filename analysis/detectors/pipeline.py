@@ -100,7 +100,9 @@ def _clear_overfitting(f: Finding) -> Iterable[str]:
 PIPELINE: tuple[Step, ...] = (
     Step(detect_non_finite, ("non_finite",)),
     Step(detect_divergence, ("divergence",), (Supersedes(TREND_KINDS, _unbounded_or_runaway),)),
-    # a run stuck at chance has no plateau of its own: its flat loss is part of that finding
+    # a run stuck at chance has no plateau of its own: its flat loss is part of that finding;
+    # a validation accuracy at chance it leaves to overfitting (ctx.extra["val_at_chance"])
+    # becomes the first cause of that overfitting, so this step runs before overfitting
     Step(detect_chance, ("stuck_at_chance",), (Supersedes(("plateau",)),)),
     Step(detect_zero_loss, ("suspicious_zero_loss",), (Supersedes(TREND_KINDS, _zero_losses),)),
     Step(

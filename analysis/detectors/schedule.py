@@ -58,7 +58,7 @@ def detect_schedule(ctx: Context) -> list[Finding]:
             + ("" if has_acc else " (mode='auto' maximises only names containing 'acc')")
             + "; set mode='max' for this monitor."
         )
-        ev = {
+        evidence = {
             "monitor_guess": v.name,
             "cuts": [{"x": a, "from": b, "to": c} for a, b, c in cuts],
             "values_at_cuts": at_cut,
@@ -71,7 +71,7 @@ def detect_schedule(ctx: Context) -> list[Finding]:
                 cuts[0][0],
                 cuts[-1][0],
                 msg,
-                ev,
+                evidence,
                 [
                     f"ReduceLROnPlateau(monitor='{ctx.monitor(v.name)}', mode='auto' or 'min') on a higher-is-better "
                     "metric",
