@@ -13,32 +13,15 @@ import os
 import tomllib
 from dataclasses import fields
 
-from analysis.detectors.config import (
-    ChanceConfig,
-    DatasetConfig,
-    DetectorConfig,
-    DivergenceConfig,
-    OscillationConfig,
-    OverfittingConfig,
-    PlateauConfig,
-    ScheduleConfig,
-    SlowConvergenceConfig,
-    ZeroLossConfig,
-)
+from analysis.detectors.config import DetectorConfig
 
 
 def _section_types() -> dict[str, type]:
-    return {
-        "overfitting": OverfittingConfig,
-        "plateau": PlateauConfig,
-        "slow_convergence": SlowConvergenceConfig,
-        "divergence": DivergenceConfig,
-        "zero_loss": ZeroLossConfig,
-        "oscillation": OscillationConfig,
-        "chance": ChanceConfig,
-        "schedule": ScheduleConfig,
-        "dataset": DatasetConfig,
-    }
+    """The detector tables of the file: every :class:`DetectorConfig` field that is itself a
+    dataclass (``overfitting`` -> :class:`~analysis.detectors.config.OverfittingConfig`...)."""
+    defaults = DetectorConfig()
+    tables = {f.name: getattr(defaults, f.name) for f in fields(DetectorConfig)}
+    return {name: type(value) for name, value in tables.items() if dataclasses.is_dataclass(value)}
 
 
 def _coerce(section: str, key: str, value, default):

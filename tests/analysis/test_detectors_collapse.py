@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from analysis_testutil import csv_column, one_run
 
 from analysis import load
 from analysis.detectors import diagnose, with_class_info
@@ -25,17 +26,6 @@ DATA = Path(__file__).resolve().parent / "data"
 COLLAPSE = DATA / "keras_high_lr" / "digits_collapse"
 CONVERGED = DATA / "demo_converged"
 CONVERGED_LOGS = ["demo_120_epochs.log", "demo_80_epochs.log"]
-
-
-def _column(path: Path, name: str) -> np.ndarray:
-    with open(path, newline="") as fh:
-        return np.array([float(r[name]) for r in csv.DictReader(fh)])
-
-
-def _run(path: Path):
-    runs = load(path)
-    assert len(runs) == 1, [r.name for r in runs]
-    return runs[0]
 
 
 def _kinds(findings) -> list[str]:
@@ -47,8 +37,8 @@ def _kinds(findings) -> list[str]:
 
 def _collapse_facts():
     """Where val_accuracy froze and what it reached before, read off training.log."""
-    acc = _column(COLLAPSE / "training.log", "val_accuracy")
-    loss = _column(COLLAPSE / "training.log", "val_loss")
+    acc = csv_column(COLLAPSE / "training.log", "val_accuracy")
+    loss = csv_column(COLLAPSE / "training.log", "val_loss")
     last = acc[-1]
     i0 = len(acc) - int(np.argmax(acc[::-1] != last))  # first epoch of the constant tail
     return acc, loss, i0, float(np.max(acc[:i0])), int(np.argmax(acc[:i0]))
@@ -58,7 +48,7 @@ def _collapse_facts():
 def test_collapse_to_chance_partway_is_found_where_it_starts(log):
     acc, loss, i0, top, itop = _collapse_facts()
     assert (i0, round(acc[-1], 4)) == (7, 0.1)  # read off the log: exactly 0.1000 from epoch 7
-    fs = diagnose(_run(COLLAPSE / log))
+    fs = diagnose(one_run(COLLAPSE / log))
     stuck = [f for f in fs if f.kind == "stuck_at_chance"]
     assert len(stuck) == 1, _kinds(fs)
     f = stuck[0]
@@ -83,7 +73,7 @@ def test_collapse_to_chance_partway_is_found_where_it_starts(log):
 
 def test_collapse_in_the_tensorboard_logs_and_with_the_class_count_given():
     _, _, i0, _, _ = _collapse_facts()
-    tb = diagnose(_run(COLLAPSE / "logs"))
+    tb = diagnose(one_run(COLLAPSE / "logs"))
     stuck = [f for f in tb if f.kind == "stuck_at_chance"]
     assert [(f.metric, f.start) for f in stuck] == [("validation/epoch_accuracy", i0)]
     assert "learning rate 1.5" in stuck[0].causes[0]  # the TensorBoard callback logs the LR
@@ -94,7 +84,7 @@ def test_collapse_in_the_tensorboard_logs_and_with_the_class_count_given():
 
     k, major = class_info(load_digits().target)
     assert k == 10
-    given = diagnose(_run(COLLAPSE / "training.log"), with_class_info(None, k, major))
+    given = diagnose(one_run(COLLAPSE / "training.log"), with_class_info(None, k, major))
     f = next(f for f in given if f.kind == "stuck_at_chance")
     assert f.start == i0 and f.evidence["lead"]["level_from"] == "given"
     assert "(class count given)" in f.message
@@ -102,7 +92,7 @@ def test_collapse_in_the_tensorboard_logs_and_with_the_class_count_given():
 
 def test_collapse_seen_from_the_loss_alone_needs_the_class_count():
     _, loss, i0, _, _ = _collapse_facts()
-    run = _run(COLLAPSE / "training.log")
+    run = one_run(COLLAPSE / "training.log")
     for name in ("accuracy", "val_accuracy"):
         del run.series[name]
     assert not [f for f in diagnose(run) if f.kind == "stuck_at_chance"]
@@ -120,14 +110,14 @@ def test_collapse_rule_leaves_late_freezes_above_chance_alone(zoo_dir):
     # a run whose validation accuracy ends constant after learning (0.9667 for its last
     # epochs, training accuracy 1.0) is not a collapse
     for log in ("training.log", "history.json"):
-        fs = diagnose(_run(zoo_dir / "overfit_adam_high_lr_reduce_lr" / log))
+        fs = diagnose(one_run(zoo_dir / "overfit_adam_high_lr_reduce_lr" / log))
         assert "stuck_at_chance" not in _kinds(fs)
 
 
 @pytest.mark.parametrize("log", CONVERGED_LOGS)
 def test_the_converged_logs_are_what_the_tests_are_about(log):
-    acc = _column(CONVERGED / log, "accuracy")
-    val = _column(CONVERGED / log, "val_accuracy")
+    acc = csv_column(CONVERGED / log, "accuracy")
+    val = csv_column(CONVERGED / log, "val_accuracy")
     tail = len(val) - int(np.argmax(val[::-1] != val[-1]))  # first epoch of the constant tail
     assert len(val) - tail >= 8  # frozen long enough for the collapse rule to look at it
     assert val[-1] > 0.97 and acc[-1] == 1.0

@@ -10,12 +10,12 @@ real.
 from __future__ import annotations
 
 import copy
-import csv
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
+from analysis_testutil import csv_column, one_run
 
 from analysis import load, naming
 from analysis.cli import _clean
@@ -25,17 +25,6 @@ from analysis.model import REMEDIES, SEVERITIES, Run, Series, segment_starts
 DATA = Path(__file__).resolve().parent / "data"
 RESTARTS = DATA / "keras_restarts"
 NAN_RUN = DATA / "keras_high_lr" / "breast_cancer_nan"
-
-
-def _column(path: Path, name: str) -> np.ndarray:
-    with open(path, newline="") as fh:
-        return np.array([float(r[name]) for r in csv.DictReader(fh)])
-
-
-def _run(path) -> Run:
-    runs = load(path)
-    assert len(runs) == 1
-    return runs[0]
 
 
 def _kinds(fs):
@@ -53,7 +42,7 @@ def test_empty_run_says_so():
 
 
 def test_short_run_is_not_judged_but_named(zoo_dir):
-    run = _run(zoo_dir / "overfit_digits_small" / "training.log")
+    run = one_run(zoo_dir / "overfit_digits_small" / "training.log")
     short = _rebuild(run, {k: s.slice(0, 3) for k, s in run.series.items()})
     fs = diagnose(short)
     assert _kinds(fs) == {"not_judged"}
@@ -64,7 +53,7 @@ def test_short_run_is_not_judged_but_named(zoo_dir):
 
 def test_all_nan_loss_is_non_finite_not_a_crash(zoo_dir):
     # nan_from_start_unscaled: loss and val_loss are NaN in all 12 epochs
-    fs = diagnose(_run(zoo_dir / "nan_from_start_unscaled" / "training.log"))
+    fs = diagnose(one_run(zoo_dir / "nan_from_start_unscaled" / "training.log"))
     nf = next(f for f in fs if f.kind == "non_finite")
     assert nf.start == 0 and nf.severity == "critical"
     assert nf.evidence["metrics"]["loss"]["n_nonfinite"] == 12
@@ -75,20 +64,20 @@ def test_all_nan_loss_is_non_finite_not_a_crash(zoo_dir):
 
 
 def test_constant_series(cases_dir):
-    fs = diagnose(_run(cases_dir / "case_20_stuck_constant.csv"))
+    fs = diagnose(one_run(cases_dir / "case_20_stuck_constant.csv"))
     assert "stuck_at_chance" in _kinds(fs)
     assert not {"oscillation", "divergence", "slow_convergence"} & _kinds(fs)
 
 
 def test_negative_loss_falling_is_not_convergence(corpus_dir):
     path = next(p for p in corpus_dir.iterdir() if p.name.startswith("003_"))
-    fs = diagnose(_run(path))
+    fs = diagnose(one_run(path))
     assert "divergence" in _kinds(fs)
     assert "slow_convergence" not in _kinds(fs)
 
 
 def test_percent_accuracy_gives_the_same_diagnosis(zoo_dir):
-    run = _run(zoo_dir / "stuck_majority_imbalanced_l2" / "training.log")
+    run = one_run(zoo_dir / "stuck_majority_imbalanced_l2" / "training.log")
     pct = {
         k: (Series(k, s.step, s.value * 100.0) if "accuracy" in k else s)
         for k, s in run.series.items()
@@ -105,7 +94,7 @@ def test_percent_accuracy_gives_the_same_diagnosis(zoo_dir):
 
 def test_validation_every_third_epoch(zoo_dir):
     # validation_freq=3 on a real overfitting run: val_loss only at epochs 2, 5, 8, ...
-    run = _run(zoo_dir / "overfit_breast_cancer_small" / "training.log")
+    run = one_run(zoo_dir / "overfit_breast_cancer_small" / "training.log")
     series = {}
     for k, s in run.series.items():
         if k.startswith("val_"):
@@ -123,7 +112,7 @@ def test_validation_every_third_epoch(zoo_dir):
 def test_fresh_restart_in_one_log_is_not_a_spike(zoo_dir):
     # the same healthy run appended twice (CSVLogger append=True without initial_epoch):
     # the loss jumps back to its start at the restart
-    run = _run(zoo_dir / "healthy_breast_cancer" / "training.log")
+    run = one_run(zoo_dir / "healthy_breast_cancer" / "training.log")
     series = {}
     for k, s in run.series.items():
         step = np.concatenate([s.step, s.step])
@@ -140,12 +129,12 @@ def test_fresh_restart_in_one_log_is_not_a_spike(zoo_dir):
 def test_per_batch_noise_is_not_oscillation(corpus_dir):
     # Lightning train_loss logged every few steps (1,174 rows) in a healthy-but-flat run
     path = next(p for p in corpus_dir.iterdir() if p.name.startswith("046_"))
-    fs = diagnose(_run(path))
+    fs = diagnose(one_run(path))
     assert "oscillation" not in _kinds(fs)
 
 
 def test_diagnose_does_not_modify_the_run(zoo_dir):
-    run = _run(zoo_dir / "sgd_momentum_unstable_overfit" / "training.log")
+    run = one_run(zoo_dir / "sgd_momentum_unstable_overfit" / "training.log")
     before = copy.deepcopy({k: (s.step.copy(), s.value.copy()) for k, s in run.series.items()})
     diagnose(run)
     for k, s in run.series.items():
@@ -195,8 +184,8 @@ def test_every_finding_is_well_formed(zoo_dir, corpus_dir, cases_dir):
 
 def test_crash_then_fresh_restart_best_epoch_is_from_the_new_attempt():
     """The crashed attempt reached val_accuracy 0.9386; the fresh one starts over at 0.38."""
-    acc = _column(RESTARTS / "crash_restart.log", "val_accuracy")
-    epochs = _column(RESTARTS / "crash_restart.log", "epoch")
+    acc = csv_column(RESTARTS / "crash_restart.log", "val_accuracy")
+    epochs = csv_column(RESTARTS / "crash_restart.log", "epoch")
     restart = int(np.flatnonzero(np.diff(epochs) < 0)[0]) + 1
     assert acc[:restart].max() > acc[restart:].max()  # the old best beats the new attempt
     (run,) = load(RESTARTS / "crash_restart.log")
@@ -247,11 +236,11 @@ def test_loss_in_other_units_is_judged_alike(zoo_dir, name):
 
 @pytest.mark.parametrize("path", ["training.log", "logs"])
 def test_nan_run_spike_went_non_finite_and_no_oscillation(path):
-    loss = _column(NAN_RUN / "training.log", "loss")
-    acc = _column(NAN_RUN / "training.log", "accuracy")
+    loss = csv_column(NAN_RUN / "training.log", "loss")
+    acc = csv_column(NAN_RUN / "training.log", "accuracy")
     first_nan = int(np.argmax(np.isnan(loss)))
     assert first_nan == 4 and np.isnan(loss[first_nan:]).all()
-    fs = diagnose(_run(NAN_RUN / path))
+    fs = diagnose(one_run(NAN_RUN / path))
     spikes = [f for f in fs if f.kind == "divergence"]
     assert spikes
     for f in spikes:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from analysis_testutil import one_run
 
 from analysis import load, naming
 from analysis.detectors import DetectorConfig, diagnose
@@ -138,15 +139,9 @@ def test_format_x(x, text):
 # -- a series repeated on another grid gives no second finding -----------------------------
 
 
-def _one_run(path: Path):
-    runs = load(path)
-    assert len(runs) == 1, [r.name for r in runs]
-    return runs[0]
-
-
 def test_tensorboard_repeats_add_no_finding_to_the_same_fit():
-    csv_fs = diagnose(_one_run(NAN_RUN / "training.log"))
-    tb_run = _one_run(NAN_RUN / "logs")
+    csv_fs = diagnose(one_run(NAN_RUN / "training.log"))
+    tb_run = one_run(NAN_RUN / "logs")
     # the repeat is there: the same 40 values, NaN at the same epochs, on a step axis
     a = tb_run.series["validation/evaluation_loss_vs_iterations"]
     b = tb_run.series["validation/epoch_loss"]

@@ -7,12 +7,12 @@ logged by CSVLogger and by the TensorBoard callback).
 
 from __future__ import annotations
 
-import csv
 import glob
 import re
 from pathlib import Path
 
 import numpy as np
+from analysis_testutil import csv_column, one_run
 
 from analysis import load, naming
 from analysis.detectors import diagnose
@@ -28,17 +28,6 @@ _MOVE = re.compile(
     rf"(?P<word>{_UP}|{_DOWN}|still improving when training ended:)\s+(?P<a>{_NUM})"
     rf"(?:\s+at (?:epoch|step) {_NUM})?\s*->\s*(?P<b>{_NUM})"
 )
-
-
-def _column(path: Path, name: str) -> np.ndarray:
-    with open(path, newline="") as fh:
-        return np.array([float(r[name]) for r in csv.DictReader(fh)])
-
-
-def _run(path: Path):
-    runs = load(path)
-    assert len(runs) == 1, [r.name for r in runs]
-    return runs[0]
 
 
 def _all_findings(corpus_dir, zoo_dir):
@@ -78,12 +67,12 @@ def test_every_rose_and_fell_agrees_with_its_numbers(corpus_dir, zoo_dir):
 def test_plateau_does_not_say_a_validation_accuracy_that_fell_rose(corpus_dir):
     # the corpus' MANIFEST: val_accuracy 0.93 (epoch 5) ... 0.95, 0.95, 0.87 at the end
     path = next(corpus_dir.glob("032_*"))
-    va = _column(path, "val_accuracy")
-    f = next(f for f in diagnose(_run(path)) if f.kind == "plateau")
+    va = csv_column(path, "val_accuracy")
+    f = next(f for f in diagnose(one_run(path)) if f.kind == "plateau")
     assert va[-1] < va[5]
     assert f"rose {va[5]:.4f} -> {va[-1]:.4f}" not in f.message
     assert f.evidence["fit"] != "score_rising"
-    assert f"medians of the last 3 {np.median(_column(path, 'accuracy')[-3:]):.4f}" in f.message
+    assert f"medians of the last 3 {np.median(csv_column(path, 'accuracy')[-3:]):.4f}" in f.message
 
 
 def test_suggested_callback_monitors_the_keras_logs_key():

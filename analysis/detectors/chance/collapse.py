@@ -78,25 +78,32 @@ def _freeze_partway(ctx: Context, v: View) -> _Freeze | None:
     return _Freeze(start, end, value, float(x[start]), float(x[end - 1]))
 
 
-def _training_during(
-    ctx: Context, v: View, freeze: _Freeze
-) -> tuple[View | None, float | None, bool] | None:
-    """The training accuracy over the stretch: (its view, median, frozen too), or None when
-    it rules a collapse out (clearly above the frozen value, or perfect)."""
+@dataclass(frozen=True)
+class _Training:
+    """The training accuracy over a frozen stretch (``median`` None: not read there)."""
+
+    view: View | None
+    median: float | None = None
+    frozen: bool = False
+
+
+def _training_during(ctx: Context, v: View, freeze: _Freeze) -> _Training | None:
+    """The training accuracy over the stretch, or None when it rules a collapse out (clearly
+    above the frozen value, or perfect)."""
     cfg = ctx.cfg.chance
     train = ctx.partner(v) if v.role != "train" else None
     if train is None or not train.bounded or not train.k:
-        return train, None, False
+        return _Training(train)
     during = (train.xa >= freeze.x0) & (train.xa <= freeze.x1)
     if np.count_nonzero(during) < 2:
-        return train, None, False
+        return _Training(train)
     values = train.ya[during]
     median = float(np.median(values))
     if median > freeze.value + cfg.train_margin:
         return None  # training still fits: a validation problem, not a collapse
     if median >= cfg.perfect:
         return None  # fits every training sample: not one output for everything
-    return train, median, bool(np.ptp(values) <= cfg.frozen_tol)
+    return _Training(train, median, bool(np.ptp(values) <= cfg.frozen_tol))
 
 
 def _loss_median_during(loss: View | None, freeze: _Freeze) -> float | None:
@@ -152,15 +159,12 @@ def collapse(ctx: Context, v: View) -> Hit | None:
     training = _training_during(ctx, v, freeze)
     if training is None:
         return None
-    train, train_median, train_frozen = training
     loss = side_loss(ctx, v)
     loss_median = _loss_median_during(loss, freeze)
-    level = _level(ctx, freeze.value, loss, loss_median, train_frozen)
+    level = _level(ctx, freeze.value, loss, loss_median, training.frozen)
     if level is None:
         return None
-    return _collapse_hit(
-        ctx, v, freeze, level, train, train_median, train_frozen, loss, loss_median
-    )
+    return _collapse_hit(ctx, v, freeze, level, training, loss, loss_median)
 
 
 def _collapse_hit(
@@ -168,9 +172,7 @@ def _collapse_hit(
     v: View,
     freeze: _Freeze,
     level_found: tuple[str, str, int | None, bool],
-    train: View | None,
-    train_median: float | None,
-    train_frozen: bool,
+    training: _Training,
     loss: View | None,
     loss_median: float | None,
 ) -> Hit:
@@ -204,7 +206,7 @@ def _collapse_hit(
     elif how == "given":
         text += f", the dataset's majority-class rate {fmt(cfg.majority_rate)}"
     else:
-        text += f"; {train.name} froze too (at {fmt(train_median)})"
+        text += f"; {training.view.name} froze too (at {fmt(training.median)})"
     if loss is not None and loss_median is not None:
         if n_classes is not None and loss_at_ln_k:
             text += (
@@ -213,8 +215,11 @@ def _collapse_hit(
             )
         else:
             text += f"; {loss.name} median over the same {unit}s {fmt(loss_median)}"
-    if train_median is not None and not (level == "majority_rate" and how == "train_frozen"):
-        text += f"; {train.name} stays near it (median {fmt(train_median)} over the same {unit}s)"
+    if training.median is not None and not (level == "majority_rate" and how == "train_frozen"):
+        text += (
+            f"; {training.view.name} stays near it (median {fmt(training.median)} over the "
+            f"same {unit}s)"
+        )
     if fell:
         text += ": the model collapsed and now gives every sample the same prediction"
     else:
@@ -235,7 +240,7 @@ def _collapse_hit(
         "collapsed": bool(fell),
         "level": level,
         "level_from": how,
-        **_collapse_details(ctx, level_found, train, train_median, train_frozen, loss, loss_median),
+        **_collapse_details(ctx, level_found, training, loss, loss_median),
     }
     short = f"{v.name} {what} {fmt(value)} {where}"
     return Hit(v, text, short, evidence, freeze.x0, "collapse", loss, end=freeze.x1, level=level)
@@ -244,9 +249,7 @@ def _collapse_hit(
 def _collapse_details(
     ctx: Context,
     level_found: tuple[str, str, int | None, bool],
-    train: View | None,
-    train_median: float | None,
-    train_frozen: bool,
+    training: _Training,
     loss: View | None,
     loss_median: float | None,
 ) -> dict:
@@ -263,9 +266,13 @@ def _collapse_details(
         details.update(
             {"loss": loss.name, "loss_median": loss_median, "loss_at_ln_k": bool(loss_at_ln_k)}
         )
-    if train_median is not None:
+    if training.median is not None:
         details.update(
-            {"train": train.name, "train_median": train_median, "train_frozen": train_frozen}
+            {
+                "train": training.view.name,
+                "train_median": training.median,
+                "train_frozen": training.frozen,
+            }
         )
     return details
 
