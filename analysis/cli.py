@@ -162,11 +162,13 @@ def _main(argv: list[str] | None) -> int:
     # the dataset first: its class count and majority rate help judge "stuck at chance"
     dataset_findings: list[Finding] = []
     if args.data:
-        from analysis.dataset import check_loaded, dataset_class_info, load_dataset
+        from analysis.dataset import check_loaded
+        from analysis.dataset_io import read_dataset
+        from analysis.dataset_labels import dataset_class_info
         from analysis.detectors import with_class_info
 
         try:
-            ds = load_dataset(args.data, args.label)
+            ds = read_dataset(args.data, args.label)
             dataset_findings = check_loaded(ds, config)
             config = with_class_info(config, *dataset_class_info(ds))
         except LogReadError as exc:

@@ -1,8 +1,9 @@
 """Loading the dataset of a retrain job and splitting off validation data.
 
-Two inputs are understood:
+The file is read by the one dataset reader, :mod:`analysis.dataset_io` (the
+dataset checks read it the same way):
 
-- a CSV/TSV file with a label column; the other columns are features, numbers
+- a CSV/TSV table with a label column; the other columns are features, numbers
   or text (text columns are kept as categories and one-hot encoded after
   resampling, see :mod:`retrain.remedies`);
 - an ``.npz`` file (``numpy.savez``) with ``x_train``, ``y_train`` and optionally
@@ -21,76 +22,73 @@ cheaply before a job claims its output folder. Nothing here imports TensorFlow.
 
 from __future__ import annotations
 
-import re
-import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from analysis.dataset import MAX_LISTED_COLUMNS  # noqa: F401 (re-exported)
-from analysis.dataset import label_looks_continuous as _analysis_label_looks_continuous
-from analysis.dataset import no_column_message as _no_column
+from analysis.dataset_io import (
+    NA_STRINGS,
+    is_number,
+    no_column_message,
+    npz_sample_shapes,
+    numbers,
+    read_dataset,
+    read_npz,
+    read_table_head,
+)
+from analysis.dataset_io import read_header as read_table_header
+from analysis.dataset_labels import class_like_columns
+from analysis.dataset_labels import label_looks_continuous as _analysis_label_looks_continuous
+from analysis.model import LogReadError
 from retrain.errors import RetrainError
 from retrain.spec import DataSpec
 
 if TYPE_CHECKING:  # pandas is imported where it is used: check_data runs without it
     import pandas as pd
 
-#: Columns with 2 to this many distinct whole-number or text values are offered as
-#: label columns when the chosen one looks continuous.
-CLASS_COLUMN_MAX_DISTINCT = 20
 #: Rows of a CSV :func:`check_data` reads (the whole file when it is shorter): about
 #: 30 ms with the csv module for 30 columns, so a check on the GUI's thread is no stall.
 CHECK_ROWS = 10_000
-#: Cells ``pandas.read_csv`` reads as missing by default (its ``na_values`` documentation).
-NA_STRINGS = frozenset(
-    {
-        "",
-        "#N/A",
-        "#N/A N/A",
-        "#NA",
-        "-1.#IND",
-        "-1.#QNAN",
-        "-NaN",
-        "-nan",
-        "1.#IND",
-        "1.#QNAN",
-        "<NA>",
-        "N/A",
-        "NA",
-        "NULL",
-        "NaN",
-        "None",
-        "n/a",
-        "nan",
-        "null",
-    }
-)
+#: Dataset file types a retrain job reads.
+TABLE_SUFFIXES = (".csv", ".tsv")
+
+
+@contextmanager
+def _read_errors(path: Path) -> Iterator[None]:
+    """The dataset reader's one-line errors as this package's :class:`RetrainError`."""
+    try:
+        yield
+    except LogReadError as exc:
+        raise RetrainError(path, exc.reason, exc.where, kind="data") from None
 
 
 @dataclass
-class Dataset:
-    """Training and validation parts of a dataset, labels as class indices.
+class TrainingData:
+    """A dataset's training and validation parts, labels as class indices.
 
     Attributes
     ----------
     x_train, x_val : DataFrame or ndarray
-        Features: a DataFrame for CSV input (column names and text columns kept),
+        Features: a DataFrame for table input (column names and text columns kept),
         a float32 array of shape ``(n, ...)`` for ``.npz`` input.
     y_train, y_val : ndarray of int64, shape (n,)
         Class index per row, into :attr:`classes`.
     classes : list
         The original label values (sorted), as plain Python ints/floats/strings.
+    source : Path
+        The dataset file.
     categorical : list of str
-        Text (categorical) feature columns of a CSV.
-    boolean : list of str
-        ``true``/``false`` columns of a CSV, fed to the model as 1.0/0.0.
+        Text (categorical) feature columns of a table.
     validation : {"split", "file"}
         Whether validation rows were split off here or came with the file.
     notes : list of str
         Decisions a user should see (split not stratified, one-hot labels...).
+    boolean : list of str
+        ``true``/``false`` columns of a table, fed to the model as 1.0/0.0.
     """
 
     x_train: pd.DataFrame | np.ndarray
@@ -121,7 +119,7 @@ class Dataset:
         return tuple(np.shape(self.x_train)[1:])
 
 
-def load_dataset(spec: DataSpec, seed: int = 1) -> Dataset:
+def load_dataset(spec: DataSpec, seed: int = 1) -> TrainingData:
     """Read the dataset of a spec and split off validation data if needed.
 
     Parameters
@@ -133,7 +131,7 @@ def load_dataset(spec: DataSpec, seed: int = 1) -> Dataset:
 
     Returns
     -------
-    Dataset
+    TrainingData
 
     Raises
     ------
@@ -146,8 +144,8 @@ def load_dataset(spec: DataSpec, seed: int = 1) -> Dataset:
     suffix = path.suffix.lower()
     if suffix == ".npz":
         return _load_npz(path, spec, seed)
-    if suffix in (".csv", ".tsv"):
-        return _load_table(path, spec, seed, sep="\t" if suffix == ".tsv" else ",")
+    if suffix in TABLE_SUFFIXES:
+        return _load_table(path, spec, seed)
     raise RetrainError(path, f"unsupported dataset type {path.suffix!r}", kind="data")
 
 
@@ -167,7 +165,7 @@ def label_looks_continuous(y) -> tuple[bool, str]:
 
     Notes
     -----
-    The rule of the dataset checks, :func:`analysis.dataset.label_looks_continuous`
+    The rule of the dataset checks, :func:`analysis.dataset_labels.label_looks_continuous`
     (non-integer floats with more than 20 distinct values, after scikit-learn's
     ``type_of_target``), for float labels only: integer-coded labels (also
     stored as floats, ``0.0``/``1.0``), booleans and text always stay classes
@@ -243,20 +241,20 @@ class DataCheck:
 def check_data(spec: DataSpec, max_rows: int = CHECK_ROWS) -> DataCheck:
     """Check a dataset's label cheaply, before a job claims its output folder.
 
-    A CSV/TSV is read with the ``csv`` module (no pandas import: the GUI calls
-    this on its event loop), its header and at most ``max_rows`` rows; an
-    ``.npz``'s label arrays only. Checked: the label column exists (else every
-    column is listed, with the likely intended one), no label is missing, the
-    label does not look continuous (:func:`label_looks_continuous`) and, when
-    the whole file was read, there are at least two classes. Feature problems
-    (missing values, non-numeric arrays) are found when the job loads the whole
-    file (:func:`load_dataset`).
+    A table's header and at most ``max_rows`` rows are read with the ``csv``
+    module (:func:`analysis.dataset_io.read_table_head`: no pandas import, the GUI
+    calls this on its event loop); an ``.npz``'s label arrays only. Checked: the
+    label column exists (else every column is listed, with the likely intended
+    one), no label is missing, the label does not look continuous
+    (:func:`label_looks_continuous`) and, when the whole file was read, there are
+    at least two classes. Feature problems (missing values, non-numeric arrays)
+    are found when the job loads the whole file (:func:`load_dataset`).
 
     Parameters
     ----------
     spec : DataSpec
     max_rows : int
-        Rows of a CSV read (the label check of a longer file judges these).
+        Rows of a table read (the label check of a longer file judges these).
 
     Returns
     -------
@@ -271,217 +269,94 @@ def check_data(spec: DataSpec, max_rows: int = CHECK_ROWS) -> DataCheck:
     """
     path = Path(spec.path)
     suffix = path.suffix.lower()
-    if suffix in (".csv", ".tsv"):
-        label = spec.label
-        if not label:
-            raise RetrainError(path, "no label column given ([data] label)", kind="data")
-        columns, rows, truncated = _read_rows(path, "\t" if suffix == ".tsv" else ",", max_rows)
-        if label not in columns:
-            raise RetrainError(path, _no_column(label, columns), kind="data")
-        if len(columns) < 2:
-            raise RetrainError(path, "no feature columns besides the label", kind="data")
-        j = columns.index(label)
-        raw = [(line, row[j] if j < len(row) else "") for line, row in rows]
-        missing = [line for line, v in raw if v in NA_STRINGS]
-        if missing:
-            n = f"at least {len(missing)}" if truncated else str(len(missing))
-            raise RetrainError(
-                path,
-                f"{n} rows have no label (line {', '.join(map(str, missing[:3]))}...)",
-                f"column {label!r}",
-                kind="data",
-            )
-        y = _values([v for _, v in raw])
-        continuous, why = label_looks_continuous(y)
-        if continuous:
-            others = {
-                c: [row[k] for _, row in rows if k < len(row) and row[k] not in NA_STRINGS]
-                for k, c in enumerate(columns)
-                if c != label
-            }
-            why += f" (the first {len(rows)} rows)" if truncated else ""
-            raise RetrainError(
-                path, _continuous(why, _class_columns(others)), f"column {label!r}", kind="data"
-            )
-        n_classes = len(set(y.tolist()))
-        if not truncated and n_classes < 2:
-            raise RetrainError(
-                path,
-                "only one class in the labels; nothing to classify",
-                f"column {label!r}",
-                kind="data",
-            )
-        feats = [(k, c) for k, c in enumerate(columns) if c != label]
-        numeric, distinct = [], {}
-        for k, c in feats:
-            vals = {row[k] for _, row in rows if k < len(row)} - NA_STRINGS
-            if vals and all(_NUMBER.fullmatch(v) for v in vals):
-                numeric.append(c)
-            else:
-                distinct[c] = len(vals)
-        return DataCheck(
-            path,
-            "table",
-            columns=[c for _, c in feats],
-            numeric=numeric,
-            distinct=distinct,
-            rows=len(rows),
-            complete=not truncated,
-            n_classes=n_classes,
-        )
+    if suffix in TABLE_SUFFIXES:
+        return _check_table(path, spec.label, max_rows)
     if suffix == ".npz":
         return _load_npz(path, spec, seed=0, labels_only=True)
     return DataCheck(path, "table", complete=False)
 
 
-#: A cell ``pandas.read_csv`` always parses as a number: plain decimal notation
-#: (no spaces, thousands separators, ``inf`` or ``nan``).
-_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
-
-
-def _npz_sample_shapes(npz) -> dict[str, tuple[int, ...]]:
-    """Shapes of ``x_train``/``x_val`` samples from their ``.npy`` headers (no data read).
-
-    The header layout is numpy's NPY format (``numpy.lib.format``, versions 1.0
-    and 2.0); an array stored otherwise is left out.
-    """
-    from numpy.lib import format as npy
-
-    out = {}
-    for key in ("x_train", "x_val"):
-        try:
-            with npz.zip.open(f"{key}.npy") as fh:
-                version = npy.read_magic(fh)
-                if version == (1, 0):
-                    shape = npy.read_array_header_1_0(fh)[0]
-                elif version == (2, 0):
-                    shape = npy.read_array_header_2_0(fh)[0]
-                else:
-                    continue
-        except (KeyError, OSError, ValueError, zipfile.BadZipFile):
-            continue
-        out[key] = tuple(int(n) for n in shape[1:])
-    return out
-
-
-def _read_rows(
-    path: Path, sep: str, max_rows: int
-) -> tuple[list[str], list[tuple[int, list[str]]], bool]:
-    """Header and up to ``max_rows`` ``(line number, fields)`` rows of a CSV/TSV, and
-    whether there were more. Blank lines are skipped and repeated column names get
-    ``.1``, ``.2`` as in ``pandas.read_csv``."""
-    import csv
-
-    header: list[str] | None = None
-    rows: list[tuple[int, list[str]]] = []
-    truncated = False
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            reader = csv.reader(fh, delimiter=sep)
-            for row in reader:
-                if not row:
-                    continue
-                if header is None:
-                    header = row
-                elif len(rows) < max_rows:
-                    rows.append((reader.line_num, row))
-                else:
-                    truncated = True
-                    break
-    except UnicodeDecodeError as exc:
-        raise RetrainError(path, f"not UTF-8 text (byte {exc.start})", kind="data") from None
-    except (OSError, csv.Error) as exc:
+def _check_table(path: Path, label: str | None, max_rows: int) -> DataCheck:
+    if not label:
+        raise RetrainError(path, "no label column given ([data] label)", kind="data")
+    with _read_errors(path):
+        head = read_table_head(path, max_rows)
+    columns, rows, truncated = head.columns, head.rows, head.truncated
+    decimal = head.format.decimal
+    if label not in columns:
+        raise RetrainError(path, no_column_message(label, columns), kind="data")
+    if len(columns) < 2:
+        raise RetrainError(path, "no feature columns besides the label", kind="data")
+    raw = list(zip((line for line, _ in rows), head.column(label), strict=True))
+    missing = [line for line, v in raw if v in NA_STRINGS]
+    if missing:
+        n = f"at least {len(missing)}" if truncated else str(len(missing))
         raise RetrainError(
-            path, getattr(exc, "strerror", None) or _one_line(exc), kind="data"
-        ) from None
-    if header is None:
-        raise RetrainError(path, "the file is empty", kind="data")
-    seen: dict[str, int] = {}
-    names = []
-    for h in header:
-        n = seen.get(h, 0)
-        seen[h] = n + 1
-        names.append(h if n == 0 else f"{h}.{n}")
-    return names, rows, truncated
-
-
-def _values(raw: list) -> np.ndarray:
-    """Label strings as numbers when they all are (as ``pandas.read_csv`` parses them)."""
-    try:
-        return np.array([float(v) for v in raw], dtype=np.float64)
-    except (TypeError, ValueError):
-        return np.array(raw, dtype=object)
-
-
-def _continuous(why: str, candidates: list[str]) -> str:
-    hint = (
-        f" (columns that look like classes: {', '.join(map(repr, candidates[:5]))})"
-        if candidates
-        else ""
+            path,
+            f"{n} rows have no label (line {', '.join(map(str, missing[:3]))}...)",
+            f"column {label!r}",
+            kind="data",
+        )
+    y = numbers([v for _, v in raw], decimal)
+    continuous, why = label_looks_continuous(y)
+    if continuous:
+        others = {
+            c: [v for v in head.column(c) if v not in NA_STRINGS] for c in columns if c != label
+        }
+        why += f" (the first {len(rows)} rows)" if truncated else ""
+        candidates = class_like_columns(others, decimal)
+        raise RetrainError(path, _continuous(why, candidates), f"column {label!r}", kind="data")
+    n_classes = len(set(y.tolist()))
+    if not truncated and n_classes < 2:
+        raise RetrainError(
+            path,
+            "only one class in the labels; nothing to classify",
+            f"column {label!r}",
+            kind="data",
+        )
+    features = [c for c in columns if c != label]
+    numeric, distinct = [], {}
+    for c in features:
+        vals = set(head.column(c)) - NA_STRINGS
+        if vals and all(is_number(v, decimal) for v in vals):
+            numeric.append(c)
+        else:
+            distinct[c] = len(vals)
+    return DataCheck(
+        path,
+        "table",
+        columns=features,
+        numeric=numeric,
+        distinct=distinct,
+        rows=len(rows),
+        complete=not truncated,
+        n_classes=n_classes,
     )
-    return (
-        f"the label looks continuous: {why}; FitLens retrains classifiers, so choose a "
-        f"column of class labels{hint}"
-    )
-
-
-def _class_columns(columns: dict[str, list]) -> list[str]:
-    """Columns that look like class labels: 2 to :data:`CLASS_COLUMN_MAX_DISTINCT`
-    distinct whole-number, boolean or text values (missing values left out)."""
-    out = []
-    for name, vals in columns.items():
-        distinct = set(vals)
-        if not 2 <= len(distinct) <= CLASS_COLUMN_MAX_DISTINCT:
-            continue
-        v = _values(list(distinct))
-        if v.dtype == object or bool(np.all(v == np.round(v))):
-            out.append(str(name))
-    return out
 
 
 def read_header(path: str | Path) -> list[str]:
-    """Column names of a CSV/TSV (for choosing the label column), as ``pandas.read_csv``
-    names them; reads the first line only.
+    """Column names of a table (for choosing the label column), as ``pandas.read_csv``
+    names them (:func:`analysis.dataset_io.read_header`).
 
     Raises
     ------
     RetrainError
         When the file cannot be read as a table.
     """
-    p = Path(path)
-    return _read_rows(p, "\t" if p.suffix.lower() == ".tsv" else ",", 0)[0]
+    with _read_errors(Path(path)):
+        return read_table_header(path)
 
 
-def _load_table(path: Path, spec: DataSpec, seed: int, sep: str) -> Dataset:
+def _load_table(path: Path, spec: DataSpec, seed: int) -> TrainingData:
     import pandas as pd
 
-    try:
-        df = pd.read_csv(path, sep=sep)
-    except pd.errors.EmptyDataError:
-        raise RetrainError(path, "the file is empty", kind="data") from None
-    except (OSError, ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise RetrainError(path, _one_line(exc), kind="data") from None
     label = spec.label
     if not label:
         raise RetrainError(path, "no label column given ([data] label)", kind="data")
-    if label not in df.columns:
-        raise RetrainError(path, _no_column(label, [str(c) for c in df.columns]), kind="data")
-    y_raw = df[label]
-    if y_raw.isna().any():
-        rows = np.flatnonzero(y_raw.isna().to_numpy())[:3] + 2  # 1-based, after the header
-        raise RetrainError(
-            path,
-            f"{int(y_raw.isna().sum())} rows have no label (line {', '.join(map(str, rows))}...)",
-            f"column {label!r}",
-            kind="data",
-        )
-    continuous, why = label_looks_continuous(y_raw.to_numpy())
-    if continuous:
-        others = {str(c): df[c].dropna().tolist() for c in df.columns if c != label}
-        raise RetrainError(
-            path, _continuous(why, _class_columns(others)), f"column {label!r}", kind="data"
-        )
-    x = df.drop(columns=[label])
+    with _read_errors(path):
+        contents = read_dataset(path, label)
+    x, y_raw = contents.x_train, contents.y_train
+    _check_table_labels(path, label, x, y_raw)
     if x.shape[1] == 0:
         raise RetrainError(path, "no feature columns besides the label", kind="data")
     missing = x.isna().sum()
@@ -499,17 +374,15 @@ def _load_table(path: Path, spec: DataSpec, seed: int, sep: str) -> Dataset:
         elif not pd.api.types.is_numeric_dtype(x[c]):
             x[c] = x[c].astype(str)
             categorical.append(str(c))
-    x.columns = [str(c) for c in x.columns]
     num = [c for c in x.columns if c not in categorical]
     if num:
-        vals = x[num].to_numpy(dtype=np.float64)
-        bad = ~np.isfinite(vals)
+        bad = ~np.isfinite(x[num].to_numpy(dtype=np.float64))
         if bad.any():
             col = num[int(np.flatnonzero(bad.any(axis=0))[0])]
             raise RetrainError(
                 path, "non-finite value (inf) in the features", f"column {col!r}", kind="data"
             )
-    classes, y = np.unique(y_raw.to_numpy(), return_inverse=True)
+    classes, y = np.unique(y_raw, return_inverse=True)
     notes = []
     if categorical:
         notes.append(
@@ -522,45 +395,35 @@ def _load_table(path: Path, spec: DataSpec, seed: int, sep: str) -> Dataset:
     return ds
 
 
+def _check_table_labels(path: Path, label: str, x: pd.DataFrame, y: np.ndarray) -> None:
+    """Refuse missing labels and a label column that looks continuous."""
+    import pandas as pd
+
+    absent = pd.isna(y)
+    if absent.any():
+        rows = np.flatnonzero(absent)[:3] + 2  # 1-based line numbers, after the header
+        raise RetrainError(
+            path,
+            f"{int(absent.sum())} rows have no label (line {', '.join(map(str, rows))}...)",
+            f"column {label!r}",
+            kind="data",
+        )
+    continuous, why = label_looks_continuous(y)
+    if continuous:
+        others = {str(c): x[c].dropna().tolist() for c in x.columns}
+        raise RetrainError(
+            path, _continuous(why, class_like_columns(others)), f"column {label!r}", kind="data"
+        )
+
+
 def _load_npz(
     path: Path, spec: DataSpec, seed: int, labels_only: bool = False
-) -> Dataset | DataCheck:
-    try:
-        npz = np.load(path, allow_pickle=False)
-    except (OSError, ValueError, zipfile.BadZipFile) as exc:
-        raise RetrainError(path, f"not a readable .npz: {_one_line(exc)}", kind="data") from None
-    with npz:
-        keys = set(npz.files)
-        if not {"x_train", "y_train"} <= keys:
-            raise RetrainError(
-                path,
-                f"needs arrays x_train and y_train (found: {', '.join(sorted(keys)) or 'none'})",
-                kind="data",
-            )
-        if ("x_val" in keys) != ("y_val" in keys):
-            raise RetrainError(
-                path, "has only one of x_val / y_val; give both or neither", kind="data"
-            )
-        shapes = _npz_sample_shapes(npz) if labels_only else {}
-        arrays = {}
-        for k in ("x_train", "y_train", "x_val", "y_val"):
-            if labels_only and k.startswith("x"):
-                continue
-            if k in keys:
-                try:
-                    arrays[k] = npz[k]
-                except ValueError:
-                    raise RetrainError(
-                        path,
-                        "holds pickled object arrays, which FitLens does "
-                        "not load (they can run code)",
-                        k,
-                        kind="data",
-                    ) from None
-    notes: list[str] = []
-    y_tr = _labels(arrays["y_train"], path, "y_train", notes)
-    y_va0 = _labels(arrays["y_val"], path, "y_val", notes) if "y_val" in arrays else None
-    for key, yy in (("y_train", y_tr), ("y_val", y_va0)):
+) -> TrainingData | DataCheck:
+    with _read_errors(path):
+        contents = read_npz(path, features=not labels_only)
+    notes = list(contents.notes)
+    y_tr, y_va = contents.y_train, contents.y_val
+    for key, yy in (("y_train", y_tr), ("y_val", y_va)):
         continuous, why = (False, "") if yy is None else label_looks_continuous(yy)
         if continuous:
             raise RetrainError(
@@ -571,32 +434,12 @@ def _load_npz(
                 kind="data",
             )
     if labels_only:
-        y_all = y_tr if y_va0 is None else np.concatenate([y_tr, y_va0])
-        n_classes = len(np.unique(y_all))
-        if n_classes < 2:
-            raise RetrainError(
-                path, "only one class in the labels; nothing to classify", kind="data"
-            )
-        return DataCheck(
-            path,
-            "arrays",
-            rows=len(y_tr),
-            n_classes=n_classes,
-            sample_shape=shapes.get("x_train"),
-            has_validation=y_va0 is not None,
-        )
-    x_tr = _features(arrays["x_train"], path, "x_train")
-    if len(x_tr) != len(y_tr):
-        raise RetrainError(
-            path, f"x_train has {len(x_tr)} rows but y_train {len(y_tr)}", kind="data"
-        )
-    if "x_val" not in arrays:
+        return _npz_check(path, y_tr, y_va)
+    x_tr = _features(contents.x_train, path, "x_train")
+    if y_va is None:
         classes, y = np.unique(y_tr, return_inverse=True)
         return _split(x_tr, y.astype(np.int64), classes, path, spec.validation_split, seed, notes)
-    x_va = _features(arrays["x_val"], path, "x_val")
-    y_va = y_va0
-    if len(x_va) != len(y_va):
-        raise RetrainError(path, f"x_val has {len(x_va)} rows but y_val {len(y_va)}", kind="data")
+    x_va = _features(contents.x_val, path, "x_val")
     if x_va.shape[1:] != x_tr.shape[1:]:
         raise RetrainError(
             path,
@@ -607,7 +450,7 @@ def _load_npz(
     if len(classes) < 2:
         raise RetrainError(path, "only one class in the labels; nothing to classify", kind="data")
     n = len(y_tr)
-    return Dataset(
+    return TrainingData(
         x_tr,
         y_all[:n].astype(np.int64),
         x_va,
@@ -616,6 +459,33 @@ def _load_npz(
         path,
         validation="file",
         notes=notes,
+    )
+
+
+def _npz_check(path: Path, y_tr: np.ndarray, y_va: np.ndarray | None) -> DataCheck:
+    y_all = y_tr if y_va is None else np.concatenate([y_tr, y_va])
+    n_classes = len(np.unique(y_all))
+    if n_classes < 2:
+        raise RetrainError(path, "only one class in the labels; nothing to classify", kind="data")
+    return DataCheck(
+        path,
+        "arrays",
+        rows=len(y_tr),
+        n_classes=n_classes,
+        sample_shape=npz_sample_shapes(path).get("x_train"),
+        has_validation=y_va is not None,
+    )
+
+
+def _continuous(why: str, candidates: list[str]) -> str:
+    hint = (
+        f" (columns that look like classes: {', '.join(map(repr, candidates[:5]))})"
+        if candidates
+        else ""
+    )
+    return (
+        f"the label looks continuous: {why}; FitLens retrains classifiers, so choose a "
+        f"column of class labels{hint}"
     )
 
 
@@ -635,24 +505,9 @@ def _features(x: np.ndarray, path: Path, key: str) -> np.ndarray:
     return x
 
 
-def _labels(y: np.ndarray, path: Path, key: str, notes: list[str]) -> np.ndarray:
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = y[:, 0]
-    elif y.ndim == 2:
-        if not (np.isin(y, (0, 1)).all() and (y.sum(axis=1) == 1).all()):
-            raise RetrainError(path, f"2-D labels {y.shape} are not one-hot rows", key, kind="data")
-        y = y.argmax(axis=1)
-        msg = "one-hot labels converted to class indices"
-        if msg not in notes:
-            notes.append(msg)
-    elif y.ndim != 1:
-        raise RetrainError(path, f"labels must be 1-D, got shape {y.shape}", key, kind="data")
-    return y
-
-
 def _split(
     x, y: np.ndarray, classes: np.ndarray, path: Path, fraction: float, seed: int, notes: list[str]
-) -> Dataset:
+) -> TrainingData:
     """Stratified, seeded hold-out split (scikit-learn ``train_test_split``)."""
     import pandas as pd
     from sklearn.model_selection import train_test_split
@@ -679,7 +534,9 @@ def _split(
         x_va = x.iloc[va].reset_index(drop=True)
     else:
         x_tr, x_va = x[tr], x[va]
-    return Dataset(x_tr, y[tr], x_va, y[va], _plain(classes), path, validation="split", notes=notes)
+    return TrainingData(
+        x_tr, y[tr], x_va, y[va], _plain(classes), path, validation="split", notes=notes
+    )
 
 
 def _plain(classes: np.ndarray) -> list:
@@ -690,7 +547,3 @@ def _plain(classes: np.ndarray) -> list:
             c = int(c)
         out.append(c)
     return out
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__

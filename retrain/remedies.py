@@ -124,7 +124,7 @@ class Scaling:
 
 
 def prepare(ds, remedies: Remedies, seed: int = 1) -> Prepared:
-    """Apply the data remedies of a spec to a :class:`~retrain.data.Dataset`.
+    """Apply the data remedies of a spec to a :class:`~retrain.data.TrainingData`.
 
     Order: standardize (fit on train) -> resample (train only) -> one-hot encode
     text columns -> class weights from the final training labels. The validation
@@ -132,7 +132,7 @@ def prepare(ds, remedies: Remedies, seed: int = 1) -> Prepared:
 
     Parameters
     ----------
-    ds : retrain.data.Dataset
+    ds : retrain.data.TrainingData
     remedies : Remedies
     seed : int
         ``random_state`` of the resamplers.
@@ -687,7 +687,7 @@ def describe_actions(spec, ds, prep: Prepared, model_notes: Sequence[str] = ()) 
     Parameters
     ----------
     spec : retrain.spec.Spec
-    ds : retrain.data.Dataset
+    ds : retrain.data.TrainingData
         The dataset as split, before remedies.
     prep : Prepared
         The result of :func:`prepare`.

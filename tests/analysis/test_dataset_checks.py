@@ -7,15 +7,9 @@ import pandas as pd
 import pytest
 from sklearn import datasets
 
-from analysis.dataset import (
-    check_arrays,
-    check_dataset,
-    check_frame,
-    class_info,
-    dataset_class_info,
-    label_looks_continuous,
-    load_dataset,
-)
+from analysis.dataset import check_arrays, check_dataset, check_frame
+from analysis.dataset_io import read_dataset
+from analysis.dataset_labels import class_info, dataset_class_info, label_looks_continuous
 from analysis.model import REMEDIES, LogReadError
 
 
@@ -115,7 +109,7 @@ def test_npz_split_overlap_and_images(tmp_path):
     assert ov.evidence["overlap"] == 40 + dup_in_source
     assert ov.evidence["val_rows"] == len(x_val)
     assert fs["unscaled_features"][0].evidence["largest"] == pytest.approx(240)
-    ds = load_dataset(path)
+    ds = read_dataset(path)
     assert dataset_class_info(ds)[0] == 10
 
 
@@ -175,7 +169,7 @@ def test_errors_are_one_line_with_the_file(cases_dir, args, needle):
 def test_npz_without_arrays(tmp_path):
     p = tmp_path / "x.npz"
     np.savez(p, features=np.zeros((3, 2)))
-    with pytest.raises(LogReadError, match="missing array"):
+    with pytest.raises(LogReadError, match=r"needs arrays x_train and y_train \(found: features\)"):
         check_dataset(p, None)
 
 
@@ -211,7 +205,7 @@ def test_continuous_label_is_not_treated_as_classes(demo_dir):
     assert f.evidence["candidates"] == ["target"]
     assert "regression target" in f.message and "mean_radius" in f.message
     assert not [g for g in fs if g.kind == "class_imbalance"]
-    assert class_info(load_dataset(demo_dir / "data.csv", "mean_radius").y_train) == (None, None)
+    assert class_info(read_dataset(demo_dir / "data.csv", "mean_radius").y_train) == (None, None)
     # the real label of the same file is categorical
     assert not [
         g
@@ -243,7 +237,7 @@ def test_npz_with_one_hot_labels_is_read_as_classes(tmp_path, demo_dir):
     y = df.pop("target").to_numpy().astype(int)
     p = tmp_path / "onehot.npz"
     np.savez(p, x_train=df.to_numpy(), y_train=np.eye(2)[y])
-    ds = load_dataset(p)
+    ds = read_dataset(p)
     assert np.array_equal(ds.y_train, y)
     by_kind = {f.kind: f for f in check_dataset(p, None)}
     assert by_kind["class_imbalance"].evidence["shares"] == pytest.approx(
@@ -260,7 +254,7 @@ def test_truncated_npz_is_one_line_error(tmp_path, demo_dir, cut):
     p = tmp_path / "cut.npz"
     p.write_bytes(full.read_bytes()[:cut])
     with pytest.raises(LogReadError) as ei:
-        load_dataset(p)
+        read_dataset(p)
     assert str(ei.value).startswith(str(p)) and "\n" not in str(ei.value)
 
 
@@ -270,7 +264,7 @@ def test_dataset_csv_with_a_bom_is_read(tmp_path, demo_dir, encoding):
     text = (demo_dir / "data.csv").read_text()
     p = tmp_path / "data.csv"
     p.write_text(text, encoding=encoding)
-    ds = load_dataset(p, "target")
-    want = load_dataset(demo_dir / "data.csv", "target")
+    ds = read_dataset(p, "target")
+    want = read_dataset(demo_dir / "data.csv", "target")
     assert list(ds.feature_names) == list(want.feature_names)
     assert np.array_equal(ds.y_train, want.y_train)

@@ -10,7 +10,8 @@ import csv
 
 import pytest
 
-from analysis.dataset import check_frame, load_dataset
+from analysis.dataset import check_frame
+from analysis.dataset_io import read_dataset
 from analysis.model import LogReadError
 
 
@@ -19,7 +20,7 @@ def test_wrong_label_lists_every_column_and_suggests_the_right_case(demo_dir):
     with open(data, newline="") as fh:
         cols = next(csv.reader(fh))
     with pytest.raises(LogReadError) as ei:
-        load_dataset(data, "Target")
+        read_dataset(data, "Target")
     msg = str(ei.value)
     assert msg.startswith(f"{data}: no column 'Target'; did you mean 'target'? ")
     assert f"({len(cols)} columns: {', '.join(cols)})" in msg
@@ -29,13 +30,13 @@ def test_wrong_label_lists_every_column_and_suggests_the_right_case(demo_dir):
 def test_wrong_label_on_a_wide_dataset_says_how_many_more(tmp_path):
     from sklearn.datasets import load_digits
 
-    from analysis.dataset import MAX_LISTED_COLUMNS
+    from analysis.dataset_io import MAX_LISTED_COLUMNS
 
     df = load_digits(as_frame=True).frame  # 64 pixel columns + target
     path = tmp_path / "digits.csv"
     df.to_csv(path, index=False)
     with pytest.raises(LogReadError) as ei:
-        load_dataset(path, "Targt")
+        read_dataset(path, "Targt")
     msg = str(ei.value)
     n = df.shape[1]
     assert "did you mean 'target'?" in msg
@@ -58,7 +59,7 @@ def test_wrong_label_wording_matches_retrain(demo_dir, tmp_path):
         with pytest.raises(RetrainError) as r_err:
             check_data(DataSpec(path=path, label=label))
         with pytest.raises(LogReadError) as a_err:
-            load_dataset(path, label)
+            read_dataset(path, label)
         assert a_err.value.reason == r_err.value.reason
 
 

@@ -80,7 +80,7 @@ def test_collapse_in_the_tensorboard_logs_and_with_the_class_count_given():
     # --data digits.csv: the class count and majority share of the data the run was trained on
     from sklearn.datasets import load_digits
 
-    from analysis.dataset import class_info
+    from analysis.dataset_labels import class_info
 
     k, major = class_info(load_digits().target)
     assert k == 10

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis.dataset_io import MAX_LISTED_COLUMNS
 from retrain.data import (
-    MAX_LISTED_COLUMNS,
     check_data,
     label_looks_continuous,
     load_dataset,
