@@ -1,9 +1,13 @@
-"""Reading and diagnosing logs off the GUI thread.
+"""Reading logs and datasets off the GUI thread.
 
-:class:`Loader` runs :func:`analysis.load` and :func:`analysis.detectors.diagnose`
-in a :class:`QThreadPool` and hands the results to the GUI thread through a
-queued signal. For each path the latest request wins: a result that arrives
-after a newer request for the same path was made is dropped.
+:class:`Loader` runs jobs in a :class:`QThreadPool` and hands the results to the GUI
+thread through a queued signal; for each key (a path) the latest request wins: a
+result that arrives after a newer request for the same key was made is dropped. The
+jobs call the session layer: :func:`analysis.session.read_input` (read and judge a
+file or folder), :func:`analysis.session.judge_runs` (a live log's new tail),
+:func:`analysis.judge.open_dataset` (a dataset and its checks); what is done with the
+results (read once, names, findings on screen) is
+:class:`gui.controllers.session.SessionController`'s.
 
 Live files are followed through :meth:`Loader.refresh`: with the readers'
 :class:`analysis.readers.LogTail` (one per file, polled in a worker, never two
@@ -15,21 +19,29 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
 
+from analysis.judge import Judge
 from analysis.model import Finding, LogReadError, Run
-from analysis.report import ROUTINE_NOTE_PATTERNS, is_routine_note  # noqa: F401 (re-exported)
+from analysis.report import is_routine_note
+from analysis.session import Reading, judge_runs, read_input
 
 
 @dataclass
 class LoadResult:
-    """What a load job produced (passed from the worker thread to the GUI thread)."""
+    """What a job produced (passed from the worker thread to the GUI thread).
+
+    ``kind`` is ``"log"`` (:attr:`reading` holds the runs read and judged),
+    ``"dataset"`` (:attr:`payload` is an :class:`analysis.judge.DatasetContext`) or
+    ``"job"`` (:attr:`payload` is what the job function returned).
+    """
 
     path: str
     generation: int
-    kind: str = "log"  # "log" or "dataset"
+    kind: str = "log"
     runs: list[Run] = field(default_factory=list)
     findings: list[list[Finding]] = field(default_factory=list)
     error: str | None = None
@@ -38,75 +50,54 @@ class LoadResult:
     seconds: float = 0.0
     unchanged: bool = False  # a live poll found nothing new (e.g. a half-written line)
     quiet: bool = False  # a live poll: no progress in the status bar
+    reading: Reading | None = None
+    payload: object = None
 
 
 def one_line(path: str, exc: BaseException) -> str:
-    """The one-line reason for a failed read: ``path: place: reason``."""
+    """The one-line reason for a failed job: ``path: place: reason``."""
     if isinstance(exc, LogReadError):
         return str(exc)
     msg = " ".join(str(exc).split()) or type(exc).__name__
     return f"{path}: {type(exc).__name__}: {msg}"[:400]
 
 
-def _diagnose_all(runs: list[Run], res: LoadResult) -> None:
-    from analysis.detectors import diagnose
-
-    for run in runs:
-        try:
-            res.findings.append(list(diagnose(run)))
-        except Exception as exc:  # a detector bug must not lose the curves
-            res.findings.append([])
-            res.messages.append(
-                (
-                    "warning",
-                    f"{run.source}: diagnosis failed: "
-                    f"{type(exc).__name__}: {' '.join(str(exc).split())}",
-                )
-            )
-
-
-def load_path(path: str, generation: int = 0, live: bool = False) -> LoadResult:
-    """Read and diagnose one file or folder (runs in a worker thread).
-
-    Never raises: a failure becomes :attr:`LoadResult.error`, one line.
-    """
-    import analysis
-
-    t = time.perf_counter()
-    res = LoadResult(path=path, generation=generation, live=live)
-    try:
-        # load_many: the runs of every readable log, one LogReadError per unreadable file
-        outcome = analysis.load_many(path)
-        runs, file_errors = list(outcome[0]), list(outcome[1])
-        if os.path.isdir(path):
-            for err in file_errors:  # each file of the folder with its one-line reason
-                res.messages.append(("error", one_line(path, err)))
-            for err in getattr(outcome, "skipped", ()):  # not training logs: said, not failed
-                res.messages.append(("info", f"skipped: {one_line(path, err)}"))
-        if not runs and file_errors:
-            res.error = (
-                one_line(path, file_errors[0])
-                if not os.path.isdir(path)
-                else f"{path}: no readable training log in this folder "
-                f"({len(file_errors)} log file(s) could not be read)"
-            )
-    except Exception as exc:  # LogReadError (e.g. no logs in a folder), or a reader bug
-        runs = []
-        res.error = one_line(path, exc)
-    if runs:
-        for run in runs:
-            for note in run.notes:  # every note stays in the run's tooltip
-                if not is_routine_note(note):
-                    res.messages.append(("info", f"{run.source or path}: {note}"))
-        _diagnose_all(runs, res)
-        res.runs = runs
-    elif res.error is None:
-        res.error = f"{path}: no metrics found"
-    res.seconds = time.perf_counter() - t
+def _from_reading(reading: Reading, generation: int, live: bool) -> LoadResult:
+    """A log job's result with what the window shows of it: the input's own error,
+    each unreadable or skipped file of a folder, the readers' notes a user should see."""
+    path = reading.path
+    res = LoadResult(path=path, generation=generation, live=live, reading=reading)
+    res.runs, res.findings, res.seconds = reading.runs, reading.findings, reading.seconds
+    whole = [e for e in reading.errors if e.source == path]
+    if whole:  # the input itself could not be read
+        res.error = whole[0].message
+        return res
+    if os.path.isdir(path):
+        res.messages += [("error", e.message) for e in reading.errors]
+        res.messages += [("info", f"skipped: {e.message}") for e in reading.skipped]
+    if not reading.runs:
+        res.error = (
+            f"{path}: no readable training log in this folder "
+            f"({len(reading.errors)} log file(s) could not be read)"
+            if reading.errors
+            else f"{path}: no metrics found"
+        )
+        return res
+    for run in reading.runs:
+        for note in run.notes:  # every note stays in the run's tooltip
+            if not is_routine_note(note):
+                res.messages.append(("info", f"{run.source or path}: {note}"))
     return res
 
 
-def poll_tail(tail, path: str, generation: int = 0) -> LoadResult:
+def load_path(
+    path: str, generation: int = 0, live: bool = False, judge: Judge | None = None
+) -> LoadResult:
+    """Read and judge one file or folder (runs in a worker thread). Never raises."""
+    return _from_reading(read_input(path, judge or Judge()), generation, live)
+
+
+def poll_tail(tail, path: str, generation: int = 0, judge: Judge | None = None) -> LoadResult:
     """Read what was appended to a live log with a ``LogTail`` (runs in a worker thread)."""
     t = time.perf_counter()
     res = LoadResult(path=path, generation=generation, live=True)
@@ -121,8 +112,7 @@ def poll_tail(tail, path: str, generation: int = 0) -> LoadResult:
         else:
             res.unchanged = True
     else:
-        res.runs = list(tail.runs)
-        _diagnose_all(res.runs, res)
+        res = _from_reading(judge_runs(path, tail.runs, judge or Judge()), generation, True)
     res.seconds = time.perf_counter() - t
     return res
 
@@ -135,14 +125,15 @@ def _make_tail(path: str):
     return LogTail(path)
 
 
-def check_dataset_path(path: str, generation: int, label: str) -> LoadResult:
-    """Dataset checks (class balance, scaling...) for a data file, in a worker thread."""
-    from analysis.dataset import check_dataset
+def open_dataset_path(path: str, generation: int, label: str, config) -> LoadResult:
+    """A dataset and its checks (:func:`analysis.judge.open_dataset`), in a worker thread."""
+    from analysis.judge import open_dataset
 
     t = time.perf_counter()
     res = LoadResult(path=path, generation=generation, kind="dataset")
     try:
-        res.findings = [list(check_dataset(path, label))]
+        res.payload = open_dataset(path, label, config)
+        res.findings = [list(res.payload.findings)]
     except Exception as exc:
         res.error = one_line(path, exc)
     res.seconds = time.perf_counter() - t
@@ -166,8 +157,15 @@ class Loader(QObject):
     progress = Signal(int, int, str)
     _finished = Signal(object)
 
-    def __init__(self, parent: QObject | None = None, max_threads: int = 2) -> None:
+    def __init__(
+        self,
+        parent: QObject | None = None,
+        max_threads: int = 2,
+        judge: Callable[[], Judge] = Judge,
+    ) -> None:
         super().__init__(parent)
+        #: The judge a new read is judged with (the session's current one).
+        self.judge = judge
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(max_threads)
         self._gen: dict[str, int] = {}
@@ -214,7 +212,7 @@ class Loader(QObject):
     def load(self, path: str) -> None:
         """Read a file or folder (first open or reload)."""
         self._tails.pop(path, None)
-        self._submit(path, load_path, False)
+        self._submit(path, load_path, False, self.judge())
 
     def refresh(self, path: str) -> None:
         """Read what a live file got appended (incrementally where the readers can)."""
@@ -224,19 +222,37 @@ class Loader(QObject):
         tail = self._tails.get(path)
         if tail is None:
             tail = self._tails[path] = _make_tail(path)
+        judge = self.judge()
         if tail is None:
-            self._submit(path, load_path, True, quiet=True)
+            self._submit(path, load_path, True, judge, quiet=True)
             return
         self._tail_running.add(path)
-        self._submit(path, lambda p, gen: poll_tail(tail, p, gen), quiet=True)
+        self._submit(path, lambda p, gen: poll_tail(tail, p, gen, judge), quiet=True)
 
     def forget(self, path: str) -> None:
         """Drop the live state of a closed file."""
         self._tails.pop(path, None)
         self._tail_again.discard(path)
 
-    def check_dataset(self, path: str, label: str) -> None:
-        self._submit(path, check_dataset_path, label)
+    def open_dataset(self, path: str, label: str, config=None) -> None:
+        """Read a dataset and run its checks with ``config``'s thresholds."""
+        self._submit(path, open_dataset_path, label, config)
+
+    def run(self, key: str, fn: Callable[[], object]) -> None:
+        """Run ``fn()`` in the pool (no progress shown); its return value arrives as the
+        :attr:`LoadResult.payload` of a ``"job"`` result keyed ``key``."""
+
+        def job(path: str, gen: int) -> LoadResult:
+            t = time.perf_counter()
+            res = LoadResult(path=path, generation=gen, kind="job")
+            try:
+                res.payload = fn()
+            except Exception as exc:  # a bug must not kill the worker
+                res.error = one_line(path, exc)
+            res.seconds = time.perf_counter() - t
+            return res
+
+        self._submit(key, job, quiet=True)
 
     @Slot(object)
     def _on_finished(self, res: LoadResult) -> None:

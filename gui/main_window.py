@@ -1,4 +1,4 @@
-"""The main window: composes the panels, owns the loader and the file watcher.
+"""The main window: composes the panels; the session controller reads and judges.
 
 Layout: runs panel (left dock), plots (centre), findings (right dock), messages
 (bottom dock, shown when something needs attention), status bar with progress.
@@ -31,14 +31,13 @@ from analysis import naming
 from analysis.model import Finding, Run
 from analysis.smoothing import MAX_WEIGHT
 from gui.companion import companion_of
+from gui.controllers.session import SessionController
 from gui.curves import X_MODE_LABELS, X_MODES
 from gui.demo import demo_logs
 from gui.findings_panel import FindingsPanel
 from gui.icons import app_icon
 from gui.jobs import Job, JobRunner
 from gui.jobs_panel import JobsPanel
-from gui.live import FileWatcher
-from gui.loader import Loader, LoadResult
 from gui.messages_panel import MessagesPanel
 from gui.plot_area import FAMILIES, PlotArea
 from gui.runs_panel import RunsPanel, file_label
@@ -114,9 +113,6 @@ class MainWindow(QMainWindow):
         self.persist = persist
         self._fitted_once = False
         self._closed = False
-        self._checked_datasets: set[str] = set()
-        #: training.log files of retrain jobs that have ended: never marked live again
-        self._ended_job_logs: set[str] = set()
         #: Where the retrain dialog proposes job folders (None: the app's data folder).
         self.retrain_output_root: str | None = None
         self.retrain_dialog = None
@@ -126,8 +122,11 @@ class MainWindow(QMainWindow):
         self.setDockNestingEnabled(True)
 
         self.store = RunStore(self)
-        self.loader = Loader(self)
-        self.watcher = FileWatcher(self)
+        self.session = SessionController(self.store, self)
+        self.loader = self.session.loader
+        self.watcher = self.session.watcher
+        #: training.log files of retrain jobs that have ended: never marked live again
+        self._ended_job_logs = self.session.ended_logs
         self.plot_area = PlotArea(self.store)
         self.runs_panel = RunsPanel(self.store)
         self.findings_panel = FindingsPanel(self.store)
@@ -367,11 +366,11 @@ class MainWindow(QMainWindow):
         )
 
     def _wire(self) -> None:
-        self.loader.loaded.connect(self._on_loaded)
+        self.session.reported.connect(lambda lvl, text, st: self.report(lvl, text, status=st))
+        self.session.fileRead.connect(self._on_file_read)
+        self.session.fileFailed.connect(lambda _path: self.runs_panel.sync())
         self.loader.busyChanged.connect(self._on_busy)
         self.loader.progress.connect(self._on_progress)
-        self.watcher.changed.connect(self._on_file_changed)
-        self.watcher.gone.connect(self._on_file_gone)
         self.store.structureChanged.connect(self._update_summary)
         self.store.findingsChanged.connect(self._update_summary)
         self.store.liveChanged.connect(lambda _p: self._update_summary())
@@ -485,13 +484,7 @@ class MainWindow(QMainWindow):
     # -- opening --------------------------------------------------------------------
     def open_paths(self, paths: list[str]) -> None:
         """Open files and folders (command line, dialogs, drops, recent files)."""
-        for p in paths:
-            ap = os.path.abspath(os.path.expanduser(str(p)))
-            if not os.path.exists(ap):
-                self.report("error", f"{ap}: no such file or folder")
-                continue
-            self.store.add_pending(ap)
-            self.loader.load(ap)
+        self.session.open(paths)
 
     def open_dialog(self) -> None:
         paths, _ = QFileDialog.getOpenFileNames(
@@ -519,24 +512,19 @@ class MainWindow(QMainWindow):
         self.open_paths(logs)  # its retrain.toml names the dataset: checked on load
 
     def reload(self, path: str) -> None:
-        if path in self.store.files:
-            self.loader.load(path)
+        self.session.reload(path)
 
     def reload_all(self) -> None:
         for p in list(self.store.files):
-            self.loader.load(p)
+            self.session.reload(p)
         if self.store.files:
             self.status(f"Reloading {len(self.store.files)} file(s)…")
 
     def close_path(self, path: str) -> None:
-        self.watcher.unwatch(path)
-        self.loader.forget(path)
-        self.store.remove_file(path)
+        self.session.close(path)
 
     def close_all(self) -> None:
-        for p in list(self.store.files):
-            self.close_path(p)
-        self.store.clear()
+        self.session.close_all()
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
@@ -551,114 +539,29 @@ class MainWindow(QMainWindow):
             a = self.recent_menu.addAction("(none)")
             a.setEnabled(False)
 
-    def _on_loaded(self, res: LoadResult) -> None:
-        if self._closed or res.unchanged:
-            return
-        for level, text in res.messages:
-            self.report(level, text, status=False)
-        name = os.path.basename(res.path.rstrip(os.sep))
-        if res.kind == "dataset":
-            if res.error:
-                self.report("warning", f"dataset checks failed: {res.error}")
-            else:
-                self.store.set_dataset_findings(res.path, res.findings[0] if res.findings else [])
-            return
-        if res.error:
-            if res.path in self.store.files and self.store.files[res.path].run_keys:
-                self.store.set_file_error(res.path, res.error)
-                level = "info" if res.live else "error"
-                extra = (
-                    " (kept the last good read; will retry on the next change)" if res.live else ""
-                )
-                self.report(level, res.error + extra, status=not res.live)
-                self.runs_panel.sync()
-            else:
-                self.store.drop_pending(res.path)
-                self.report("error", res.error)
-            return
-        was_open = bool(res.path in self.store.files and self.store.files[res.path].run_keys)
-        if not res.live and not was_open and self._read_once(res):
-            return
-        # live only when the log grew: a touch, or a rewrite with the same rows, is not a
-        # training appending epochs (QA3 11)
-        grew = res.live and self._points(res.runs) > self._file_points(res.path)
-        live = grew and res.path not in self._ended_job_logs
-        self.store.set_file_runs(res.path, res.runs, res.findings, live=live)
-        self.watcher.watch(res.path)
-        if not res.live:
-            self._check_companion_dataset(res.path)
-        if res.path in self._ended_job_logs or (res.live and not grew):
-            pass  # an ended job's log keeps the job's outcome in the status bar
-        elif not res.live:
-            self.settings.add_recent(res.path)
-            nm = sum(len(r.series) for r in res.runs)
-            verb = "Reloaded" if was_open else "Opened"
+    def _on_file_read(
+        self, path: str, reopened: bool, live: bool, grew: bool, seconds: float
+    ) -> None:
+        """A log was read: say so in the status bar (an ended job's log keeps the job's
+        outcome there; a live poll that added nothing says nothing)."""
+        name = os.path.basename(path.rstrip(os.sep))
+        if path in self._ended_job_logs or (live and not grew):
+            pass
+        elif not live:
+            self.settings.add_recent(path)
+            f = self.store.files[path]
+            runs = [self.store.entries[k].run for k in f.run_keys if k in self.store.entries]
+            nm = sum(len(r.series) for r in runs)
+            verb = "Reloaded" if reopened else "Opened"
             # findings are counted once, on the right (with the dataset checks' findings,
             # as in the findings panel)
             self.status(
-                f"{verb} {name}: {len(res.runs)} run{'s' if len(res.runs) != 1 else ''}, "
-                f"{nm} metric{'s' if nm != 1 else ''} ({res.seconds:.2f} s)"
+                f"{verb} {name}: {len(runs)} run{'s' if len(runs) != 1 else ''}, "
+                f"{nm} metric{'s' if nm != 1 else ''} ({seconds:.2f} s)"
             )
         else:
             self.status(f"{name} updated (live)")
         self._update_title()
-
-    def _read_once(self, res: LoadResult) -> bool:
-        """One fit logged twice in one folder and opened as two files (``training.log``
-        and ``history.json``): read once, as when the folder is opened. True when the new
-        file's runs are all in an open file (the new file is dropped); an open file whose
-        runs are all in the new one (``history.json`` adds ``learning_rate``) is closed."""
-        from analysis.readers.folder import read_once_reason, same_fit_twin
-
-        if not res.runs:
-            return False
-        open_runs = {
-            path: [self.store.entries[k].run for k in f.run_keys if k in self.store.entries]
-            for path, f in self.store.files.items()
-            if path != res.path and f.run_keys
-        }
-        everything = [r for runs in open_runs.values() for r in runs]
-        twins = [same_fit_twin(r, everything) for r in res.runs]
-        if all(t is not None for t in twins):
-            self.loader.forget(res.path)
-            self.store.drop_pending(res.path)
-            self.report("info", f"{res.path}: {read_once_reason(twins[0])}")
-            return True
-        for path, runs in open_runs.items():
-            f = self.store.files.get(path)
-            if runs and not f.live and all(same_fit_twin(r, res.runs) for r in runs):
-                self.close_path(path)
-                self.report("info", f"{path}: {read_once_reason(res.runs[0])}")
-        return False
-
-    @staticmethod
-    def _points(runs) -> int:
-        return sum(len(s) for r in runs for s in r.series.values())
-
-    def _file_points(self, path: str) -> int:
-        f = self.store.files.get(path)
-        if f is None:
-            return 0
-        return self._points(
-            self.store.entries[k].run for k in f.run_keys if k in self.store.entries
-        )
-
-    def _on_file_changed(self, path: str) -> None:
-        if path in self.store.files:
-            self.loader.refresh(path)
-
-    def _on_file_gone(self, path: str) -> None:
-        """A watched log was deleted or moved: say so, stop showing it live (QA3 11); its
-        last read stays on screen and is read again if the file comes back."""
-        f = self.store.files.get(path)
-        if f is None:
-            return
-        self.loader.forget(path)
-        self.store.end_live(path)
-        reason = f"{path}: file deleted or moved; the curves show its last read"
-        self.store.set_file_error(path, reason)
-        self.runs_panel.sync()
-        self.report("warning", reason)
 
     def _on_busy(self, busy: bool) -> None:
         self.progress.setVisible(busy)
@@ -900,14 +803,6 @@ class MainWindow(QMainWindow):
             findings.extend(fs)
         self.request_retrain(e.run if e else None, findings)
 
-    def _check_companion_dataset(self, log_path: str) -> None:
-        """Run the dataset checks of the dataset a retrain spec beside the log names."""
-        c = companion_of(log_path)
-        if c.dataset is None or str(c.dataset) in self._checked_datasets:
-            return
-        self._checked_datasets.add(str(c.dataset))
-        self.loader.check_dataset(str(c.dataset), c.label or "")
-
     def request_retrain(self, run: Run | None, findings: list[Finding]) -> None:
         """Open the retrain dialog for ``run``, remedies pre-ticked from ``findings``.
 
@@ -994,6 +889,9 @@ class MainWindow(QMainWindow):
                 raise
             self.report("error", exc.line())
             return None
+        data = job.spec.data
+        if data.path is not None:  # the dataset opened for retraining judges the runs
+            self.session.open_dataset(str(data.path), data.label)
         if not self.jobs_dock.isVisible():
             self.jobs_dock.show()
             self.resizeDocks([self.jobs_dock], [self._bottom_dock_cap()], Qt.Vertical)
@@ -1013,9 +911,7 @@ class MainWindow(QMainWindow):
 
     def _job_finished(self, job: Job, outcome: dict) -> None:
         path = os.path.abspath(str(job.log_path))
-        # the worker has stopped writing: the log is no longer live
-        self._ended_job_logs.add(path)
-        self.store.end_live(path)
+        self.session.end_live(path)  # the worker has stopped writing
         if os.path.exists(path):
             if path in self.store.files:
                 self.reload(path)
@@ -1146,8 +1042,7 @@ class MainWindow(QMainWindow):
         self._live_timer.stop()
         self._smooth_timer.stop()
         self.job_runner.shutdown()
-        self.watcher.stop()
-        self.loader.shutdown()
+        self.session.shutdown()
         self.plot_area.shutdown()
         if self.retrain_dialog is not None:
             try:

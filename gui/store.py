@@ -32,9 +32,8 @@ class RunEntry:
         The file or folder the run was opened from.
     run : Run
     name : str
-        Display name: the run's :attr:`Run.name` (named by the readers, as in the CLI),
-        made distinct from other inputs' runs (:func:`analysis.readers.unique_run_names`);
-        editable.
+        Display name: the run's :attr:`Run.name`, unique across inputs as the CLI names
+        it (:class:`analysis.session.Session`); editable.
     color : str
         ``#rrggbb``; the same in every plot.
     visible : bool
@@ -94,6 +93,8 @@ class RunStore(QObject):
         Findings of some run (or of a dataset) changed.
     liveChanged(str)
         A file became live or stopped being live: path.
+    runRemoved(Run)
+        One run was closed (its file stays open).
     """
 
     structureChanged = Signal()
@@ -102,6 +103,7 @@ class RunStore(QObject):
     visibilityChanged = Signal(int)
     findingsChanged = Signal()
     liveChanged = Signal(str)
+    runRemoved = Signal(object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -146,44 +148,31 @@ class RunStore(QObject):
                 return c
         return RUN_COLORS[len(self.entries) % len(RUN_COLORS)]
 
-    def _unique_names(self, new: list[RunEntry]) -> None:
-        """Make the names of newly added runs distinct from every other run's name.
+    def key_of(self, run: Run) -> int | None:
+        """Key of the entry showing ``run`` (the same object), or None."""
+        return next((e.key for e in self.entries.values() if e.run is run), None)
 
-        The readers name each run (:attr:`Run.name`, the same name the CLI shows); runs
-        of different inputs sharing a name (``exp`` from ``a/exp/training.log`` and
-        ``b/exp/training.log``) get the folders above them in front, as
-        :func:`analysis.readers.unique_run_names` does for several inputs of
-        ``analyze``: ``a/exp``, ``b/exp``. Runs the user renamed keep their name.
-        """
-        from types import SimpleNamespace
-
-        from analysis.readers import unique_run_names
-
-        new_keys = {e.key for e in new}
-        for e in new:
-            same = [
-                o
-                for o in self.entries.values()
-                if o.name == e.name and o.key not in new_keys and not o.renamed
-            ]
-            if not same:
-                continue
-            group = [*same, e]
-            proxies = [SimpleNamespace(name=o.name, source=o.run.source or o.path) for o in group]
-            unique_run_names(proxies)  # only reads .name and .source
-            for o, px in zip(group, proxies, strict=True):
-                if o.name != px.name:
-                    o.name = px.name
-                    if o is not e:
-                        self.styleChanged.emit(o.key)
+    def _show_names(self, keys: set[int], notify: bool) -> None:
+        """Entries ``keys`` show their run's name (the session layer makes names
+        unique across inputs, :mod:`analysis.session`), unless the user renamed them;
+        a name another entry already shows (one the user chose) gets ``(2)``, ``(3)``."""
         taken: set[str] = set()
-        for e in self.entries_in_order():  # what is still shared (user names): (2), (3)
-            if e.name in taken and e.key in new_keys:
-                base, i = e.name, 2
-                while f"{base} ({i})" in taken:
-                    i += 1
-                e.name = f"{base} ({i})"
+        for e in self.entries_in_order():
+            if e.key in keys and not e.renamed:
+                base = e.run.name or os.path.basename(e.path.rstrip(os.sep))
+                name, i = base, 2
+                while name in taken:
+                    name, i = f"{base} ({i})", i + 1
+                if name != e.name:
+                    e.name = name
+                    if notify:
+                        self.styleChanged.emit(e.key)
             taken.add(e.name)
+
+    def runs_renamed(self, keys: list[int]) -> None:
+        """The session renamed these entries' runs (a run of the same name was opened
+        or closed): show the new names."""
+        self._show_names(set(keys), notify=True)
 
     # -- changes ------------------------------------------------------------
     def set_file_runs(
@@ -250,7 +239,7 @@ class RunStore(QObject):
             structure = True
         f.run_keys = keys
         if added:
-            self._unique_names(added)
+            self._show_names({e.key for e in added}, notify=False)
         if live:
             was = f.live
             f.last_change = time.monotonic()
@@ -282,6 +271,13 @@ class RunStore(QObject):
         f = self.files.get(path)
         if f is not None:
             f.error = message
+
+    def set_run_findings(self, findings: dict[int, list[Finding]]) -> None:
+        """Replace the findings of some runs (judged again), by key."""
+        for key, fs in findings.items():
+            if key in self.entries:
+                self.entries[key].findings = list(fs)
+        self.findingsChanged.emit()
 
     def set_dataset_findings(self, path: str, findings: list[Finding]) -> None:
         self.dataset_findings[path] = list(findings)
@@ -340,6 +336,7 @@ class RunStore(QObject):
         e = self.entries.pop(key, None)
         if e is None:
             return
+        self.runRemoved.emit(e.run)
         f = self.files.get(e.path)
         if f is not None:
             f.run_keys = [k for k in f.run_keys if k != key]
