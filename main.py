@@ -19,6 +19,7 @@ commands (each has its own --help):
 examples:
   python main.py --demo
   python main.py training.log history.json runs/
+  python main.py --config my_thresholds.toml runs/
   python main.py analyze --json --fail-on warning training.log
   python main.py retrain resources/demo/retrain.toml --output runs/demo-fixed
 """
@@ -44,6 +45,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--demo", action="store_true", help="open the bundled demo run and dataset")
     p.add_argument(
+        "--config",
+        metavar="FILE.toml",
+        default=None,
+        help="detector thresholds, as for analyze (see resources/detectors.toml)",
+    )
+    p.add_argument(
         "--screenshot",
         metavar="FILE.png",
         help="render the main window offscreen once everything is loaded, write the PNG and exit",
@@ -67,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         build_parser().error(f"--screenshot: {args.screenshot!r} must end in .png")
     from gui.app import run_app
 
-    return run_app(paths=args.paths, demo=args.demo, screenshot=args.screenshot)
+    return run_app(paths=args.paths, demo=args.demo, screenshot=args.screenshot, config=args.config)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Application start-up and clean shutdown.
 
-:func:`run_app` is what ``python main.py [PATH ...] [--demo] [--screenshot FILE.png]``
-calls. The GUI never imports TensorFlow or Keras (start-up stays fast; retraining
+:func:`run_app` is what ``python main.py [PATH ...] [--demo] [--config FILE.toml]
+[--screenshot FILE.png]`` calls. The GUI never imports TensorFlow or Keras (start-up stays fast; retraining
 runs in a worker process).
 """
 
@@ -115,7 +115,12 @@ def shutdown(app, window) -> None:
     app.processEvents()
 
 
-def run_app(paths: list[str], demo: bool = False, screenshot: str | None = None) -> int:
+def run_app(
+    paths: list[str],
+    demo: bool = False,
+    screenshot: str | None = None,
+    config: str | None = None,
+) -> int:
     """Start the desktop app.
 
     Parameters
@@ -128,6 +133,9 @@ def run_app(paths: list[str], demo: bool = False, screenshot: str | None = None)
     screenshot : str, optional
         Render the window offscreen once everything is loaded and analysed, write
         this PNG and exit (settings are neither read nor written).
+    config : str, optional
+        Detector thresholds (TOML) to judge the runs with, as ``analyze --config``
+        (for this session; the thresholds chosen in the window are not changed).
 
     Returns
     -------
@@ -175,6 +183,8 @@ def run_app(paths: list[str], demo: bool = False, screenshot: str | None = None)
                 result["unreadable"] += 1
 
         window.messages_panel.messageAdded.connect(to_stderr)
+    if config:
+        window.use_thresholds(config, remember=False)
     window.show()
     if demo:
         window.open_demo()

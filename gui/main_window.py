@@ -236,6 +236,20 @@ class MainWindow(QMainWindow):
             QStyle.SP_ComputerIcon,
             "Open the bundled demo run and its dataset",
         )
+        self.act_thresholds = self._act(
+            "Detector &thresholds…",
+            self.choose_thresholds,
+            None,
+            None,
+            "Judge the runs with the thresholds of a TOML file (as analyze --config)",
+        )
+        self.act_default_thresholds = self._act(
+            "Default thresholds",
+            lambda: self.use_thresholds(None),
+            None,
+            None,
+            "Judge the runs with the documented default thresholds",
+        )
         self.act_reload = self._act(
             "&Reload",
             self.reload_all,
@@ -269,6 +283,9 @@ class MainWindow(QMainWindow):
         self.recent_menu = m.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         m.addAction(self.act_demo)
+        m.addSeparator()
+        m.addAction(self.act_thresholds)
+        m.addAction(self.act_default_thresholds)
         m.addSeparator()
         m.addAction(self.act_reload)
         m.addAction(self.act_close_all)
@@ -412,6 +429,9 @@ class MainWindow(QMainWindow):
         st = self.settings.state()
         if st is not None and self.restoreState(st):
             self._dock_widths_pending = False  # the user's own layout
+        self.act_default_thresholds.setEnabled(False)
+        if self.settings.detector_config:
+            self.use_thresholds(self.settings.detector_config, remember=False)
         w = self.settings.smoothing
         self.smooth_slider.setValue(int(round(w * 100)))
         self.smooth_value.setText(f"{w:.2f}")
@@ -525,6 +545,36 @@ class MainWindow(QMainWindow):
 
     def close_all(self) -> None:
         self.session.close_all()
+
+    def choose_thresholds(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            "Detector thresholds",
+            self.settings.detector_config or self.settings.last_dir,
+            "Detector thresholds (*.toml);;All files (*)",
+        )
+        if path:
+            self.use_thresholds(path)
+
+    def use_thresholds(self, path: str | None, remember: bool = True) -> bool:
+        """Judge the open runs (and the datasets) with the thresholds of a TOML file,
+        as ``analyze --config`` does; None: the defaults. ``remember``: also at the next
+        start. False (and a message) when the file cannot be used."""
+        from analysis.model import LogReadError
+
+        try:
+            if path:
+                self.session.load_config(path)
+            else:
+                self.session.set_config(None)
+        except LogReadError as exc:
+            self.report("error", f"{exc.line()} (detector thresholds not changed)")
+            return False
+        if remember:
+            self.settings.detector_config = self.session.config_source or ""
+        self.act_default_thresholds.setEnabled(bool(path))
+        self.status(f"Detector thresholds: {self.session.config_source or 'the defaults'}")
+        return True
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()

@@ -9,6 +9,7 @@ Keys
 ``plot/ignore_outliers``                 y range from the 5th-95th percentile (default on)
 ``files/recent``                         recently opened paths, newest first
 ``files/last_dir``                       folder of the last open dialog
+``detectors/config``                     detector thresholds file (TOML), empty: the defaults
 
 Tests point QSettings at a temporary folder with
 ``QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, tmp)`` before the
@@ -129,3 +130,13 @@ class Settings:
 
     def sync(self) -> None:
         self.q.sync()
+
+    # -- detectors --------------------------------------------------------------------
+    @property
+    def detector_config(self) -> str:
+        """The detector thresholds file chosen in the window ("" for the defaults)."""
+        return str(self.q.value("detectors/config", "") or "")
+
+    @detector_config.setter
+    def detector_config(self, path: str) -> None:
+        self.q.setValue("detectors/config", path or "")

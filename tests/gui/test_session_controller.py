@@ -4,10 +4,14 @@ file), names and read-once decisions from the session layer, thresholds in the m
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 
 import pytest
-from shared_paths import DEMO
+from gui_helpers import wait_loaded
+from shared_paths import DEMO, ROOT
 
 from analysis.judge import read_config
 from analysis.model import LogReadError
@@ -137,3 +141,55 @@ def test_a_removed_run_no_longer_counts_as_read(qtbot, controller, zoo_dir):
     _wait(qtbot, controller, 1)
     assert [e.run.source for e in controller.store.entries_in_order()] == [str(d / "history.json")]
     assert not [t for _, t in controller.reported_lines if "one fit logged twice" in t]
+
+
+# -- the window ---------------------------------------------------------------------------
+
+
+def test_thresholds_chosen_in_the_window_are_remembered(qtbot, make_window, tmp_path):
+    strict = tmp_path / "strict.toml"
+    strict.write_text(STRICT)
+    w = make_window()
+    assert not w.act_default_thresholds.isEnabled()
+    assert w.use_thresholds(str(strict))
+    assert w.settings.detector_config == str(strict) and w.act_default_thresholds.isEnabled()
+    w.open_paths([str(DEMO / "training.log")])
+    wait_loaded(qtbot, w, 1)
+    data = str((DEMO / "data.csv").resolve())
+    assert "class_imbalance" not in {f.kind for f in w.store.dataset_findings[data]}
+    again = make_window()  # the next start
+    assert again.session.config_source == str(strict)
+    assert again.use_thresholds(None)
+    assert again.settings.detector_config == "" and again.session.config_source is None
+
+
+def test_a_bad_thresholds_file_in_the_window_is_one_error_line(qtbot, make_window, tmp_path):
+    w = make_window()
+    assert not w.use_thresholds(str(tmp_path / "missing.toml"))
+    errors = [t for level, t in w.messages_panel.messages() if level == "error"]
+    assert errors == [
+        f"{tmp_path / 'missing.toml'}: no such file (detector thresholds not changed)"
+    ]
+    assert w.settings.detector_config == ""
+
+
+def test_config_on_the_command_line(tmp_path):
+    from main import build_parser
+
+    assert build_parser().parse_args(["--config", "t.toml", "a.log"]).config == "t.toml"
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[")
+    png = tmp_path / "shot.png"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT), HOME=str(tmp_path))
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
+    out = subprocess.run(
+        [sys.executable, "main.py", "--config", str(bad), "--demo", "--screenshot", str(png)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert out.returncode == 2 and png.exists()
+    assert f"fitlens: error: {bad}: invalid TOML" in out.stderr
+    assert "Traceback" not in out.stderr
