@@ -192,11 +192,6 @@ class Session:
 
     # -- what is open ----------------------------------------------------------------
     @property
-    def paths(self) -> list[str]:
-        """Inputs in the order they were reserved or added."""
-        return list(self._inputs)
-
-    @property
     def runs(self) -> list[Run]:
         """Every run, input by input."""
         return [e.run for entries in self._inputs.values() for e in entries]

@@ -89,8 +89,8 @@ def shutdown(app, window) -> None:
     """Stop workers, close and delete every top-level widget, flush deferred deletes.
 
     Leaving live PySide6/pyqtgraph widgets to interpreter finalization can abort
-    the process (``../shared/cases/CASES.md`` case 30), so the app tears them
-    down while Qt is still fully alive.
+    the process (``Fatal Python error`` in a ``_dealloc``, exit code 134), so the app
+    tears them down while Qt is still fully alive.
     """
     from PySide6.QtCore import QCoreApplication, QEvent
 

@@ -50,8 +50,8 @@ DEFAULT_SIZE = (1400, 900)
 #: Widest default widths of the runs and findings docks (pixels), on large screens.
 DEFAULT_DOCK_WIDTHS = (360, 400)
 #: Default share of the window's width of each of the runs and findings docks: the plots
-#: get the majority of the width at every window size (QA3 2: at 1024 px the docks kept
-#: 330 + 370 px and the plots 290 px).
+#: get the majority of the width at every window size (fixed widths of 330 + 370 px would
+#: leave the plots 290 px of a 1024-px window).
 DOCK_FRACTION = 0.22
 #: Window width (pixels) above which the runs dock grows faster than the findings dock.
 RUNS_EXTRA_FROM = 1100
@@ -69,7 +69,7 @@ def default_dock_widths(window_width: int) -> tuple[int, int]:
 
     Each dock gets :data:`DOCK_FRACTION` of the width, at most :data:`DEFAULT_DOCK_WIDTHS`;
     above :data:`RUNS_EXTRA_FROM` pixels the runs dock gets a fifth of the extra width
-    on top (run names are long: at 1400 px it keeps its 360 px, QA2 4), while the plots
+    on top (run names are long: at 1400 px it keeps its 360 px), while the plots
     keep more than half of the window at every width.
     """
     runs = DOCK_FRACTION * window_width + 0.2 * max(0, window_width - RUNS_EXTRA_FROM)
@@ -185,7 +185,7 @@ class MainWindow(QMainWindow):
     def _build_status_bar(self) -> None:
         sb = self.statusBar()
         # cut to the width they get (full text in the tooltip): a long message never
-        # makes the window wider than the screen (QA3 1)
+        # makes the window wider than the screen
         self.status_label = ElidedLabel(mode=Qt.ElideMiddle, min_chars=12)
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(180)
@@ -424,7 +424,7 @@ class MainWindow(QMainWindow):
         geo = self.settings.geometry()
         if geo is None or not self.restoreGeometry(geo):
             self.resize(*DEFAULT_SIZE)
-        if self.persist:  # a real session: never larger than the screen (QA4 #1); a
+        if self.persist:  # a real session: never larger than the screen; a
             self.fit_to_screen()  # --screenshot keeps DEFAULT_SIZE for comparable images
         st = self.settings.state()
         if st is not None and self.restoreState(st):
@@ -621,9 +621,9 @@ class MainWindow(QMainWindow):
 
     def _end_reading_status(self) -> None:
         """The loader is idle: a "Reading …" text still in the status bar gives way to
-        what was there before the read (QA3 5: after a cancelled job's log was read
-        again, "Reading training.log (1/1)…" replaced "CANCELLED after N epochs" for
-        good; a live poll that found half a line left it too)."""
+        what was there before the read (after a cancelled job's log is read again,
+        "CANCELLED after N epochs" comes back instead of "Reading training.log (1/1)…";
+        so it does after a live poll that found half a line)."""
         if self._reading_status is None:
             return
         text, before = self._reading_status
@@ -680,7 +680,7 @@ class MainWindow(QMainWindow):
     def _fit_messages_dock(self, exact: bool = False) -> None:
         """Tall enough for the errors and warnings (``exact``: just that, when the dock was
         just shown), never more than a share of the window: the dock takes its height
-        from the plots, it never makes the window taller (QA3 1)."""
+        from the plots, it never makes the window taller."""
         if self._closed or not self.messages_dock.isVisible() or self.messages_dock.isFloating():
             return
         cap = self._bottom_dock_cap()
@@ -819,8 +819,8 @@ class MainWindow(QMainWindow):
         elif key is not None and finding.metric:
             fam = naming.family(finding.metric)
             if self.plot_area.log_y(fam):
-                # values <= 0 have no place on a log axis (QA3 7: the span was shaded over
-                # nothing, without a word)
+                # values <= 0 have no place on a log axis: say so rather than shade
+                # a span over nothing
                 bad, n = self.plot_area.nonpositive_in_span(key, finding)
                 title = self.plot_area.plot(fam).title.text()
                 if n and bad == n:
@@ -893,7 +893,7 @@ class MainWindow(QMainWindow):
         # the run as the runs panel shows it
         dlg.propose_output(f"{entry.name}-retrain" if entry is not None else None)
         # queued from the dialog: a spec the job runner refuses keeps the dialog open with
-        # the reason in it (QA3 6)
+        # the reason in it
         dlg.submit = lambda sp: self.start_retrain(sp, run, findings, raise_errors=True)
         dlg.setAttribute(Qt.WA_DeleteOnClose)
         dlg.open()
@@ -987,7 +987,7 @@ class MainWindow(QMainWindow):
 
     def _fit_jobs_dock(self, job: Job) -> None:
         """A finished job's summary gets the room it needs (up to a share of the window):
-        the before/after table and the gone/remains lines without scrolling (QA3 9)."""
+        the before/after table and the gone/remains lines without scrolling."""
         if self._closed or not self.jobs_dock.isVisible() or self.jobs_dock.isFloating():
             return
         row = self.jobs_panel.row(job)
@@ -1081,7 +1081,8 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def shutdown(self) -> None:
-        """Stop retrain jobs, the watcher and the loader, drop plot items (CASES.md case 30).
+        """Stop retrain jobs, the session controller, drop plot items (live PySide6 and
+        pyqtgraph objects left to interpreter exit can abort Python, :func:`gui.app.shutdown`).
 
         Idempotent. A running retrain job is cancelled (cooperatively, then
         terminated): its partial log stays in its folder.

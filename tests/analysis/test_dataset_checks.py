@@ -195,7 +195,7 @@ def test_unusable_csv_is_one_line_error(tmp_path, content, needle):
 
 
 def test_continuous_label_is_not_treated_as_classes(demo_dir):
-    # QA 9: the demo's breast-cancer subset with label mean_radius (a measurement, 335 distinct
+    # the demo's breast-cancer subset with label mean_radius (a measurement, 335 distinct
     # values in 417 rows) was trained as a 335-class model; the check says it is a regression
     # target and names the column that holds the classes
     fs = check_dataset(demo_dir / "data.csv", "mean_radius")
@@ -232,7 +232,7 @@ def test_label_looks_continuous_on_sklearn_targets():
 
 
 def test_npz_with_one_hot_labels_is_read_as_classes(tmp_path, demo_dir):
-    """QA3 #6: ``to_categorical`` labels in an .npz (shape (n, 2)) were flattened to 2n rows."""
+    """``to_categorical`` labels in an .npz (shape (n, 2)) are classes, not 2n flattened rows."""
     df = pd.read_csv(demo_dir / "data.csv")
     y = df.pop("target").to_numpy().astype(int)
     p = tmp_path / "onehot.npz"
@@ -247,7 +247,7 @@ def test_npz_with_one_hot_labels_is_read_as_classes(tmp_path, demo_dir):
 
 @pytest.mark.parametrize("cut", [10, 200, -30])
 def test_truncated_npz_is_one_line_error(tmp_path, demo_dir, cut):
-    """QA3 #6: a truncated .npz raised zipfile.BadZipFile through the CLI (a traceback)."""
+    """A truncated .npz is a one-line error, not zipfile.BadZipFile through the CLI."""
     df = pd.read_csv(demo_dir / "data.csv")
     full = tmp_path / "full.npz"
     np.savez(full, x_train=df.drop(columns="target").to_numpy(), y_train=df["target"].to_numpy())
@@ -260,7 +260,7 @@ def test_truncated_npz_is_one_line_error(tmp_path, demo_dir, cut):
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig"])
 def test_dataset_csv_with_a_bom_is_read(tmp_path, demo_dir, encoding):
-    """QA3 #15: a UTF-16 dataset CSV (Excel "Unicode text") was refused as binary."""
+    """A UTF-16 dataset CSV (Excel "Unicode text") or one with a BOM is read, not refused as binary."""
     text = (demo_dir / "data.csv").read_text()
     p = tmp_path / "data.csv"
     p.write_text(text, encoding=encoding)

@@ -143,11 +143,12 @@ def test_read_header(cases_dir):
     ]
 
 
-# -- continuous labels (QA 9) -----------------------------------------------------------------
+# -- continuous labels ------------------------------------------------------------------------
 
 
 def test_a_continuous_label_is_refused_before_training(demo_dir):
-    """QA 9: label = "mean_radius" trained a 335-class model; now one line, no training."""
+    """label = "mean_radius" (a measurement) is refused in one line instead of training a
+    335-class model."""
     path = demo_dir / "data.csv"
     df = pd.read_csv(path)
     distinct, rows = df["mean_radius"].nunique(), len(df)
@@ -202,7 +203,7 @@ def test_continuous_labels_in_an_npz_are_refused(tmp_path):
         load_dataset(DataSpec(p))
 
 
-# -- the label-not-found error (QA Low) ---------------------------------------------------------
+# -- the label-not-found error ------------------------------------------------------------------
 
 
 def test_a_wrong_label_lists_every_column_and_suggests_the_case_insensitive_match(demo_dir):
