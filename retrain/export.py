@@ -1,7 +1,7 @@
 """What a job's ``model.keras`` expects as input, and the preprocessing it cannot hold.
 
 A retrained model is only useful if it can be fed the way it was trained. Two
-kinds of preprocessing happen in a job (:func:`retrain.remedies.prepare`):
+kinds of preprocessing happen in a job (:func:`retrain.preparation.prepare`):
 
 - **scaling** (the ``standardize`` remedy, scikit-learn ``StandardScaler``
   fitted on the training split): built into the saved model as a fixed
@@ -38,8 +38,8 @@ def normalization(prep) -> dict | None:
 
     Parameters
     ----------
-    prep : retrain.remedies.Prepared
-        With :attr:`~retrain.remedies.Prepared.scaling` set by ``standardize``.
+    prep : retrain.preparation.Prepared
+        With :attr:`~retrain.preparation.Prepared.scaling` set by ``standardize``.
 
     Returns
     -------
@@ -91,8 +91,8 @@ def describe_input(ds, prep, scaled_inside: bool) -> dict:
 
     Parameters
     ----------
-    ds : retrain.data.TrainingData
-    prep : retrain.remedies.Prepared
+    ds : retrain.data.Dataset
+    prep : retrain.preparation.Prepared
     scaled_inside : bool
         The scaling layer is in the saved model.
 
@@ -152,9 +152,9 @@ def preprocessing_info(spec, ds, prep, plan: dict, norm: dict | None) -> dict:
     Parameters
     ----------
     spec : retrain.spec.Spec
-    ds : retrain.data.TrainingData
+    ds : retrain.data.Dataset
         The dataset as loaded (before remedies).
-    prep : retrain.remedies.Prepared
+    prep : retrain.preparation.Prepared
     plan : dict
         :func:`retrain.models.loss_plan` (output units, logits).
     norm : dict or None
@@ -224,7 +224,7 @@ def raw_model_input(x, prep) -> np.ndarray:
     x : DataFrame or ndarray
         Raw feature rows (a table's feature columns, or arrays like ``x_train``),
         e.g. the validation split before any remedy.
-    prep : retrain.remedies.Prepared
+    prep : retrain.preparation.Prepared
         For the numeric columns' order and the one-hot categories.
 
     Returns

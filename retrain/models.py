@@ -27,17 +27,17 @@ MODEL_CLASSES = ("Sequential", "Functional", "Model")
 STANDARDIZE_LAYER = "fitlens_standardize"
 
 
-def _history_refs(obj, fn) -> None:
+def history_refs(obj, fn) -> None:
     """Call ``fn(history_list)`` on every ``keras_history`` inside ``obj``."""
     if isinstance(obj, dict):
         for k, v in obj.items():
             if k == "keras_history" and isinstance(v, list) and v:
                 fn(v)
             else:
-                _history_refs(v, fn)
+                history_refs(v, fn)
     elif isinstance(obj, list):
         for v in obj:
-            _history_refs(v, fn)
+            history_refs(v, fn)
 
 
 def read_model_config(path: str | Path) -> dict:
@@ -235,7 +235,7 @@ def output_head(config: dict) -> tuple[int | None, str | None]:
             if cur.get("class_name") in ("Dense", "EinsumDense", *MODEL_CLASSES):
                 break
             prev = []
-            _history_refs(cur.get("inbound_nodes", []), lambda h, p=prev: p.append(h[0]))
+            history_refs(cur.get("inbound_nodes", []), lambda h, p=prev: p.append(h[0]))
             cur = by_name.get(prev[0]) if len(set(prev)) == 1 else None
     act = None
     for ly in reversed(chain):
@@ -409,8 +409,8 @@ def build_model(config: dict, allow_unsafe: bool = False, source: str = "model")
     Parameters
     ----------
     config : dict
-        Model config (possibly changed by :func:`retrain.remedies.apply_l2` /
-        :func:`retrain.remedies.add_dropout`).
+        Model config (possibly changed by :func:`retrain.remedies.regularization.apply_l2` /
+        :func:`retrain.remedies.regularization.add_dropout`).
     allow_unsafe : bool
         ``safe_mode=False`` (Lambda layers).
     source : str

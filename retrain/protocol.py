@@ -275,7 +275,7 @@ def describe_started(msg: Mapping) -> list[str]:
     """What a job is about to do, one line each, from its ``started`` message.
 
     The first line names the model and the training settings; then the worker's
-    ``actions`` (:func:`retrain.remedies.describe_actions`: split and class
+    ``actions`` (:func:`retrain.describe.describe_actions`: split and class
     counts, scaling, resampling, SMOTE's ``k_neighbors`` or fallback, one-hot
     columns, class weights, L2/dropout layers, callbacks with monitor and mode).
     A message from an older worker without ``actions`` gives its ``notes``.

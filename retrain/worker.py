@@ -408,6 +408,7 @@ def run(spec_path: str, output: str | None, channel: _Channel, cancel: _Cancel) 
     """Run one job; returns the exit status. Every outcome is reported on ``channel``."""
     from retrain import outdir
     from retrain.data import load_dataset
+    from retrain.describe import describe_actions
     from retrain.errors import RetrainError
     from retrain.export import (
         PREPROCESSING_FILE,
@@ -417,8 +418,9 @@ def run(spec_path: str, output: str | None, channel: _Channel, cancel: _Cancel) 
     )
     from retrain.models import build_model, loss_plan, mlp_config, output_head
     from retrain.preflight import DataShape, check_fit, model_config, preflight
+    from retrain.preparation import prepare
     from retrain.protocol import message
-    from retrain.remedies import add_dropout, apply_l2, describe_actions, prepare
+    from retrain.remedies.regularization import add_dropout, apply_l2
     from retrain.spec import dumps_spec, read_spec
 
     t0 = time.monotonic()
@@ -826,7 +828,7 @@ def _score_original(keras, spec, ds, plan) -> dict:
     the model, i.e. the model is judged as it was trained. This is the "before"
     of the before/after summary; a failure to load is reported, not raised.
     """
-    from retrain.remedies import encode
+    from retrain.preparation import encode
 
     try:
         _, x_val, _ = encode(ds.x_train, ds.x_val, ds.categorical)

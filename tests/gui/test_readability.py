@@ -380,7 +380,7 @@ def test_model_input_of_a_job_is_said_in_words(demo_dir):
     from gui.jobs_panel import model_input_html, model_input_words
     from retrain.data import load_dataset
     from retrain.export import describe_input
-    from retrain.remedies import prepare
+    from retrain.preparation import prepare
     from retrain.spec import read_spec
 
     spec = read_spec(demo_dir / "retrain.toml")

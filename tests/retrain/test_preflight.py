@@ -12,7 +12,7 @@ from retrain.data import check_data, load_dataset
 from retrain.errors import RetrainError
 from retrain.models import mlp_config, read_model_config
 from retrain.preflight import DataShape, check_fit, preflight
-from retrain.remedies import prepare
+from retrain.preparation import prepare
 from retrain.spec import DataSpec, Remedies, read_spec
 
 
@@ -106,7 +106,7 @@ def test_a_retrained_model_keeps_its_shape_and_head_behind_the_scaling_layer(dem
     """The layout a job saves with standardize (Input -> Normalization -> model), built from
     the demo model's own config without TensorFlow: FitLens reads through it."""
     from retrain.models import STANDARDIZE_LAYER, input_shape, output_head, strip_standardizer
-    from retrain.remedies import add_dropout
+    from retrain.remedies.regularization import add_dropout
 
     model = demo_dir / "model.keras"
     if not model.exists():

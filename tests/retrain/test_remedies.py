@@ -9,18 +9,13 @@ import pandas as pd
 import pytest
 
 from retrain.data import load_dataset
+from retrain.describe import describe_actions
 from retrain.errors import RetrainError
 from retrain.models import read_model_config
-from retrain.remedies import (
-    add_dropout,
-    apply_l2,
-    class_weights,
-    describe_actions,
-    encode,
-    prepare,
-    resample,
-    standardize,
-)
+from retrain.preparation import encode, prepare
+from retrain.remedies.balancing import class_weights, resample
+from retrain.remedies.regularization import add_dropout, apply_l2
+from retrain.remedies.scaling import standardize
 from retrain.spec import DataSpec, Remedies, spec_from_dict
 
 

@@ -14,6 +14,8 @@ RETRAIN = [
     "retrain.spec",
     "retrain.data",
     "retrain.remedies",
+    "retrain.preparation",
+    "retrain.describe",
     "retrain.models",
     "retrain.protocol",
     "retrain.scores",

@@ -1,0 +1,169 @@
+"""Class-balancing remedies: resampling of the training split and balanced class weights.
+
+- :func:`resample` - imbalanced-learn's ``RandomOverSampler``, ``SMOTE`` /
+  ``SMOTENC`` / ``SMOTEN`` or ``RandomUnderSampler`` on the training split, after
+  the validation split (imbalanced-learn user guide, "Common pitfalls and
+  recommended practices": resample inside the training fold only).
+- :func:`class_weights` - scikit-learn's ``compute_class_weight("balanced")``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from retrain.errors import RetrainError
+
+#: SMOTE's default number of neighbours (imbalanced-learn ``SMOTE(k_neighbors=5)``).
+SMOTE_K = 5
+
+
+def resample(
+    method: str, x, y: np.ndarray, categorical: Sequence[str] = (), seed: int = 1
+) -> tuple[object, np.ndarray, dict]:
+    """Resample the *training* split with imbalanced-learn.
+
+    Parameters
+    ----------
+    method : {"random_oversample", "smote", "random_undersample"}
+    x : DataFrame or ndarray, shape (n, ...)
+        Training features. Random over/under-sampling works on any shape: it
+        draws row indices (``sample_indices_``) and takes those rows, which is
+        the flatten -> resample -> reshape of imbalanced-learn #966 without
+        copying the data twice. SMOTE needs a 2-D table.
+    y : ndarray of int, shape (n,)
+    categorical : sequence of str
+        Text columns of a DataFrame: SMOTE becomes ``SMOTENC`` (``SMOTEN`` when
+        every column is categorical) so no category is interpolated
+        (imbalanced-learn #193).
+    seed : int
+        ``random_state``.
+
+    Returns
+    -------
+    (x, y, report)
+        ``report``: ``method`` (what was used), ``requested``, ``k_neighbors``,
+        ``counts_before``/``counts_after`` (class index -> rows), ``note``.
+
+    Raises
+    ------
+    RetrainError
+        SMOTE on input with more than two dimensions (images): interpolating raw
+        pixels makes unrealistic samples (smote_variants #13); use
+        random_oversample (with augmentation) or class_weight instead.
+
+    Notes
+    -----
+    SMOTE interpolates between a minority sample and one of its ``k_neighbors``
+    nearest minority neighbours, so a class needs ``k_neighbors + 1`` samples
+    (imbalanced-learn #572). ``k_neighbors = min(5, n_min - 1)`` with
+    ``n_min`` the smallest class to be oversampled in the training split; with
+    ``n_min < 2`` there is no neighbour at all and RandomOverSampler is used instead.
+    """
+    from imblearn.over_sampling import SMOTE, SMOTEN, SMOTENC, RandomOverSampler
+    from imblearn.under_sampling import RandomUnderSampler
+
+    y = np.asarray(y)
+    before = label_counts(y)
+    report: dict = {
+        "requested": method,
+        "method": method,
+        "k_neighbors": None,
+        "counts_before": before,
+        "note": None,
+    }
+    if method not in ("random_oversample", "smote", "random_undersample"):
+        raise RetrainError(None, f"unknown resampling method {method!r}", kind="remedy")
+    if len(before) < 2:
+        report.update(
+            method="none",
+            counts_after=before,
+            note=f"{method}: only one class in the training split; not resampled",
+        )
+        return x, y, report
+    if method == "smote":
+        if not isinstance(x, pd.DataFrame) and np.ndim(x) > 2:
+            raise RetrainError(
+                None,
+                f"refused for non-tabular input (samples of shape "
+                f"{tuple(np.shape(x)[1:])}): interpolating raw pixels makes "
+                "unrealistic samples; use random_oversample (with augmentation) "
+                "or class_weight instead",
+                "[remedies] smote",
+                kind="remedy",
+            )
+        majority = max(before, key=before.get)
+        n_min = min(n for c, n in before.items() if c != majority)
+        if n_min < 2:
+            report.update(
+                method="random_oversample",
+                note=f"smote: the smallest class has {n_min} sample in the training "
+                "split and SMOTE needs at least 2 (k_neighbors + 1); used "
+                "random_oversample instead",
+            )
+            method = "random_oversample"
+        else:
+            k = min(SMOTE_K, n_min - 1)
+            report["k_neighbors"] = k
+            if k < SMOTE_K:
+                report["note"] = (
+                    f"smote: k_neighbors={k} (the smallest class has {n_min} "
+                    "samples in the training split; the default 5 needs 6)"
+                )
+            cats = [c for c in categorical if isinstance(x, pd.DataFrame) and c in x.columns]
+            if cats and len(cats) == x.shape[1]:
+                sampler = SMOTEN(k_neighbors=k, random_state=seed)
+                report["method"] = "smoten"
+            elif cats:
+                sampler = SMOTENC(categorical_features=cats, k_neighbors=k, random_state=seed)
+                report["method"] = "smotenc"
+            else:
+                sampler = SMOTE(k_neighbors=k, random_state=seed)
+            x_res, y_res = sampler.fit_resample(x, y)
+            if isinstance(x_res, pd.DataFrame):
+                x_res = x_res.reset_index(drop=True)
+            else:
+                x_res = np.asarray(x_res, dtype=np.float32)
+            report["counts_after"] = label_counts(y_res)
+            return x_res, np.asarray(y_res), report
+    cls = RandomOverSampler if method == "random_oversample" else RandomUnderSampler
+    sampler = cls(random_state=seed)
+    sampler.fit_resample(np.zeros((len(y), 1)), y)
+    idx = np.asarray(sampler.sample_indices_)
+    x_res = x.iloc[idx].reset_index(drop=True) if isinstance(x, pd.DataFrame) else x[idx]
+    y_res = y[idx]
+    report["counts_after"] = label_counts(y_res)
+    return x_res, y_res, report
+
+
+def label_counts(y: np.ndarray) -> dict[int, int]:
+    """Rows per class index: ``{0: 250, 1: 41}``."""
+    vals, counts = np.unique(np.asarray(y), return_counts=True)
+    return {int(v): int(c) for v, c in zip(vals, counts, strict=True)}
+
+
+def class_weights(y: np.ndarray, n_classes: int) -> dict[int, float]:
+    """Keras ``class_weight`` from scikit-learn's ``compute_class_weight("balanced")``.
+
+    Parameters
+    ----------
+    y : ndarray of int, shape (n,)
+        Training labels (class indices).
+    n_classes : int
+
+    Returns
+    -------
+    dict of int to float
+        ``n_samples / (n_present_classes * count(c))`` per present class (King &
+        Zeng 2001 via scikit-learn); classes absent from ``y`` get 1.0.
+    """
+    from sklearn.utils.class_weight import compute_class_weight
+
+    y = np.asarray(y)
+    present = np.unique(y)
+    w = compute_class_weight("balanced", classes=present, y=y)
+    out = {c: 1.0 for c in range(n_classes)}
+    out.update({int(c): float(v) for c, v in zip(present, w, strict=True)})
+    return out
