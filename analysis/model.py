@@ -327,7 +327,8 @@ class Finding:
     causes : tuple of str
         Likely causes, most likely first.
     remedies : tuple of str
-        Names from the retrain remedy vocabulary (:data:`REMEDIES`).
+        Names of retrain remedies (the keys under a retrain spec's ``[remedies]``,
+        declared in ``retrain.remedies``; the analysis layer names them by string).
     confidence : float
         0-1, how sure the detector is.
     """
@@ -359,24 +360,6 @@ class Finding:
             "remedies": list(self.remedies),
             "confidence": self.confidence,
         }
-
-
-#: Remedy names shared by findings and retrain specs (``[remedies]`` keys).
-REMEDIES: tuple[str, ...] = (
-    "standardize",
-    "random_oversample",
-    "smote",
-    "random_undersample",
-    "class_weight",
-    "l2",
-    "dropout",
-    "learning_rate",
-    "reduce_lr_on_plateau",
-    "early_stopping",
-    "more_epochs",
-    "gradient_clipping",
-    "batch_size",
-)
 
 
 class LogReadError(Exception):

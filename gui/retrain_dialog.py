@@ -50,21 +50,17 @@ from PySide6.QtWidgets import (
 )
 
 from analysis import naming
-from analysis.model import REMEDIES, Finding, Run
+from analysis.model import Finding, Run
 from retrain.errors import RetrainError
-from retrain.spec import (
-    ACTIVATIONS,
-    DEFAULT_LEARNING_RATE,
-    L2_KEYS,
-    LOGGED_KEYS,
-    OPTIMIZERS,
-    RESAMPLERS,
-    EarlyStoppingSpec,
-    PlateauSpec,
-    Spec,
-    spec_from_dict,
-    write_spec,
-)
+from retrain.monitors import LOGGED_KEYS
+from retrain.optimizers import DEFAULT_LEARNING_RATE, OPTIMIZERS
+from retrain.remedies import REGISTRY
+from retrain.remedies.callbacks import EarlyStoppingSpec, PlateauSpec
+from retrain.spec import ACTIVATIONS, Spec, spec_from_dict, write_spec
+
+REMEDIES = REGISTRY.names()
+RESAMPLERS = tuple(r.name for r in REGISTRY if r.exclusive == "resampling")
+L2_KEYS = REGISTRY["l2"].logged_keys
 
 #: Short explanations shown next to each remedy.
 REMEDY_TEXT = {

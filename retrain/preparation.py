@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from retrain.remedies import Remedies
 from retrain.remedies.balancing import class_weights, resample
 from retrain.remedies.scaling import Scaling, standardize
-from retrain.spec import Remedies
+
+_RESAMPLERS = ("random_oversample", "smote", "random_undersample")
 
 
 @dataclass
@@ -92,10 +94,9 @@ def prepare(ds, remedies: Remedies, seed: int = 1) -> Prepared:
             f"({len(y_tr)} rows), applied to both splits"
         )
     report = None
-    if remedies.resampler:
-        x_tr, y_tr, report = resample(
-            remedies.resampler, x_tr, y_tr, categorical=ds.categorical, seed=seed
-        )
+    resampler = next((r for r in _RESAMPLERS if getattr(remedies, r)), None)
+    if resampler:
+        x_tr, y_tr, report = resample(resampler, x_tr, y_tr, categorical=ds.categorical, seed=seed)
         if report.get("note"):
             notes.append(report["note"])
     x_tr, x_va, names, categories = encode(x_tr, x_va, ds.categorical, return_categories=True)

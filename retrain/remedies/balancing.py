@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import pandas as pd
 
 from retrain.errors import RetrainError
+from retrain.remedies.base import Remedy
+from retrain.remedies.values import Choice, Switch
 
 #: SMOTE's default number of neighbours (imbalanced-learn ``SMOTE(k_neighbors=5)``).
 SMOTE_K = 5
@@ -62,6 +63,7 @@ def resample(
     ``n_min`` the smallest class to be oversampled in the training split; with
     ``n_min < 2`` there is no neighbour at all and RandomOverSampler is used instead.
     """
+    import pandas as pd
     from imblearn.over_sampling import SMOTE, SMOTEN, SMOTENC, RandomOverSampler
     from imblearn.under_sampling import RandomUnderSampler
 
@@ -167,3 +169,47 @@ def class_weights(y: np.ndarray, n_classes: int) -> dict[int, float]:
     out = {c: 1.0 for c in range(n_classes)}
     out.update({int(c): float(v) for c, v in zip(present, w, strict=True)})
     return out
+
+
+class Resampler(Remedy):
+    """A resampling remedy: imbalanced-learn on the training split (:func:`resample`)."""
+
+    stage = "data"
+    value = Switch()
+    exclusive = "resampling"
+    alternatives = "class balance"
+
+
+class RandomOversample(Resampler):
+    name = "random_oversample"
+    title = "Random oversampling"
+    does = "repeat minority-class rows of the training split (imbalanced-learn)"
+
+
+class Smote(Resampler):
+    name = "smote"
+    title = "SMOTE oversampling"
+    does = "add synthetic minority-class rows to the training split (imbalanced-learn)"
+
+
+class RandomUndersample(Resampler):
+    name = "random_undersample"
+    title = "Random undersampling"
+    does = "drop majority-class rows of the training split (imbalanced-learn)"
+
+
+class ClassWeight(Remedy):
+    """``class_weight = "balanced"``: Keras ``class_weight`` from :func:`class_weights`."""
+
+    name = "class_weight"
+    title = "Class weights"
+    does = "weight the loss by inverse class frequency (balanced)"
+    stage = "data"
+    value = Choice(("balanced",), "scikit-learn's compute_class_weight")
+    alternatives = "class balance"
+
+
+RANDOM_OVERSAMPLE = RandomOversample()
+SMOTE = Smote()
+RANDOM_UNDERSAMPLE = RandomUndersample()
+CLASS_WEIGHT = ClassWeight()

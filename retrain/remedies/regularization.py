@@ -10,6 +10,8 @@ from __future__ import annotations
 import copy
 
 from retrain.models import history_refs
+from retrain.remedies.base import Remedy
+from retrain.remedies.values import Number
 
 #: Layers whose ``kernel_regularizer`` the ``l2`` remedy sets.
 KERNEL_LAYERS: frozenset[str] = frozenset(
@@ -254,3 +256,39 @@ def _tensor_spec(obj, layer_name: str) -> dict | None:
             if r is not None:
                 return r
     return None
+
+
+class L2(Remedy):
+    """``l2 = 0.01``: :func:`apply_l2` on the model config.
+
+    Keras adds the penalty to ``loss`` and ``val_loss`` alike, so with L2 ``val_loss``
+    is not comparable to an unregularized run's and, as the penalty shrinks while
+    weights decay, favours late epochs. The job therefore also logs the cross-entropy
+    without the penalty (``crossentropy``, ``val_crossentropy``), and callbacks watch
+    ``val_crossentropy`` by default.
+    """
+
+    name = "l2"
+    title = "L2 regularization"
+    does = "penalize large weights of the Dense/Conv kernels"
+    stage = "model"
+    value = Number(lo=0.0, lo_open=True, default=0.01, editor=(1e-6, 10.0, 6, 0.001))
+    logged_keys = ("crossentropy", "val_crossentropy")
+    logged_note = "it is the loss without the L2 penalty"
+    default_monitor = "val_crossentropy"
+
+
+class Dropout(Remedy):
+    """``dropout = 0.3``: :func:`add_dropout` on the model config."""
+
+    name = "dropout"
+    title = "Dropout"
+    does = "randomly drop units after the hidden Dense layers while training"
+    stage = "model"
+    value = Number(
+        lo=0.0, hi=1.0, lo_open=True, hi_open=True, default=0.3, editor=(0.01, 0.95, 2, 0.05)
+    )
+
+
+L2_REGULARIZATION = L2()
+DROPOUT = Dropout()

@@ -12,7 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
+
+from retrain.remedies.base import Remedy
+from retrain.remedies.values import Switch
 
 
 @dataclass
@@ -59,6 +61,7 @@ def standardize(x_train, x_val, exclude: Sequence[str] = (), return_scaler: bool
     scikit-learn's ``StandardScaler``: constant features get scale 1 (they stay
     constant rather than becoming NaN).
     """
+    import pandas as pd
     from sklearn.preprocessing import StandardScaler
 
     if isinstance(x_train, pd.DataFrame):
@@ -82,3 +85,16 @@ def standardize(x_train, x_val, exclude: Sequence[str] = (), return_scaler: bool
         return out
     shape = xt.shape[1:]
     return (*out, Scaling(None, sc.mean_.reshape(shape), sc.scale_.reshape(shape)))
+
+
+class Standardize(Remedy):
+    """``standardize = true``: :func:`standardize` on the training split, applied to both."""
+
+    name = "standardize"
+    title = "Standardize features"
+    does = "zero mean and unit variance per feature, with a scaler fitted on the training split"
+    stage = "data"
+    value = Switch()
+
+
+STANDARDIZE = Standardize()

@@ -10,7 +10,8 @@ from sklearn import datasets
 from analysis.dataset import check_arrays, check_dataset, check_frame
 from analysis.dataset_io import read_dataset
 from analysis.dataset_labels import class_info, dataset_class_info, label_looks_continuous
-from analysis.model import REMEDIES, LogReadError
+from analysis.model import LogReadError
+from retrain.remedies import REGISTRY
 
 
 def _by_kind(fs):
@@ -143,7 +144,7 @@ def test_remedies_are_from_the_vocabulary(cases_dir):
         "case_28_pandas_text_column.csv",
     ):
         for f in check_dataset(cases_dir / name, "label"):
-            assert set(f.remedies) <= set(REMEDIES)
+            assert set(f.remedies) <= set(REGISTRY.names())
             assert f.run == "" and f.start is None
 
 

@@ -20,7 +20,8 @@ from analysis_testutil import csv_column, one_run
 from analysis import load, naming
 from analysis.cli import _clean
 from analysis.detectors import diagnose
-from analysis.model import REMEDIES, SEVERITIES, Run, Series, segment_starts
+from analysis.model import SEVERITIES, Run, Series, segment_starts
+from retrain.remedies import REGISTRY
 
 DATA = Path(__file__).resolve().parent / "data"
 RESTARTS = DATA / "keras_restarts"
@@ -168,7 +169,7 @@ def test_every_finding_is_well_formed(zoo_dir, corpus_dir, cases_dir):
         for f in diagnose(run):
             n += 1
             assert f.severity in SEVERITIES
-            assert set(f.remedies) <= set(REMEDIES), f.remedies
+            assert set(f.remedies) <= set(REGISTRY.names()), f.remedies
             assert f.message and f.run == run.name
             assert 0.0 <= f.confidence <= 1.0
             if f.start is not None and f.end is not None:

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from retrain.errors import RetrainError
+from retrain.monitors import check_monitor
+from retrain.optimizers import DEFAULT_LEARNING_RATE
 from retrain.spec import (
-    DEFAULT_LEARNING_RATE,
     Spec,
-    check_monitor,
     dumps_spec,
     read_spec,
     spec_from_dict,

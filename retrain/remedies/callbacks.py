@@ -1,0 +1,86 @@
+"""Callback remedies: ReduceLROnPlateau and EarlyStopping, with explicit monitor and mode.
+
+Each callback's arguments are a dataclass whose fields declare their type, range
+and dialog box (:func:`retrain.remedies.values.param`). ``monitor`` defaults to
+``val_loss``, or to what another remedy asks for (``val_crossentropy`` with L2);
+``mode`` is always written explicitly from the monitor's direction, since Keras'
+``auto`` treats anything without "acc" in its name as lower-is-better
+(:func:`retrain.monitors.check_monitor`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from retrain.remedies.base import Remedy
+from retrain.remedies.values import Editor, Table, param
+
+#: The dialog's spin box of a callback's ``patience`` (epochs).
+_PATIENCE_BOX = Editor("int", minimum=0, maximum=10_000)
+
+
+@dataclass
+class PlateauSpec:
+    """``reduce_lr_on_plateau``: keras.callbacks.ReduceLROnPlateau arguments.
+
+    Defaults: ``factor`` 0.2 and ``patience`` 5 as in the retrain spec's documented
+    example (Keras' own are 0.1 and 10), ``min_delta`` 1e-4 as Keras.
+    """
+
+    factor: float = param(
+        0.2,
+        "float",
+        lo=0.0,
+        hi=1.0,
+        lo_open=True,
+        hi_open=True,
+        editor=Editor("float", minimum=0.01, maximum=0.99, decimals=2, step=0.05),
+    )
+    patience: int = param(5, "int", lo=0, editor=_PATIENCE_BOX)
+    monitor: str = param("val_loss", "monitor")
+    min_delta: float = param(1e-4, "float", lo=0.0)
+    min_lr: float = param(0.0, "float", lo=0.0)
+    cooldown: int = param(0, "int", lo=0)
+    mode: str | None = param(None, "str")
+
+
+@dataclass
+class EarlyStoppingSpec:
+    """``early_stopping``: keras.callbacks.EarlyStopping arguments.
+
+    ``restore_best_weights`` is on by default, and the best epoch's weights are
+    restored at the end of training even when EarlyStopping did not trigger (Keras
+    2.2-2.5 restored them only when it stopped training itself, keras-team/keras #12511).
+    """
+
+    patience: int = param(10, "int", lo=0, editor=_PATIENCE_BOX)
+    monitor: str = param("val_loss", "monitor", editor=Editor("monitor"))
+    min_delta: float = param(0.0, "float", lo=0.0)
+    mode: str | None = param(None, "str")
+    restore_best_weights: bool = param(True, "bool")
+
+
+class ReduceLROnPlateau(Remedy):
+    """``reduce_lr_on_plateau = { factor = 0.2, patience = 5 }``."""
+
+    name = "reduce_lr_on_plateau"
+    title = "ReduceLROnPlateau"
+    does = "lower the learning rate when the monitored metric stalls"
+    stage = "callback"
+    value = Table(PlateauSpec)
+    keras_callback = "ReduceLROnPlateau"
+
+
+class EarlyStopping(Remedy):
+    """``early_stopping = { patience = 10 }``."""
+
+    name = "early_stopping"
+    title = "Early stopping"
+    does = "stop at the best epoch and restore its weights"
+    stage = "callback"
+    value = Table(EarlyStoppingSpec)
+    keras_callback = "EarlyStopping"
+
+
+REDUCE_LR_ON_PLATEAU = ReduceLROnPlateau()
+EARLY_STOPPING = EarlyStopping()
