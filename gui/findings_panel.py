@@ -29,26 +29,13 @@ from gui.axes import format_value
 from gui.icons import color_icon, severity_icon
 from gui.store import RunEntry, RunStore
 from gui.theme import MUTED, SEVERITY_COLORS, SEVERITY_RANK, TEXT
+from retrain.remedies import REGISTRY
 
-#: Remedy names (analysis.model.REMEDIES) in words, with what the retrain job would do.
-REMEDY_TEXT: dict[str, tuple[str, str]] = {
-    "standardize": (
-        "Standardize features",
-        "zero mean, unit variance, fitted on the training split",
-    ),
-    "random_oversample": ("Random oversampling", "repeat minority-class rows (imbalanced-learn)"),
-    "smote": ("SMOTE oversampling", "synthetic minority rows (imbalanced-learn)"),
-    "random_undersample": ("Random undersampling", "drop majority-class rows (imbalanced-learn)"),
-    "class_weight": ("Class weights", "weight the loss by inverse class frequency"),
-    "l2": ("L2 regularization", "penalize large weights"),
-    "dropout": ("Dropout", "randomly drop units while training"),
-    "learning_rate": ("Change the learning rate", "usually lower it"),
-    "reduce_lr_on_plateau": ("ReduceLROnPlateau", "lower the learning rate when val_loss stalls"),
-    "early_stopping": ("Early stopping", "stop at the best epoch and restore its weights"),
-    "more_epochs": ("Train longer", "the curve was still improving"),
-    "gradient_clipping": ("Gradient clipping", "clip the gradient norm (clipnorm)"),
-    "batch_size": ("Change the batch size", ""),
-}
+def remedy_text(name: str) -> tuple[str, str]:
+    """``(title, what the job will do)`` of a remedy, as its registry entry declares it."""
+    remedy = REGISTRY.get(name)
+    return (remedy.title, remedy.does) if remedy is not None else (name, "")
+
 
 RETRAIN_TEXT = "Retrain with these remedies…"
 RETRAIN_SHORT = "Retrain…"
@@ -122,8 +109,8 @@ def dataset_note(
     f: Finding, addressed_by: str | None, applied: tuple[str, ...] | list[str] = ()
 ) -> str:
     """One line saying a dataset finding is about the data file (and, when a completed
-    retrain job applied one of its remedies, which job): QA2 14, dataset findings looked
-    unresolved, or like findings of the new run, after a retrain."""
+    retrain job applied one of its remedies, which job), so that after a retrain a dataset
+    finding does not look unresolved, or like a finding of the new run."""
     src = f.evidence.get("source") if isinstance(f.evidence, dict) else None
     name = os.path.basename(str(src)) if src else "the dataset"
     text = f"About the data file {name}, not about a run's curves."
@@ -178,7 +165,7 @@ def details_html(
     if f.remedies:
         items = []
         for r in f.remedies:
-            title, what = REMEDY_TEXT.get(r, (r, ""))
+            title, what = remedy_text(r)
             items.append(
                 f"<li>{html.escape(title)}"
                 + (f" <span style='color:{MUTED}'>— {html.escape(what)}</span>" if what else "")
@@ -215,7 +202,7 @@ class FindingsPanel(QWidget):
         lay.setSpacing(4)
         self.summary = QLabel()
         self.summary.setObjectName("Muted")
-        # wraps in a narrow dock instead of holding the window wide (QA3 1)
+        # wraps in a narrow dock instead of holding the window wide
         self.summary.setWordWrap(True)
         lay.addWidget(self.summary)
         split = QSplitter(Qt.Vertical)

@@ -19,6 +19,15 @@ from retrain.remedies.values import Choice, Switch
 
 #: SMOTE's default number of neighbours (imbalanced-learn ``SMOTE(k_neighbors=5)``).
 SMOTE_K = 5
+#: The imbalanced-learn class behind each ``method`` of a resampling report.
+SAMPLER_CLASSES: dict[str, str] = {
+    "random_oversample": "RandomOverSampler",
+    "random_undersample": "RandomUnderSampler",
+    "smote": "SMOTE",
+    "smotenc": "SMOTENC",
+    "smoten": "SMOTEN",
+    "none": "nothing",
+}
 
 
 def resample(
@@ -140,6 +149,11 @@ def resample(
     return x_res, y_res, report
 
 
+def counts_text(counts: dict, classes: Sequence) -> str:
+    """``0: 250, 1: 41`` with the original class labels."""
+    return ", ".join(f"{classes[int(k)]}: {int(n)}" for k, n in sorted(counts.items()))
+
+
 def label_counts(y: np.ndarray) -> dict[int, int]:
     """Rows per class index: ``{0: 250, 1: 41}``."""
     vals, counts = np.unique(np.asarray(y), return_counts=True)
@@ -179,6 +193,44 @@ class Resampler(Remedy):
     exclusive = "resampling"
     alternatives = "class balance"
 
+    def describe(self, value, job):
+        """The sampler used, the class counts before and after, SMOTE's neighbours."""
+        rep, classes = job.prep.resampling, job.ds.classes
+        if rep is None:
+            return []
+        used = SAMPLER_CLASSES.get(rep["method"], rep["method"])
+        k = f"(k_neighbors={rep['k_neighbors']})" if rep.get("k_neighbors") else ""
+        after = rep.get("counts_after", rep["counts_before"])
+        lines = [
+            f"{rep['requested']}: {used}{k} on the training split only: "
+            f"{counts_text(rep['counts_before'], classes)} -> "
+            f"{counts_text(after, classes)} ({len(job.prep.y_train)} rows; validation "
+            "untouched)"
+        ]
+        before = rep["counts_before"]
+        majority = max(before, key=before.get) if before else None
+        n_min = min((n for c, n in before.items() if c != majority), default=0)
+        if rep["requested"] == "smote" and rep["method"] == "random_oversample":
+            lines.append(
+                f"smote: fell back to RandomOverSampler: the smallest class has "
+                f"{n_min} training row{'s' if n_min != 1 else ''} and SMOTE needs at "
+                "least 2 (k_neighbors + 1)"
+            )
+        elif rep.get("k_neighbors") and rep["k_neighbors"] < SMOTE_K:
+            lines.append(
+                f"smote: k_neighbors reduced from {SMOTE_K} to {rep['k_neighbors']}: "
+                f"the smallest class has {n_min} training rows and k_neighbors="
+                f"{SMOTE_K} needs {SMOTE_K + 1}"
+            )
+        elif rep["method"] == "none" and rep.get("note"):
+            lines.append(rep["note"])
+        if rep["method"] in ("smotenc", "smoten"):
+            lines.append(
+                f"smote: {used} so the text column(s) {', '.join(job.ds.categorical)} get "
+                "real categories of neighbours, never interpolated values"
+            )
+        return lines
+
 
 class RandomOversample(Resampler):
     name = "random_oversample"
@@ -207,6 +259,19 @@ class ClassWeight(Remedy):
     stage = "data"
     value = Choice(("balanced",), "scikit-learn's compute_class_weight")
     alternatives = "class balance"
+
+    def describe(self, value, job):
+        prep, classes = job.prep, job.ds.classes
+        if prep.class_weight is None:
+            return []
+        w = ", ".join(f"{classes[k]}: {v:.4g}" for k, v in sorted(prep.class_weight.items()))
+        rep = prep.resampling
+        why = (
+            " (after oversampling the classes are balanced, so the weights are ~1)"
+            if rep is not None and rep["method"] not in ("random_undersample", "none")
+            else ""
+        )
+        return [f"class_weight balanced: {w}, from the {len(prep.y_train)} training labels{why}"]
 
 
 RANDOM_OVERSAMPLE = RandomOversample()

@@ -70,6 +70,15 @@ class ReduceLROnPlateau(Remedy):
     value = Table(PlateauSpec)
     keras_callback = "ReduceLROnPlateau"
 
+    def describe(self, value, job):
+        p = value
+        return [
+            f"ReduceLROnPlateau: monitor {p.monitor}, mode {p.mode}, factor {p.factor:g}, "
+            f"patience {p.patience}, min_delta {p.min_delta:g}"
+            + (f", min_lr {p.min_lr:g}" if p.min_lr else "")
+            + (f", cooldown {p.cooldown}" if p.cooldown else "")
+        ]
+
 
 class EarlyStopping(Remedy):
     """``early_stopping = { patience = 10 }``."""
@@ -80,6 +89,19 @@ class EarlyStopping(Remedy):
     stage = "callback"
     value = Table(EarlyStoppingSpec)
     keras_callback = "EarlyStopping"
+
+    def describe(self, value, job):
+        e = value
+        weights = (
+            ", restore_best_weights (the best epoch's weights are saved)"
+            if e.restore_best_weights
+            else ", last epoch's weights kept"
+        )
+        return [
+            f"EarlyStopping: monitor {e.monitor}, mode {e.mode}, patience {e.patience}"
+            + (f", min_delta {e.min_delta:g}" if e.min_delta else "")
+            + weights
+        ]
 
 
 REDUCE_LR_ON_PLATEAU = ReduceLROnPlateau()

@@ -25,6 +25,13 @@ class LearningRate(Remedy):
     def adjust(self, settings, value):
         settings.learning_rate = value
 
+    def describe(self, value, job):
+        train = job.spec.train
+        return [
+            f"learning_rate: {value:g} ({train.optimizer}; "
+            f"replaces [train] learning_rate {train.learning_rate:g})"
+        ]
+
 
 class GradientClipping(Remedy):
     """``gradient_clipping = 1.0``: the optimizer clips each gradient to this L2 norm
@@ -39,6 +46,11 @@ class GradientClipping(Remedy):
 
     def adjust(self, settings, value):
         settings.clipnorm = value
+
+    def describe(self, value, job):
+        return [
+            f"gradient_clipping: clipnorm={value:g} on the {job.spec.train.optimizer} optimizer"
+        ]
 
 
 LEARNING_RATE = LearningRate()

@@ -96,5 +96,19 @@ class Standardize(Remedy):
     stage = "data"
     value = Switch()
 
+    def describe(self, value, job):
+        import pandas as pd
+
+        ds = job.ds
+        if isinstance(ds.x_train, pd.DataFrame):
+            n_num = len([c for c in ds.x_train.columns if c not in set(ds.categorical)])
+        else:
+            n_num = int(np.prod(ds.feature_shape))
+        extra = "; text columns left as they are" if ds.categorical else ""
+        return [
+            f"standardize: StandardScaler fitted on the {len(ds.y_train)} training rows "
+            f"({n_num} features{extra}), applied to training and validation"
+        ]
+
 
 STANDARDIZE = Standardize()

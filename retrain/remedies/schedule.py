@@ -20,6 +20,9 @@ class MoreEpochs(Remedy):
     def adjust(self, settings, value):
         settings.epochs += value
 
+    def describe(self, value, job):
+        return [f"more_epochs: {job.spec.train.epochs} + {value} = {job.spec.epochs} epochs"]
+
 
 class BatchSize(Remedy):
     """``batch_size = 64``: replaces ``[train] batch_size`` (a value is needed)."""
@@ -32,6 +35,9 @@ class BatchSize(Remedy):
 
     def adjust(self, settings, value):
         settings.batch_size = value
+
+    def describe(self, value, job):
+        return [f"batch_size: {value} (replaces {job.spec.train.batch_size})"]
 
 
 MORE_EPOCHS = MoreEpochs()

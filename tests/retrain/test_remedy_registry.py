@@ -164,3 +164,21 @@ def test_a_registered_toy_remedy_is_read_written_and_validated_by_the_spec(tmp_p
         with pytest.raises(RetrainError, match=r"toy_label_smoothing: must be in \(0.0, 0.5\]"):
             spec_from_dict(d, base=tmp_path)
     assert "toy_label_smoothing" not in REGISTRY
+
+
+def test_a_registered_toy_remedy_says_what_it_did(cases_dir):
+    from retrain.data import load_dataset
+    from retrain.describe import describe_actions
+    from retrain.preparation import prepare
+
+    with registered_toy():
+        spec = spec_from_dict(
+            {
+                "data": {"path": str(cases_dir / "case_19_tiny_dataset.csv"), "label": "label"},
+                "remedies": {"toy_label_smoothing": 0.2, "more_epochs": 3},
+            }
+        )
+        ds = load_dataset(spec.data, seed=spec.train.seed)
+        lines = describe_actions(spec, ds, prepare(ds, spec.remedies, seed=1))
+    # fit-stage remedies in registry order: more_epochs, then the toy registered last
+    assert lines[-2:] == ["more_epochs: 30 + 3 = 33 epochs", "toy_label_smoothing: 0.2"]
