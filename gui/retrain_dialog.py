@@ -52,33 +52,10 @@ from PySide6.QtWidgets import (
 from analysis import naming
 from analysis.model import Finding, Run
 from retrain.errors import RetrainError
-from retrain.monitors import LOGGED_KEYS
-from retrain.optimizers import DEFAULT_LEARNING_RATE, OPTIMIZERS
+from retrain.optimizers import OPTIMIZERS
 from retrain.remedies import REGISTRY
-from retrain.remedies.callbacks import EarlyStoppingSpec, PlateauSpec
-from retrain.spec import ACTIVATIONS, Spec, spec_from_dict, write_spec
-
-REMEDIES = REGISTRY.names()
-RESAMPLERS = tuple(r.name for r in REGISTRY if r.exclusive == "resampling")
-L2_KEYS = REGISTRY["l2"].logged_keys
-
-#: Short explanations shown next to each remedy.
-REMEDY_TEXT = {
-    "standardize": "Standardize features (scaler fitted on the training split)",
-    "class_weight": "Class weights (balanced)",
-    "random_oversample": "Random oversampling of the training split",
-    "smote": "SMOTE oversampling of the training split",
-    "random_undersample": "Random undersampling of the training split",
-    "l2": "L2 on Dense/Conv kernels",
-    "dropout": "Dropout after hidden Dense layers",
-    "learning_rate": "Learning rate",
-    "gradient_clipping": "Gradient clipping (clipnorm)",
-    "reduce_lr_on_plateau": "ReduceLROnPlateau",
-    "early_stopping": "EarlyStopping (restore best weights)",
-    "more_epochs": "More epochs",
-    "batch_size": "Batch size",
-}
-
+from retrain.remedies.values import Editor
+from retrain.spec import ACTIVATIONS, Spec, TrainSpec, spec_from_dict, write_spec
 
 #: The dialog takes at most this fraction of the screen's height and width.
 MAX_SCREEN_FRACTION = 0.85
@@ -91,10 +68,6 @@ def default_output_root() -> Path:
     from retrain.outdir import user_runs_dir
 
     return user_runs_dir()
-
-
-#: Alternative remedies for class imbalance: the dialog pre-ticks only one of them.
-BALANCING = ("class_weight", *RESAMPLERS)
 
 
 def _dspin(
@@ -113,6 +86,32 @@ def _ispin(lo: int, hi: int, value: int) -> QSpinBox:
     w.setRange(lo, hi)
     w.setValue(value)
     return w
+
+
+def _editor_widget(editor: Editor) -> QWidget:
+    """The value box a remedy declares (:class:`retrain.remedies.values.Editor`)."""
+    if editor.kind == "float":
+        w = _dspin(editor.minimum, editor.maximum, editor.value, editor.decimals, editor.step)
+    elif editor.kind == "int":
+        w = _ispin(int(editor.minimum), int(editor.maximum), int(editor.value))
+    else:
+        w = QComboBox()
+        w.addItems(list(editor.choices))
+        w.setCurrentText(str(editor.value))
+    if editor.tooltip:
+        w.setToolTip(editor.tooltip)
+    return w
+
+
+def _editor_value(w: QWidget):
+    return w.currentText() if isinstance(w, QComboBox) else w.value()
+
+
+def _show_value(w: QWidget, value) -> None:
+    if isinstance(w, QComboBox):
+        w.setCurrentText(str(value))
+    else:
+        w.setValue(value)
 
 
 class _CheckTask(QRunnable):
@@ -218,10 +217,10 @@ class RetrainDialog(QDialog):
 
     # -- layout -------------------------------------------------------------------------------
     def _build(self) -> None:
-        # two columns in a scroll area, so the dialog fits a 1366x768 screen (QA 13); one
-        # column below the two columns' width, and a horizontal scroll bar when even
-        # that does not fit, so every value box stays reachable (QA2 10: on an 800-px
-        # screen the right column's LR/L2/dropout boxes were cut off)
+        # two columns in a scroll area, so the dialog fits a 1366x768 screen; one column
+        # below the two columns' width, and a horizontal scroll bar when even that does not
+        # fit, so every value box stays reachable (on an 800-px screen the right column's
+        # value boxes would otherwise be cut off)
         outer = QVBoxLayout(self)
         content = QWidget()
         cols = QBoxLayout(QBoxLayout.LeftToRight, content)
@@ -316,53 +315,7 @@ class RetrainDialog(QDialog):
         f.setColumnStretch(3, 1)
         right.addWidget(g)
 
-        # remedies
-        g = QGroupBox("Remedies")
-        grid = QGridLayout(g)
-        self.remedy_boxes: dict[str, QCheckBox] = {}
-        self.remedy_values: dict[str, list[QWidget]] = {}
-        values: dict[str, list[QWidget]] = {
-            "l2": [_dspin(1e-6, 10.0, 0.01, 6, 0.001)],
-            "dropout": [_dspin(0.01, 0.95, 0.3, 2, 0.05)],
-            "learning_rate": [_dspin(1e-7, 10.0, 0.001, 7, 0.0001)],
-            "gradient_clipping": [_dspin(1e-4, 1e4, 1.0, 4, 0.1)],
-            "reduce_lr_on_plateau": [
-                _dspin(0.01, 0.99, PlateauSpec.factor, 2, 0.05),
-                _ispin(0, 10_000, PlateauSpec.patience),
-            ],
-            "early_stopping": [_ispin(0, 10_000, EarlyStoppingSpec.patience), QComboBox()],
-            "more_epochs": [_ispin(1, 100_000, 30)],
-            "batch_size": [_ispin(1, 1_000_000, 64)],
-        }
-        # "default": val_loss, or val_crossentropy with L2 (retrain.spec.L2_KEYS)
-        values["early_stopping"][1].addItems(
-            ["default"] + [k for k in LOGGED_KEYS + L2_KEYS if naming.role(k) == "val"]
-        )
-        tips = {
-            "reduce_lr_on_plateau": ("factor", "patience"),
-            "early_stopping": ("patience", "monitor"),
-        }
-        for i, name in enumerate(REMEDIES):
-            box = QCheckBox(REMEDY_TEXT.get(name, name))
-            box.setObjectName(f"remedy_{name}")
-            self.remedy_boxes[name] = box
-            ws = values.get(name, [])
-            # a remedy without values takes the whole row: the long texts ("Standardize
-            # features (scaler fitted on the training split)") do not widen the column
-            # of the value boxes (QA3 10: on an 800-px screen the dialog scrolled sideways
-            # and cut "Gradient ste…")
-            grid.addWidget(box, i, 0, 1, 1 if ws else 3)
-            for j, w in enumerate(ws):
-                if name in tips:
-                    w.setToolTip(tips[name][j])
-                # whole values readable, never clipped (QA2 10: "0.0010000" showed as
-                # "0.001000" in an 84-px box)
-                w.setMinimumWidth(max(84, w.minimumSizeHint().width()))
-                w.setEnabled(False)
-                grid.addWidget(w, i, 1 + j)
-            self.remedy_values[name] = ws
-            box.toggled.connect(lambda on, n=name: self._remedy_toggled(n, on))
-        right.addWidget(g)
+        right.addWidget(self._build_remedies())
 
         # output
         g = QGroupBox("Output")
@@ -389,6 +342,31 @@ class RetrainDialog(QDialog):
         self.start_button.clicked.connect(self._start)
         buttons.rejected.connect(self.reject)
         outer.addWidget(buttons)
+
+    def _build_remedies(self) -> QGroupBox:
+        """A check box per registered remedy, with the value boxes its value type declares."""
+        g = QGroupBox("Remedies")
+        grid = QGridLayout(g)
+        self.remedy_boxes: dict[str, QCheckBox] = {}
+        self.remedy_values: dict[str, list[QWidget]] = {}
+        monitors = REGISTRY.monitors()
+        for row, remedy in enumerate(REGISTRY):
+            box = QCheckBox(remedy.title)
+            box.setToolTip(remedy.does)
+            box.setObjectName(f"remedy_{remedy.name}")
+            widgets = [_editor_widget(e) for e in remedy.value.editors(TrainSpec(), monitors)]
+            # a remedy without values takes the whole row: a long title does not widen
+            # the column of the value boxes
+            grid.addWidget(box, row, 0, 1, 1 if widgets else 3)
+            for col, w in enumerate(widgets):
+                # whole values readable, never clipped ("0.0010000" needs more than 84 px)
+                w.setMinimumWidth(max(84, w.minimumSizeHint().width()))
+                w.setEnabled(False)
+                grid.addWidget(w, row, 1 + col)
+            self.remedy_boxes[remedy.name] = box
+            self.remedy_values[remedy.name] = widgets
+            box.toggled.connect(lambda on, n=remedy.name: self._remedy_toggled(n, on))
+        return g
 
     def two_column_width(self, minimum: bool = True) -> int:
         """Width the content needs with dataset/model and training/remedies side by side
@@ -468,43 +446,67 @@ class RetrainDialog(QDialog):
         out: list[str] = []
         for f in fs:
             for r in f.remedies:
-                if r in REMEDIES and r not in out:
+                if r in self.remedy_boxes and r not in out:
                     out.append(r)
         return out
 
     def tick_remedies(self, names: Iterable[str]) -> None:
-        """Tick these remedies; of the class-balancing ones only the first named.
+        """Tick these remedies; of alternatives for the same problem only the first named.
 
         Class weights, oversampling, SMOTE and undersampling are alternatives for
-        the same problem (a finding lists them best first); combining them
-        corrects the imbalance twice.
+        class imbalance (:attr:`~retrain.remedies.base.Remedy.alternatives`; a finding
+        lists them best first); combining them corrects the imbalance twice.
         """
-        done = any(self.remedy_boxes[r].isChecked() for r in BALANCING)
+        done = {REGISTRY[n].alternatives for n, box in self.remedy_boxes.items() if box.isChecked()}
         for n in names:
             if n not in self.remedy_boxes:
                 continue
-            if n in BALANCING:
-                if done:
+            group = REGISTRY[n].alternatives
+            if group is not None:
+                if group in done:
                     continue
-                done = True
+                done.add(group)
             self.remedy_boxes[n].setChecked(True)
 
     def ticked(self) -> list[str]:
-        """Names of the ticked remedies, in :data:`REMEDIES` order."""
-        return [n for n in REMEDIES if self.remedy_boxes[n].isChecked()]
+        """Names of the ticked remedies, in the registry's order."""
+        return [n for n, box in self.remedy_boxes.items() if box.isChecked()]
 
     def _remedy_toggled(self, name: str, on: bool) -> None:
         for w in self.remedy_values.get(name, []):
             w.setEnabled(on)
-        if on and name in RESAMPLERS:  # one resampler at a time
-            for other in RESAMPLERS:
-                if other != name:
-                    self.remedy_boxes[other].setChecked(False)
+        group = REGISTRY[name].exclusive
+        if on and group is not None:  # one remedy of an exclusive group (resampling) at a time
+            for other, box in self.remedy_boxes.items():
+                if other != name and REGISTRY[other].exclusive == group:
+                    box.setChecked(False)
+
+    def _train_section(self) -> TrainSpec:
+        """The ``[train]`` settings as the dialog shows them."""
+        return TrainSpec(
+            epochs=self.epochs.value(),
+            batch_size=self.batch_size.value(),
+            optimizer=self.optimizer.currentText(),
+            learning_rate=self.learning_rate.value(),
+            seed=self.seed.value(),
+        )
+
+    def _propose_remedy_values(self) -> None:
+        """Unticked remedies whose default follows ``[train]`` show that default (the
+        learning-rate remedy Keras' default rate of the optimizer, more epochs as many
+        again)."""
+        train, monitors = self._train_section(), REGISTRY.monitors()
+        for name, box in self.remedy_boxes.items():
+            remedy = REGISTRY[name]
+            if box.isChecked() or not remedy.value.follows_train:
+                continue
+            for w, editor in zip(
+                self.remedy_values[name], remedy.value.editors(train, monitors), strict=True
+            ):
+                _show_value(w, editor.value)
 
     def _optimizer_changed(self, name: str) -> None:
-        """The learning-rate remedy proposes Keras' default rate of the optimizer."""
-        if not self.remedy_boxes["learning_rate"].isChecked() and name in DEFAULT_LEARNING_RATE:
-            self.remedy_values["learning_rate"][0].setValue(DEFAULT_LEARNING_RATE[name])
+        self._propose_remedy_values()
 
     # -- prefill ------------------------------------------------------------------------------
     def _prefill_from_run(self, run: Run | None) -> None:
@@ -513,10 +515,10 @@ class RetrainDialog(QDialog):
         loss = next((s for n, s in run.series.items() if naming.family(n) == "loss"), None)
         if loss is not None and run.step_kind == "epoch" and len(loss):
             self.epochs.setValue(max(1, len(loss)))
-            self.remedy_values["more_epochs"][0].setValue(max(1, len(loss)))
         lr = next((s for n, s in run.series.items() if naming.is_learning_rate(n)), None)
         if lr is not None and lr.n_finite:
             self.learning_rate.setValue(float(lr.stats()["first"]))
+        self._propose_remedy_values()
 
     def set_spec(self, spec: Spec) -> None:
         """Fill every field from a spec."""
@@ -538,28 +540,16 @@ class RetrainDialog(QDialog):
         self.optimizer.setCurrentText(t.optimizer)
         self.learning_rate.setValue(t.learning_rate)
         self.seed.setValue(t.seed)
-        r = spec.remedies
-        for n in REMEDIES:
-            self.remedy_boxes[n].setChecked(False)
-        for n in r.active():
-            self.remedy_boxes[n].setChecked(True)
-        scalar = {
-            "l2": r.l2,
-            "dropout": r.dropout,
-            "learning_rate": r.learning_rate,
-            "gradient_clipping": r.gradient_clipping,
-            "more_epochs": r.more_epochs,
-            "batch_size": r.batch_size,
-        }
-        for n, v in scalar.items():
-            if v is not None:
-                self.remedy_values[n][0].setValue(v)
-        if r.reduce_lr_on_plateau is not None:
-            self.remedy_values["reduce_lr_on_plateau"][0].setValue(r.reduce_lr_on_plateau.factor)
-            self.remedy_values["reduce_lr_on_plateau"][1].setValue(r.reduce_lr_on_plateau.patience)
-        if r.early_stopping is not None:
-            self.remedy_values["early_stopping"][0].setValue(r.early_stopping.patience)
-            self.remedy_values["early_stopping"][1].setCurrentText(r.early_stopping.monitor)
+        for box in self.remedy_boxes.values():
+            box.setChecked(False)
+        for remedy, value in spec.remedies.items():
+            if remedy.name not in self.remedy_boxes:
+                continue
+            self.remedy_boxes[remedy.name].setChecked(True)
+            for w, shown in zip(
+                self.remedy_values[remedy.name], remedy.value.to_editors(value), strict=True
+            ):
+                _show_value(w, shown)
         self.output_dir.setText(str(spec.output_dir or ""))
         if not spec.output_dir:
             self.propose_output()
@@ -694,22 +684,10 @@ class RetrainDialog(QDialog):
             "learning_rate": self.learning_rate.value(),
             "seed": self.seed.value(),
         }
-        rem: dict = {}
-        v = self.remedy_values
-        for n in self.ticked():
-            if n in ("standardize", *RESAMPLERS):
-                rem[n] = True
-            elif n == "class_weight":
-                rem[n] = "balanced"
-            elif n == "reduce_lr_on_plateau":
-                rem[n] = {"factor": round(v[n][0].value(), 4), "patience": v[n][1].value()}
-            elif n == "early_stopping":
-                rem[n] = {"patience": v[n][0].value()}
-                if v[n][1].currentText() != "default":
-                    rem[n]["monitor"] = v[n][1].currentText()
-            else:
-                w = v[n][0]
-                rem[n] = w.value()
+        rem = {
+            n: REGISTRY[n].value.from_editors([_editor_value(w) for w in self.remedy_values[n]])
+            for n in self.ticked()
+        }
         out = {"dir": self.output_dir.text().strip()} if self.output_dir.text().strip() else {}
         return {
             "data": _clean(data),
@@ -761,8 +739,8 @@ class RetrainDialog(QDialog):
 
     def _start(self) -> None:
         """Validate everything that can be checked before training and start the job; any
-        problem is shown in the dialog, which stays open (QA3 6: a continuous label
-        column closed the dialog and the reason went to the Messages panel only)."""
+        problem is shown in the dialog, which stays open (a problem found here, such as a
+        continuous label column, must not close the dialog and go to the Messages panel)."""
         try:
             spec = self.spec()
             from retrain.spec import check_inputs

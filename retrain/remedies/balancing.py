@@ -254,8 +254,8 @@ class ClassWeight(Remedy):
     """``class_weight = "balanced"``: Keras ``class_weight`` from :func:`class_weights`."""
 
     name = "class_weight"
-    title = "Class weights"
-    does = "weight the loss by inverse class frequency (balanced)"
+    title = "Class weights (balanced)"
+    does = "weight the loss by inverse class frequency"
     stage = "data"
     value = Choice(("balanced",), "scikit-learn's compute_class_weight")
     alternatives = "class balance"

@@ -93,6 +93,8 @@ class ValueType:
 
     #: The value of a remedy that is off.
     off: Any = None
+    #: The proposed value depends on the ``[train]`` section (the dialog updates it).
+    follows_train: bool = False
 
     def parse(self, table: dict, name: str, v: Validator, ctx: ParseContext) -> Any:
         """The value of ``table[name]`` (present, not ``false``); problems go to ``v``."""
@@ -191,6 +193,10 @@ class Number(ValueType):
     default: float | Callable[[Any], float] | None = None
     editor: tuple[float, float, int, float] = (0.0, 1.0, 2, 0.1)
     suggested: float | None = None
+
+    @property
+    def follows_train(self) -> bool:
+        return callable(self.default)
 
     def default_for(self, train: Any) -> float | None:
         """What ``true`` means for this ``[train]`` section."""

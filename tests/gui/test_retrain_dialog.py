@@ -235,7 +235,8 @@ def test_dialog_to_jobs_panel_end_to_end_on_the_demo(qtbot, demo, tmp_path):
 
 
 def test_dialog_fits_the_screen_and_proposes_a_plain_output_folder(qtbot, demo):
-    """QA 13: 705x1046 px on a 900 px screen, spin boxes clipped, ".../FitLens/FitLens/runs"."""
+    """On a 900 px screen the dialog must not be 705x1046 px with clipped spin boxes, nor
+    propose ".../FitLens/FitLens/runs"."""
     from PySide6.QtWidgets import QAbstractSpinBox
 
     from gui.retrain_dialog import MAX_SCREEN_FRACTION, default_output_root
@@ -265,3 +266,40 @@ def test_dialog_fits_the_screen_and_proposes_a_plain_output_folder(qtbot, demo):
     assert dlg.output_root == default_output_root() == user_runs_dir()
     assert Path(dlg.output_dir.text()).parent == dlg.output_root
     assert "FitLens/FitLens" not in dlg.output_dir.text()
+
+
+def test_a_registered_toy_remedy_gets_a_row_and_reaches_the_spec(qtbot, demo, tmp_path):
+    """Adding a remedy touches only its module and its registration: the dialog builds its
+    check box and value box from the declaration, and the findings panel names it."""
+    from toy_remedy import registered_toy
+
+    from gui.findings_panel import details_html
+
+    with registered_toy() as toy:
+        dlg = RetrainDialog(
+            None,
+            findings=[_finding("plateau", "val_loss", (toy.name, "early_stopping"))],
+            dataset=demo / "data.csv",
+            model=demo / "model.keras",
+            output_root=tmp_path,
+            check_dataset=lambda p, label: [],
+        )
+        qtbot.addWidget(dlg)
+        box = dlg.remedy_boxes[toy.name]
+        assert box.text() == toy.title and box.toolTip() == toy.does
+        assert list(dlg.remedy_boxes)[-1] == toy.name  # registered last, shown last
+        assert dlg.ticked() == ["early_stopping", toy.name]  # pre-ticked from the finding
+        (value,) = dlg.remedy_values[toy.name]
+        assert (value.minimum(), value.maximum(), value.value()) == (0.01, 0.5, 0.1)
+        value.setValue(0.25)
+        spec = dlg.spec()
+        assert spec.remedies.active() == ("early_stopping", toy.name)
+        assert spec.remedies.toy_label_smoothing == 0.25
+        again = RetrainDialog(
+            None, spec=spec, output_root=tmp_path, check_dataset=lambda p, label: []
+        )
+        qtbot.addWidget(again)
+        assert again.ticked() == ["early_stopping", toy.name]
+        assert again.remedy_values[toy.name][0].value() == 0.25
+        html = details_html(_finding("plateau", "val_loss", (toy.name,)), "training")
+        assert toy.title in html and toy.does in html
