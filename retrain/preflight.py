@@ -101,18 +101,12 @@ def check_fit(config: dict | None, source: str, data: DataShape, spec: Spec) -> 
     ------
     RetrainError
         ``kind="model"``: input shape or output units do not match the data;
-        ``kind="remedy"``: SMOTE on samples with more than one axis (interpolating
-        raw pixels makes unrealistic samples, smote_variants #13, CASES 25).
+        ``kind="remedy"``: a remedy refuses the data
+        (:meth:`retrain.remedies.base.Remedy.check_data`; SMOTE on samples with more
+        than one axis).
     """
-    if spec.remedies.smote and data.rank > 1:
-        raise RetrainError(
-            spec.source or "spec",
-            f"refused for non-tabular input (samples of shape {_shape_text(data.shape)}): "
-            "interpolating raw pixels makes unrealistic samples; use random_oversample "
-            "(with augmentation) or class_weight instead",
-            "[remedies] smote",
-            kind="remedy",
-        )
+    for remedy, value in spec.remedies.items():
+        remedy.check_data(value, data, str(spec.source or "spec"))
     if config is None:
         return
     want = input_shape(config)

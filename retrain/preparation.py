@@ -1,9 +1,10 @@
 """The arrays a job trains on: the data remedies of a spec applied to the training split.
 
-:func:`prepare` chains them, touching the **training split only**: standardize (fitted
-on the training split), resample (training split only), one-hot encoding of text
-columns (encoder fitted on the training split), class weights from the final
-training labels. The validation split is only *transformed*.
+:func:`prepare` runs each data-stage remedy (:mod:`retrain.remedies`), touching the
+**training split only**: standardize (fitted on the training split), resample (training
+split only), class weights from the final training labels; then text columns are
+one-hot encoded (encoder fitted on the training split). The validation split is only
+*transformed*.
 """
 
 from __future__ import annotations
@@ -15,10 +16,7 @@ import numpy as np
 import pandas as pd
 
 from retrain.remedies import Remedies
-from retrain.remedies.balancing import class_weights, resample
-from retrain.remedies.scaling import Scaling, standardize
-
-_RESAMPLERS = ("random_oversample", "smote", "random_undersample")
+from retrain.remedies.scaling import Scaling
 
 
 @dataclass
@@ -64,9 +62,12 @@ class Prepared:
 def prepare(ds, remedies: Remedies, seed: int = 1) -> Prepared:
     """Apply the data remedies of a spec to a :class:`~retrain.data.Dataset`.
 
-    Order: standardize (fit on train) -> resample (train only) -> one-hot encode
-    text columns -> class weights from the final training labels. The validation
-    split is only *transformed* (scaler, encoder), never resampled.
+    Each data-stage remedy in the registry's order
+    (:meth:`~retrain.remedies.base.Remedy.apply_to_data`): standardize (fitted on the
+    training split) -> resample (training split only) -> class weights from the final
+    training labels; then text columns are one-hot encoded (encoder fitted on the
+    training split). The validation split is only *transformed* (scaler, encoder),
+    never resampled.
 
     Parameters
     ----------
@@ -82,45 +83,18 @@ def prepare(ds, remedies: Remedies, seed: int = 1) -> Prepared:
     Raises
     ------
     RetrainError
-        SMOTE on non-tabular input (see :func:`resample`).
+        SMOTE on non-tabular input (see :func:`retrain.remedies.balancing.resample`).
     """
-    notes = list(ds.notes)
-    x_tr, x_va, y_tr = ds.x_train, ds.x_val, ds.y_train
-    scaling = None
-    if remedies.standardize:
-        x_tr, x_va, scaling = standardize(x_tr, x_va, exclude=ds.categorical, return_scaler=True)
-        notes.append(
-            "standardize: StandardScaler fitted on the training split "
-            f"({len(y_tr)} rows), applied to both splits"
-        )
-    report = None
-    resampler = next((r for r in _RESAMPLERS if getattr(remedies, r)), None)
-    if resampler:
-        x_tr, y_tr, report = resample(resampler, x_tr, y_tr, categorical=ds.categorical, seed=seed)
-        if report.get("note"):
-            notes.append(report["note"])
-    x_tr, x_va, names, categories = encode(x_tr, x_va, ds.categorical, return_categories=True)
-    cw = None
-    if remedies.class_weight:
-        cw = class_weights(y_tr, len(ds.classes))
-        if report is not None and report["method"] != "random_undersample":
-            notes.append(
-                "class_weight after oversampling: the classes are already balanced, "
-                "so the weights are close to 1"
-            )
-    return Prepared(
-        x_tr,
-        np.asarray(y_tr, dtype=np.int64),
-        x_va,
-        np.asarray(ds.y_val, dtype=np.int64),
-        list(ds.classes),
-        cw,
-        names,
-        report,
-        notes,
-        scaling,
-        categories,
+    prep = Prepared(ds.x_train, ds.y_train, ds.x_val, ds.y_val, list(ds.classes))
+    prep.notes = list(ds.notes)
+    for remedy, value in remedies.by_stage("data"):
+        remedy.apply_to_data(prep, value, ds, seed)
+    prep.x_train, prep.x_val, prep.feature_names, prep.categories = encode(
+        prep.x_train, prep.x_val, ds.categorical, return_categories=True
     )
+    prep.y_train = np.asarray(prep.y_train, dtype=np.int64)
+    prep.y_val = np.asarray(prep.y_val, dtype=np.int64)
+    return prep
 
 
 def encode(x_train, x_val, categorical: Sequence[str] = (), return_categories: bool = False):

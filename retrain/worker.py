@@ -324,50 +324,11 @@ def _callbacks(
                 )
             )
 
-    class EarlyStopping(keras.callbacks.EarlyStopping):
-        """EarlyStopping that always restores the best weights at the end of training.
-
-        Keras 3 restores in ``on_train_end``; Keras 2.2-2.5 restored only when it
-        stopped training itself (keras-team/keras #12511, CASES 23). Restoring here
-        explicitly makes the saved model the best epoch's in every version, and
-        records which epoch that is.
-        """
-
-        restored_epoch: int | None = None
-
-        def on_train_end(self, logs=None):
-            if self.restore_best_weights and self.best_weights is not None:
-                self.model.set_weights(self.best_weights)
-                self.restored_epoch = int(self.best_epoch)
-
-    r = spec.remedies
     cbs: list = [LearningRateLogger()]
-    es = None
-    if r.reduce_lr_on_plateau is not None:
-        p = r.reduce_lr_on_plateau
-        cbs.append(
-            keras.callbacks.ReduceLROnPlateau(
-                monitor=p.monitor,
-                factor=p.factor,
-                patience=p.patience,
-                mode=p.mode,
-                min_delta=p.min_delta,
-                min_lr=p.min_lr,
-                cooldown=p.cooldown,
-                verbose=0,
-            )
-        )
-    if r.early_stopping is not None:
-        e = r.early_stopping
-        es = EarlyStopping(
-            monitor=e.monitor,
-            patience=e.patience,
-            mode=e.mode,
-            min_delta=e.min_delta,
-            restore_best_weights=e.restore_best_weights,
-            verbose=0,
-        )
-        cbs.append(es)
+    for remedy, value in spec.remedies.by_stage("callback"):
+        cbs += remedy.callbacks(keras, value)
+    # a callback that restored the best epoch's weights says which (EarlyStopping)
+    es = next((cb for cb in cbs if hasattr(cb, "restored_epoch")), None)
     cbs.append(keras.callbacks.CSVLogger(str(out / "training.log")))
     progress = Progress()
     cbs.append(progress)
@@ -375,27 +336,24 @@ def _callbacks(
 
 
 def _compile(keras, model, spec, plan: dict):
-    opt_cls = {
-        "adam": keras.optimizers.Adam,
-        "sgd": keras.optimizers.SGD,
-        "rmsprop": keras.optimizers.RMSprop,
-    }[spec.train.optimizer]
-    kwargs = {"learning_rate": spec.learning_rate}
-    if spec.remedies.gradient_clipping is not None:
-        kwargs["clipnorm"] = spec.remedies.gradient_clipping
+    """Compile with the job's optimizer settings (after the remedies), the loss of the
+    loss plan, an ``accuracy`` metric and the metrics remedies add."""
+    from retrain.optimizers import build_optimizer
+
+    settings = spec.settings
     logits = plan["from_logits"]
     if plan["loss"] == "binary_crossentropy":
         loss = keras.losses.BinaryCrossentropy(from_logits=logits)
         metrics = [keras.metrics.BinaryAccuracy(name="accuracy", threshold=0.0 if logits else 0.5)]
-        ce = keras.metrics.BinaryCrossentropy
     else:
         loss = keras.losses.SparseCategoricalCrossentropy(from_logits=logits)
         metrics = [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
-        ce = keras.metrics.SparseCategoricalCrossentropy
-    if spec.remedies.l2 is not None:
-        # the loss without the L2 penalty (retrain.spec.L2_KEYS)
-        metrics.append(ce(name="crossentropy", from_logits=logits))
-    model.compile(optimizer=opt_cls(**kwargs), loss=loss, metrics=metrics)
+    for remedy, value in spec.remedies.by_stage():
+        metrics += remedy.compile_metrics(keras, plan, value)
+    optimizer = build_optimizer(
+        keras, settings.optimizer, settings.learning_rate, settings.clipnorm
+    )
+    model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
 
 
 def _write_json(path: Path, obj) -> None:
@@ -420,7 +378,6 @@ def run(spec_path: str, output: str | None, channel: _Channel, cancel: _Cancel) 
     from retrain.preflight import DataShape, check_fit, model_config, preflight
     from retrain.preparation import prepare
     from retrain.protocol import message
-    from retrain.remedies.regularization import add_dropout, apply_l2
     from retrain.spec import dumps_spec, read_spec
 
     t0 = time.monotonic()
@@ -499,20 +456,10 @@ def run(spec_path: str, output: str | None, channel: _Channel, cancel: _Cancel) 
             cfg = mlp_config(sample_shape, prep.n_classes, spec.model.hidden, spec.model.activation)
         units, act = output_head(cfg)
         plan = loss_plan(units, act, prep.n_classes, source=source)
-        if spec.remedies.l2 is not None:
-            cfg, names = apply_l2(cfg, spec.remedies.l2)
-            model_notes.append(
-                f"l2={spec.remedies.l2:g} on the kernels of {', '.join(names)}"
-                if names
-                else "l2: no Dense/Conv layer to regularize"
-            )
-        if spec.remedies.dropout is not None:
-            cfg, names = add_dropout(cfg, spec.remedies.dropout)
-            model_notes.append(
-                f"dropout={spec.remedies.dropout:g} after {', '.join(names)}"
-                if names
-                else "dropout: the model has no hidden Dense layer; not added"
-            )
+        for remedy, value in spec.remedies.by_stage("model"):
+            cfg, line = remedy.edit_model(cfg, value)
+            if line:
+                model_notes.append(line)
         notes += model_notes
         actions = describe_actions(spec, ds, prep, model_notes)
         timing["prepare"] = round(time.monotonic() - t0, 3)
@@ -721,14 +668,7 @@ def _class_counts(y, classes) -> dict[str, int]:
 
 def _callback_settings(spec) -> list[dict]:
     """The callbacks a job trains with, as plain dicts (for the ``started`` message)."""
-    from dataclasses import asdict
-
-    r = spec.remedies
-    out = []
-    if r.reduce_lr_on_plateau is not None:
-        out.append({"name": "ReduceLROnPlateau", **asdict(r.reduce_lr_on_plateau)})
-    if r.early_stopping is not None:
-        out.append({"name": "EarlyStopping", **asdict(r.early_stopping)})
+    out = [remedy.callback_settings(value) for remedy, value in spec.remedies.by_stage("callback")]
     out.append({"name": "CSVLogger", "filename": "training.log"})
     return out
 

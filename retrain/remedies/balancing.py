@@ -193,6 +193,13 @@ class Resampler(Remedy):
     exclusive = "resampling"
     alternatives = "class balance"
 
+    def apply_to_data(self, prep, value, ds, seed):
+        prep.x_train, prep.y_train, prep.resampling = resample(
+            self.name, prep.x_train, prep.y_train, categorical=ds.categorical, seed=seed
+        )
+        if prep.resampling.get("note"):
+            prep.notes.append(prep.resampling["note"])
+
     def describe(self, value, job):
         """The sampler used, the class counts before and after, SMOTE's neighbours."""
         rep, classes = job.prep.resampling, job.ds.classes
@@ -243,6 +250,19 @@ class Smote(Resampler):
     title = "SMOTE oversampling"
     does = "add synthetic minority-class rows to the training split (imbalanced-learn)"
 
+    def check_data(self, value, data, source):
+        """Refuse samples with more than one axis (images): interpolating raw pixels makes
+        unrealistic samples (smote_variants #13)."""
+        if data.rank > 1:
+            raise RetrainError(
+                source,
+                f"refused for non-tabular input (samples of shape {tuple(data.shape)}): "
+                "interpolating raw pixels makes unrealistic samples; use random_oversample "
+                "(with augmentation) or class_weight instead",
+                "[remedies] smote",
+                kind="remedy",
+            )
+
 
 class RandomUndersample(Resampler):
     name = "random_undersample"
@@ -259,6 +279,14 @@ class ClassWeight(Remedy):
     stage = "data"
     value = Choice(("balanced",), "scikit-learn's compute_class_weight")
     alternatives = "class balance"
+
+    def apply_to_data(self, prep, value, ds, seed):
+        prep.class_weight = class_weights(prep.y_train, len(ds.classes))
+        if prep.resampling is not None and prep.resampling["method"] != "random_undersample":
+            prep.notes.append(
+                "class_weight after oversampling: the classes are already balanced, "
+                "so the weights are close to 1"
+            )
 
     def describe(self, value, job):
         prep, classes = job.prep, job.ds.classes

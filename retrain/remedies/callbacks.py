@@ -70,6 +70,21 @@ class ReduceLROnPlateau(Remedy):
     value = Table(PlateauSpec)
     keras_callback = "ReduceLROnPlateau"
 
+    def callbacks(self, keras, value):
+        p = value
+        return [
+            keras.callbacks.ReduceLROnPlateau(
+                monitor=p.monitor,
+                factor=p.factor,
+                patience=p.patience,
+                mode=p.mode,
+                min_delta=p.min_delta,
+                min_lr=p.min_lr,
+                cooldown=p.cooldown,
+                verbose=0,
+            )
+        ]
+
     def describe(self, value, job):
         p = value
         return [
@@ -90,6 +105,20 @@ class EarlyStopping(Remedy):
     value = Table(EarlyStoppingSpec)
     keras_callback = "EarlyStopping"
 
+    def callbacks(self, keras, value):
+        e = value
+        restoring = restoring_early_stopping(keras)
+        return [
+            restoring(
+                monitor=e.monitor,
+                patience=e.patience,
+                mode=e.mode,
+                min_delta=e.min_delta,
+                restore_best_weights=e.restore_best_weights,
+                verbose=0,
+            )
+        ]
+
     def describe(self, value, job):
         e = value
         weights = (
@@ -102,6 +131,27 @@ class EarlyStopping(Remedy):
             + (f", min_delta {e.min_delta:g}" if e.min_delta else "")
             + weights
         ]
+
+
+def restoring_early_stopping(keras) -> type:
+    """``keras.callbacks.EarlyStopping`` that always restores the best weights at the end.
+
+    Keras 3 restores in ``on_train_end``; Keras 2.2-2.5 restored only when it stopped
+    training itself (keras-team/keras #12511). Restoring here explicitly makes the saved
+    model the best epoch's in every version, and records which epoch that is in
+    ``restored_epoch`` (0-based; None when nothing was restored), which the worker reads
+    to say which weights ``model.keras`` holds.
+    """
+
+    class RestoringEarlyStopping(keras.callbacks.EarlyStopping):
+        restored_epoch: int | None = None
+
+        def on_train_end(self, logs=None):
+            if self.restore_best_weights and self.best_weights is not None:
+                self.model.set_weights(self.best_weights)
+                self.restored_epoch = int(self.best_epoch)
+
+    return RestoringEarlyStopping
 
 
 REDUCE_LR_ON_PLATEAU = ReduceLROnPlateau()

@@ -277,6 +277,22 @@ class L2(Remedy):
     logged_note = "it is the loss without the L2 penalty"
     default_monitor = "val_crossentropy"
 
+    def edit_model(self, config, value):
+        config, names = apply_l2(config, value)
+        if not names:
+            return config, "l2: no Dense/Conv layer to regularize"
+        return config, f"l2={value:g} on the kernels of {', '.join(names)}"
+
+    def compile_metrics(self, keras, plan, value):
+        """The cross-entropy without the penalty, logged as ``crossentropy``."""
+        binary = plan["loss"] == "binary_crossentropy"
+        metric = (
+            keras.metrics.BinaryCrossentropy
+            if binary
+            else keras.metrics.SparseCategoricalCrossentropy
+        )
+        return [metric(name="crossentropy", from_logits=plan["from_logits"])]
+
 
 class Dropout(Remedy):
     """``dropout = 0.3``: :func:`add_dropout` on the model config."""
@@ -288,6 +304,12 @@ class Dropout(Remedy):
     value = Number(
         lo=0.0, hi=1.0, lo_open=True, hi_open=True, default=0.3, editor=(0.01, 0.95, 2, 0.05)
     )
+
+    def edit_model(self, config, value):
+        config, names = add_dropout(config, value)
+        if not names:
+            return config, "dropout: the model has no hidden Dense layer; not added"
+        return config, f"dropout={value:g} after {', '.join(names)}"
 
 
 L2_REGULARIZATION = L2()

@@ -96,6 +96,15 @@ class Standardize(Remedy):
     stage = "data"
     value = Switch()
 
+    def apply_to_data(self, prep, value, ds, seed):
+        prep.x_train, prep.x_val, prep.scaling = standardize(
+            prep.x_train, prep.x_val, exclude=ds.categorical, return_scaler=True
+        )
+        prep.notes.append(
+            "standardize: StandardScaler fitted on the training split "
+            f"({len(prep.y_train)} rows), applied to both splits"
+        )
+
     def describe(self, value, job):
         import pandas as pd
 
