@@ -66,116 +66,17 @@ import gc
 import json
 import math
 import os
-import signal
 import sys
-import threading
 import time
 import traceback
 from pathlib import Path
 
+from retrain.cancel import Cancelled, CancelRequests, EpochNotStarted, StopNow
+from retrain.reporter import Channel, ProgressReporter
+
 EXIT_COMPLETED, EXIT_FAILED, EXIT_INPUT, EXIT_CANCELLED = 0, 1, 2, 3
-#: Batch progress messages are sent at most this often (seconds): ~10 per second.
-BATCH_INTERVAL = 0.1
 #: Longest wait at a ``FITLENS_WORKER_HOLD`` point (seconds).
 HOLD_SECONDS = 120.0
-
-
-class _Channel:
-    """The protocol stream on a duplicate of the original stdout; fd 1 goes to stderr."""
-
-    def __init__(self) -> None:
-        sys.stdout.flush()
-        fd = os.dup(1)
-        os.dup2(2, 1)
-        self._out = os.fdopen(fd, "wb", buffering=0)
-        self._lock = threading.Lock()
-        self.broken = False
-
-    def send(self, msg: dict) -> None:
-        from retrain.protocol import encode
-
-        data = encode(msg)
-        with self._lock:
-            if self.broken:
-                return
-            try:
-                self._out.write(data)
-            except (BrokenPipeError, OSError):
-                self.broken = True  # the controller went away; keep training quietly
-
-
-class _Stop(BaseException):
-    """Raised by a signal handler to stop at once (not after the current batch)."""
-
-    def __init__(self, how: str) -> None:
-        super().__init__(how)
-        self.how = how
-
-
-class _Cancel:
-    """Cancel requests: ``cancel`` on stdin, SIGINT, SIGTERM, or stdin closing (optional).
-
-    The first request stops training after the current batch. A second SIGINT, or
-    a SIGTERM when a cancel is already pending, raises :class:`_Stop` in the main
-    thread (once; later signals are ignored while the worker records the outcome).
-    """
-
-    def __init__(self, on_eof: bool) -> None:
-        self.event = threading.Event()
-        self.reason: str | None = None
-        self._sigints = 0
-        self._forced = False
-        self._on_eof = on_eof
-        threading.Thread(target=self._read_stdin, name="fitlens-stdin", daemon=True).start()
-        for signum, handler in ((signal.SIGINT, self._sigint), (signal.SIGTERM, self._sigterm)):
-            try:
-                signal.signal(signum, handler)
-            except ValueError:  # not the main thread (tests calling main() from a thread)
-                pass
-
-    def set(self, reason: str) -> None:
-        if not self.event.is_set():
-            self.reason = reason
-            self.event.set()
-
-    def _force(self, how: str) -> None:
-        if self._forced:
-            return
-        self._forced = True
-        self.set(how)
-        raise _Stop(how)
-
-    def _sigint(self, signum, frame) -> None:
-        # count signals, not cancel requests: under the CLI, Ctrl+C reaches the worker both
-        # as SIGINT and as a "cancel" line, in either order
-        self._sigints += 1
-        if self._sigints > 1:
-            self._force("a second Ctrl+C")
-        self.set("interrupted (Ctrl+C)")
-
-    def _sigterm(self, signum, frame) -> None:
-        # the GUI and the CLI send SIGTERM only when a cancel did not stop the worker in
-        # time; `kill -TERM` on its own is a cancel like any other
-        if self.event.is_set():
-            self._force("SIGTERM")
-        self.set("terminated by SIGTERM")
-
-    def _read_stdin(self) -> None:
-        try:
-            stream = sys.stdin.buffer
-        except (AttributeError, ValueError):
-            return
-        try:
-            for line in stream:
-                word, _, why = line.strip().partition(b" ")
-                if word.lower() in (b"cancel", b"stop"):
-                    # "cancel <reason>": the controller says why (retrain.protocol.cancel_line)
-                    why = " ".join(why.decode("utf-8", errors="replace").split())[:200]
-                    self.set(why or "cancelled by the user")
-        except (OSError, ValueError):
-            pass
-        if self._on_eof:
-            self.set("the controlling program closed the worker's input")
 
 
 def _configure_tensorflow(seed: int):
@@ -202,16 +103,10 @@ def _configure_tensorflow(seed: int):
 
 
 def _callbacks(
-    keras,
-    spec,
-    out: Path,
-    channel: _Channel,
-    cancel: _Cancel,
-    steps: int,
-    history: dict[str, list[float]],
+    keras, spec, out: Path, channel: Channel, cancel: CancelRequests, reporter: ProgressReporter
 ):
     """The callbacks of a job (built after Keras is imported)."""
-    from retrain.protocol import message, plain_logs
+    from retrain.protocol import message
 
     class LearningRateLogger(keras.callbacks.Callback):
         """Adds the optimizer's learning rate to the epoch logs (Keras 3 key ``learning_rate``)."""
@@ -224,55 +119,28 @@ def _callbacks(
     hold = _hold_point()
 
     class Progress(keras.callbacks.Callback):
-        """Protocol messages, cancel checks and the history (as plain floats)."""
-
-        def __init__(self):
-            super().__init__()
-            self.t_train = self.t_epoch = self.t_last = time.monotonic()
-            self.epoch = 0
-            self.step = 0
-            self.epochs_run = 0
-            self.partial = False
-            self.partial_batches: int | None = None  # batches run in the cut epoch
+        """Drives the progress reporter: messages, history, cancel decisions."""
 
         def on_train_begin(self, logs=None):
-            self.t_train = time.monotonic()
+            reporter.train_begin()
 
         def on_epoch_begin(self, epoch, logs=None):
-            self.epoch, self.step, self.t_epoch = epoch, 0, time.monotonic()
-            # a cancel that arrived since the last epoch ended: stop before this epoch
-            # runs anything. Setting stop_training here is not enough: Keras 3 checks it
-            # only after a batch (and after on_epoch_end), so one batch would run and be
-            # logged as a whole epoch (QA3 #1)
-            if cancel.event.is_set():
-                raise _EpochNotStarted
+            reporter.epoch_begin(epoch)
 
         def on_train_batch_begin(self, batch, logs=None):
             # `batch` batches of this epoch are done; no logs needed here, so this
             # costs no device sync (unlike on_train_batch_end)
-            self.step = batch
             self._hold(batch)
-            if cancel.event.is_set() and not self.model.stop_training:
-                if batch == 0:  # nothing of this epoch has run yet
-                    raise _EpochNotStarted
-                # Keras breaks after this batch; unless it is the epoch's last one, the
-                # epoch's logs (training.log row, history, epoch message) cover only
-                # the batches that ran
+            if reporter.batch_begin(batch, stopping=bool(self.model.stop_training)):
                 self.model.stop_training = True
-                if batch + 1 < steps:
-                    self.partial = True
-                    self.partial_batches = batch + 1
-            now = time.monotonic()
-            if now - self.t_last >= BATCH_INTERVAL:
-                self.t_last = now
-                channel.send(message("batch", epoch=self.epoch, step=batch, steps=steps))
 
         def _hold(self, step) -> None:
             """Wait at a ``FITLENS_WORKER_HOLD`` point (``step``: a batch, or ``"val"``)."""
-            if hold is None or (self.epoch, step) != hold[:2]:
+            if hold is None or (reporter.epoch, step) != hold[:2]:
                 return
+            steps = reporter.steps
             done = steps if step == "val" else step
-            channel.send(message("batch", epoch=self.epoch, step=done, steps=steps, hold=True))
+            channel.send(message("batch", epoch=reporter.epoch, step=done, steps=steps, hold=True))
             t_hold = time.monotonic()
             seen = False
             while time.monotonic() - t_hold < HOLD_SECONDS:
@@ -280,14 +148,12 @@ def _callbacks(
                     if cancel.event.wait(0.05):
                         break
                     continue
-                # busy: only a forced stop (a signal) ends this; say when the
-                # cancel request has arrived, so a test can send the next one
                 if cancel.event.is_set() and not seen:
                     seen = True
                     channel.send(
                         message(
                             "batch",
-                            epoch=self.epoch,
+                            epoch=reporter.epoch,
                             step=done,
                             steps=steps,
                             hold=True,
@@ -297,32 +163,11 @@ def _callbacks(
                 time.sleep(0.05)
 
         def on_test_begin(self, logs=None):
-            # fit's validation after the epoch's last batch (Keras passes fit's callbacks on)
             self._hold("val")
 
         def on_epoch_end(self, epoch, logs=None):
-            if cancel.event.is_set():
-                # arrived after the epoch's last batch (e.g. during validation): Keras
-                # checks stop_training right after the callbacks' on_epoch_end, so no
-                # batch of a further epoch runs
+            if reporter.epoch_end(epoch, logs):
                 self.model.stop_training = True
-            now = time.monotonic()
-            vals = plain_logs(logs)
-            n = self.epochs_run
-            for k, v in vals.items():
-                history.setdefault(k, [math.nan] * n).append(v)
-            self.epochs_run = n + 1
-            channel.send(
-                message(
-                    "epoch",
-                    epoch=epoch,
-                    epochs=spec.epochs,
-                    logs=vals,
-                    seconds=round(now - self.t_epoch, 4),
-                    elapsed=round(now - self.t_train, 4),
-                    partial=self.partial,
-                )
-            )
 
     cbs: list = [LearningRateLogger()]
     for remedy, value in spec.remedies.by_stage("callback"):
@@ -330,9 +175,8 @@ def _callbacks(
     # a callback that restored the best epoch's weights says which (EarlyStopping)
     es = next((cb for cb in cbs if hasattr(cb, "restored_epoch")), None)
     cbs.append(keras.callbacks.CSVLogger(str(out / "training.log")))
-    progress = Progress()
-    cbs.append(progress)
-    return cbs, progress, es
+    cbs.append(Progress())
+    return cbs, es
 
 
 def _compile(keras, model, spec, plan: dict):
@@ -362,7 +206,7 @@ def _write_json(path: Path, obj) -> None:
     os.replace(tmp, path)
 
 
-def run(spec_path: str, output: str | None, channel: _Channel, cancel: _Cancel) -> int:
+def run(spec_path: str, output: str | None, channel: Channel, cancel: CancelRequests) -> int:
     """Run one job; returns the exit status. Every outcome is reported on ``channel``."""
     from retrain import outdir
     from retrain.data import load_dataset
@@ -382,19 +226,21 @@ def run(spec_path: str, output: str | None, channel: _Channel, cancel: _Cancel) 
 
     t0 = time.monotonic()
     out: Path | None = None
-    history: dict[str, list[float]] = {}
-    progress = None
+    progress: ProgressReporter | None = None
     timing: dict[str, float] = {}
 
     def epochs_run() -> int:
         return progress.epochs_run if progress is not None else 0
+
+    def history() -> dict[str, list[float]]:
+        return progress.history if progress is not None else {}
 
     def fail(reason: str, kind: str, code: int) -> int:
         channel.send(
             message("error", message=reason, kind=kind, output=None if out is None else str(out))
         )
         if out is not None:
-            _write_json(out / "history.json", history)
+            _write_json(out / "history.json", history())
             _write_json(
                 out / "metrics.json",
                 {
@@ -422,7 +268,7 @@ def run(spec_path: str, output: str | None, channel: _Channel, cancel: _Cancel) 
         }
         if out is not None:
             if epochs_run():
-                _write_json(out / "history.json", history)
+                _write_json(out / "history.json", history())
             _write_json(out / "metrics.json", metrics)
             outdir.set_state(out, "cancelled")
         channel.send(
@@ -469,7 +315,7 @@ def run(spec_path: str, output: str | None, channel: _Channel, cancel: _Cancel) 
                 Path(spec_path).stem, [spec.data.path, spec.model.path]
             )
         if cancel.event.is_set():
-            raise _Cancelled
+            raise Cancelled
         out = outdir.claim_output_dir(spec.output_dir, protected=[spec.data.path, spec.model.path])
         outdir.set_state(out, "running", pid=os.getpid())
         spec.output_dir = out
@@ -478,16 +324,17 @@ def run(spec_path: str, output: str | None, channel: _Channel, cancel: _Cancel) 
             encoding="utf-8",
         )
         if cancel.event.is_set():
-            raise _Cancelled
+            raise Cancelled
         tf, keras, timing["import_tensorflow"] = _configure_tensorflow(spec.train.seed)
         if cancel.event.is_set():
-            raise _Cancelled
+            raise Cancelled
         t_build = time.monotonic()
         model = build_model(cfg, allow_unsafe=spec.model.allow_unsafe, source=source)
         _compile(keras, model, spec, plan)
         n_train = len(prep.y_train)
         steps = max(1, math.ceil(n_train / spec.batch_size))
-        callbacks, progress, es = _callbacks(keras, spec, out, channel, cancel, steps, history)
+        progress = ProgressReporter(channel.send, cancel.event, steps, spec.epochs)
+        callbacks, es = _callbacks(keras, spec, out, channel, cancel, progress)
         # one sigmoid unit: labels as an (n, 1) float column, the output's shape
         y_fit = prep.y_train.astype("float32")[:, None] if plan["units"] == 1 else prep.y_train
         y_val = prep.y_val.astype("float32")[:, None] if plan["units"] == 1 else prep.y_val
@@ -544,7 +391,7 @@ def run(spec_path: str, output: str | None, channel: _Channel, cancel: _Cancel) 
                     verbose=0,
                     shuffle=True,
                 )
-            except _EpochNotStarted:
+            except EpochNotStarted:
                 # cancelled before an epoch's first batch: what Keras does after its
                 # epoch loop (CSVLogger closes its file, EarlyStopping restores the
                 # best weights); the weights are those of the last whole epoch
@@ -554,7 +401,7 @@ def run(spec_path: str, output: str | None, channel: _Channel, cancel: _Cancel) 
             fit_error = exc
             traceback.print_exc(file=sys.stderr)
         timing["fit"] = round(time.monotonic() - t_fit, 3)
-        _write_json(out / "history.json", history)
+        _write_json(out / "history.json", history())
         if fit_error is not None:
             return fail(
                 f"training stopped with {type(fit_error).__name__}: "
@@ -570,7 +417,7 @@ def run(spec_path: str, output: str | None, channel: _Channel, cancel: _Cancel) 
             log_file = out / "training.log"
             if log_file.exists() and log_file.stat().st_size == 0:
                 log_file.unlink()
-            raise _Cancelled
+            raise Cancelled
         t_save = time.monotonic()
         # 1-based, as Keras prints "Epoch 3/30" and the notes say (training.log's epoch
         # column and the epoch messages count from 0, as CSVLogger does)
@@ -609,7 +456,7 @@ def run(spec_path: str, output: str | None, channel: _Channel, cancel: _Cancel) 
             "seconds": round(time.monotonic() - t0, 3),
             "weights_epoch": weights_epoch,
             "weights_note": _weights_note(
-                es, weights_epoch, progress.epochs_run, history, progress.partial_batches, steps
+                es, weights_epoch, progress.epochs_run, history(), progress.partial_batches, steps
             ),
             "partial_epoch": progress.partial,
             "partial_epoch_batches": progress.partial_batches,
@@ -635,9 +482,9 @@ def run(spec_path: str, output: str | None, channel: _Channel, cancel: _Cancel) 
             )
         )
         return EXIT_CANCELLED if cancelled else EXIT_COMPLETED
-    except _Cancelled:
+    except Cancelled:
         return cancelled_now(cancel.reason or "cancelled")
-    except _Stop as stop:
+    except StopNow as stop:
         # the first request (cancel line, Ctrl+C, SIGTERM) did not stop the worker yet
         where = (
             f" during epoch {progress.epoch + 1}"
@@ -784,15 +631,6 @@ def _score_original(keras, spec, ds, plan) -> dict:
     }
 
 
-class _Cancelled(Exception):
-    pass
-
-
-class _EpochNotStarted(Exception):
-    """Raised by the progress callback to leave ``model.fit`` before an epoch's first
-    batch, when a cancel arrived between two epochs (see ``Progress.on_epoch_begin``)."""
-
-
 def _bincount(y):
     import numpy as np
 
@@ -851,11 +689,11 @@ def main(argv: list[str] | None = None) -> int:
         help="cancel when stdin closes (the controlling program went away)",
     )
     args = ap.parse_args(argv)
-    channel = _Channel()
-    cancel = _Cancel(on_eof=args.cancel_on_eof)
+    channel = Channel()
+    cancel = CancelRequests(on_eof=args.cancel_on_eof)
     try:
         return run(args.spec, args.output, channel, cancel)
-    except _Stop as stop:  # while recording another outcome
+    except StopNow as stop:  # while recording another outcome
         channel.send(
             {
                 "type": "error",

@@ -135,8 +135,8 @@ def test_worker_channel_keeps_stray_output_off_the_protocol_stream():
 
     code = (
         "import os, sys\n"
-        "from retrain.worker import _Channel\n"
-        "ch = _Channel()\n"
+        "from retrain.reporter import Channel\n"
+        "ch = Channel()\n"
         "print('a stray print')\n"
         "os.write(1, b'C++ writes to fd 1\\n')\n"
         "os.system('echo a child process')\n"
