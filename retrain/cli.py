@@ -59,6 +59,10 @@ from retrain.job import (
 )
 from retrain.outdir import discard_prepared
 from retrain.protocol import (
+    EXIT_CANCELLED,
+    EXIT_COMPLETED,
+    EXIT_FAILED,
+    EXIT_INPUT,
     LineDecoder,
     Progress,
     cancel_line,
@@ -68,7 +72,9 @@ from retrain.protocol import (
     message,
 )
 
-EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_CANCELLED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+#: The CLI exits with the worker's status (retrain.protocol: completed, failed, refused
+#: input, cancelled), or with this one after Ctrl+C (128 + SIGINT).
+EXIT_INTERRUPTED = 130
 #: The CLI's stdout was closed (128 + SIGPIPE, what a shell reports for ``yes | head -1``).
 EXIT_PIPE = EXIT_BROKEN_PIPE
 #: The CLI got SIGTERM (128 + SIGTERM, as a shell reports a process it ended).
@@ -454,7 +460,7 @@ def _report(
     if status == "completed":
         if not as_json:
             out.write("\n".join([summary, *details]) + "\n")
-        return EXIT_OK
+        return EXIT_COMPLETED
     if not as_json and details:
         out.write("\n".join(details) + "\n")
     _err(f"fitlens retrain: {summary}")

@@ -16,8 +16,8 @@ One JSON object per line, each with ``type`` and ``version`` (:data:`VERSION`):
     ``elapsed`` (since training began), ``partial`` (the epoch was cut short by a cancel).
 ``batch``
     Progress inside an epoch, at most about 10 per second: ``epoch``, ``step``
-    (batches done), ``steps``; ``hold`` / ``cancel_seen`` only under the worker's
-    test hook ``FITLENS_WORKER_HOLD``.
+    (batches done), ``steps``. (Tests add ``hold`` / ``cancel_seen`` from a callback
+    they give the worker; see ``tests/retrain/held_worker.py``.)
 ``finished``
     ``status`` (``completed`` or ``cancelled``), ``epochs_run``, ``seconds``,
     ``metrics`` (the content of ``metrics.json``; ``reason`` when cancelled, e.g.
@@ -44,6 +44,9 @@ from collections.abc import Mapping
 from typing import Any
 
 VERSION = 1
+#: The worker's exit statuses: completed, failed after claiming its folder, refused its
+#: input (nothing created), cancelled.
+EXIT_COMPLETED, EXIT_FAILED, EXIT_INPUT, EXIT_CANCELLED = 0, 1, 2, 3
 TYPES: tuple[str, ...] = ("started", "epoch", "batch", "finished", "error")
 #: Command a controller writes to the worker's stdin to cancel the job.
 CANCEL = b"cancel\n"
@@ -85,7 +88,8 @@ def _plain(o: Any) -> Any:
 
 
 def plain_logs(logs: Mapping | None) -> dict[str, float]:
-    """Keras logs as ``{name: float}`` (numpy/tensor scalars converted; CASES 1)."""
+    """Keras logs as ``{name: float}`` (numpy/tensor scalars converted: Keras logs hold
+    numpy and tensor scalars that ``json`` cannot write)."""
     out: dict[str, float] = {}
     for k, v in (logs or {}).items():
         try:

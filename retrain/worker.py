@@ -47,15 +47,6 @@ with ``output`` null). A problem found after that (Keras cannot rebuild the
 model, training raises) fails the job: exit 1, ``metrics.json`` says why. Without
 ``--output`` or ``[output] dir`` the folder is :func:`retrain.outdir.default_output_dir`.
 
-For tests, ``FITLENS_WORKER_HOLD="E:S"`` makes the worker wait at batch ``S`` of
-epoch ``E`` (0-based) until it is cancelled or signalled (at most
-:data:`HOLD_SECONDS`), after sending a ``batch`` message with ``"hold": true``:
-a cancel, signal or kill then lands mid-epoch however fast or loaded the machine is.
-``"E:val"`` waits when the validation of epoch ``E`` begins (after its last batch).
-``"E:S:busy"`` waits there regardless of cancel requests (a batch that takes
-long), until a forced stop or :data:`HOLD_SECONDS`, and sends another such message
-with ``"cancel_seen": true`` once a cancel request has arrived.
-
 Exit status: 0 completed, 3 cancelled, 2 bad spec/input, 1 failed.
 """
 
@@ -72,11 +63,10 @@ import traceback
 from pathlib import Path
 
 from retrain.cancel import Cancelled, CancelRequests, EpochNotStarted, StopNow
+from retrain.keras_callbacks import ExtraCallbacks, job_callbacks
 from retrain.reporter import Channel, ProgressReporter
 
 EXIT_COMPLETED, EXIT_FAILED, EXIT_INPUT, EXIT_CANCELLED = 0, 1, 2, 3
-#: Longest wait at a ``FITLENS_WORKER_HOLD`` point (seconds).
-HOLD_SECONDS = 120.0
 
 
 def _configure_tensorflow(seed: int):
@@ -100,83 +90,6 @@ def _configure_tensorflow(seed: int):
     # shuffling are then repeatable
     keras.utils.set_random_seed(seed)
     return tf, keras, secs
-
-
-def _callbacks(
-    keras, spec, out: Path, channel: Channel, cancel: CancelRequests, reporter: ProgressReporter
-):
-    """The callbacks of a job (built after Keras is imported)."""
-    from retrain.protocol import message
-
-    class LearningRateLogger(keras.callbacks.Callback):
-        """Adds the optimizer's learning rate to the epoch logs (Keras 3 key ``learning_rate``)."""
-
-        def on_epoch_end(self, epoch, logs=None):
-            if logs is not None:
-                lr = self.model.optimizer.learning_rate
-                logs["learning_rate"] = float(keras.ops.convert_to_numpy(lr))
-
-    hold = _hold_point()
-
-    class Progress(keras.callbacks.Callback):
-        """Drives the progress reporter: messages, history, cancel decisions."""
-
-        def on_train_begin(self, logs=None):
-            reporter.train_begin()
-
-        def on_epoch_begin(self, epoch, logs=None):
-            reporter.epoch_begin(epoch)
-
-        def on_train_batch_begin(self, batch, logs=None):
-            # `batch` batches of this epoch are done; no logs needed here, so this
-            # costs no device sync (unlike on_train_batch_end)
-            self._hold(batch)
-            if reporter.batch_begin(batch, stopping=bool(self.model.stop_training)):
-                self.model.stop_training = True
-
-        def _hold(self, step) -> None:
-            """Wait at a ``FITLENS_WORKER_HOLD`` point (``step``: a batch, or ``"val"``)."""
-            if hold is None or (reporter.epoch, step) != hold[:2]:
-                return
-            steps = reporter.steps
-            done = steps if step == "val" else step
-            channel.send(message("batch", epoch=reporter.epoch, step=done, steps=steps, hold=True))
-            t_hold = time.monotonic()
-            seen = False
-            while time.monotonic() - t_hold < HOLD_SECONDS:
-                if not hold[2]:
-                    if cancel.event.wait(0.05):
-                        break
-                    continue
-                if cancel.event.is_set() and not seen:
-                    seen = True
-                    channel.send(
-                        message(
-                            "batch",
-                            epoch=reporter.epoch,
-                            step=done,
-                            steps=steps,
-                            hold=True,
-                            cancel_seen=True,
-                        )
-                    )
-                time.sleep(0.05)
-
-        def on_test_begin(self, logs=None):
-            self._hold("val")
-
-        def on_epoch_end(self, epoch, logs=None):
-            if reporter.epoch_end(epoch, logs):
-                self.model.stop_training = True
-
-    cbs: list = [LearningRateLogger()]
-    for remedy, value in spec.remedies.by_stage("callback"):
-        cbs += remedy.callbacks(keras, value)
-    # a callback that restored the best epoch's weights says which (EarlyStopping)
-    es = next((cb for cb in cbs if hasattr(cb, "restored_epoch")), None)
-    cbs.append(keras.callbacks.CSVLogger(str(out / "training.log")))
-    cbs.append(Progress())
-    return cbs, es
 
 
 def _compile(keras, model, spec, plan: dict):
@@ -206,7 +119,13 @@ def _write_json(path: Path, obj) -> None:
     os.replace(tmp, path)
 
 
-def run(spec_path: str, output: str | None, channel: Channel, cancel: CancelRequests) -> int:
+def run(
+    spec_path: str,
+    output: str | None,
+    channel: Channel,
+    cancel: CancelRequests,
+    extra_callbacks: ExtraCallbacks | None = None,
+) -> int:
     """Run one job; returns the exit status. Every outcome is reported on ``channel``."""
     from retrain import outdir
     from retrain.data import load_dataset
@@ -334,7 +253,7 @@ def run(spec_path: str, output: str | None, channel: Channel, cancel: CancelRequ
         n_train = len(prep.y_train)
         steps = max(1, math.ceil(n_train / spec.batch_size))
         progress = ProgressReporter(channel.send, cancel.event, steps, spec.epochs)
-        callbacks, es = _callbacks(keras, spec, out, channel, cancel, progress)
+        callbacks, es = job_callbacks(keras, spec, out, progress, extra_callbacks)
         # one sigmoid unit: labels as an (n, 1) float column, the output's shape
         y_fit = prep.y_train.astype("float32")[:, None] if plan["units"] == 1 else prep.y_train
         y_val = prep.y_val.astype("float32")[:, None] if plan["units"] == 1 else prep.y_val
@@ -567,18 +486,6 @@ def _check_raw_inputs(keras, saved, model, ds, prep, plan: dict) -> str:
     )
 
 
-def _hold_point() -> tuple[int, int | str, bool] | None:
-    """``FITLENS_WORKER_HOLD="E:S[:busy]"`` as ``(epoch, step, busy)``, or None (see the
-    module docstring); ``S`` is a batch index or ``val``."""
-    parts = os.environ.get("FITLENS_WORKER_HOLD", "").split(":")
-    try:
-        e = int(parts[0])
-        s = parts[1] if parts[1] == "val" else int(parts[1])
-    except (ValueError, IndexError):
-        return None
-    return e, s, parts[2:] == ["busy"]
-
-
 def _forward(keras, model, x, chunk: int = 4096):
     """Model outputs for ``x`` by direct calls (no ``predict``/``evaluate`` tracing: for
     the small validation sets of a retrain that costs more than the computation)."""
@@ -674,8 +581,13 @@ def _weights_note(
     return f"weights of epoch {weights_epoch} (best {es.monitor} {val:.4g}); {trig}; {last}"
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``python -m retrain.worker``."""
+def main(argv: list[str] | None = None, extra_callbacks: ExtraCallbacks | None = None) -> int:
+    """Entry point of ``python -m retrain.worker``; returns the exit status.
+
+    ``extra_callbacks(keras, reporter)`` adds Keras callbacks to the fit, run before the
+    progress callback (an explicit hook: the tests wait at a batch with it until they
+    have sent a cancel); the command line never sets it.
+    """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     ap = argparse.ArgumentParser(
         prog="python -m retrain.worker",
@@ -692,7 +604,7 @@ def main(argv: list[str] | None = None) -> int:
     channel = Channel()
     cancel = CancelRequests(on_eof=args.cancel_on_eof)
     try:
-        return run(args.spec, args.output, channel, cancel)
+        return run(args.spec, args.output, channel, cancel, extra_callbacks)
     except StopNow as stop:  # while recording another outcome
         channel.send(
             {
@@ -715,9 +627,13 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-if __name__ == "__main__":
-    code = main()
+def exit_now(code: int) -> None:
+    """Leave the process with ``code`` after flushing, skipping the interpreter's teardown
+    of TensorFlow's threads (it can hang or abort at exit)."""
     sys.stdout.flush()
     sys.stderr.flush()
-    # skip interpreter teardown of TensorFlow's threads (can hang or abort at exit)
     os._exit(code)
+
+
+if __name__ == "__main__":
+    exit_now(main())

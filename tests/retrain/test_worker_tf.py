@@ -228,13 +228,15 @@ def test_early_stopping_restores_best_weights_even_without_triggering_case_23(
 
 def _start(spec: Path, out: Path, hold: str | None = None) -> subprocess.Popen:
     """The real worker; with ``hold="E:S"`` it waits at batch S of epoch E until cancelled
-    (``FITLENS_WORKER_HOLD``), so a cancel or signal always lands mid-epoch, however fast
-    the training or slow the test's reading of its output."""
+    (:mod:`held_worker`), so a cancel or signal always lands mid-epoch, however fast the
+    training or slow the test's reading of its output."""
     env = dict(os.environ, PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="0")
+    worker = ["-m", "retrain.worker"]
     if hold:
-        env["FITLENS_WORKER_HOLD"] = hold
+        env["FITLENS_TEST_HOLD"] = hold
+        worker = [str(HERE / "held_worker.py")]
     return subprocess.Popen(
-        [sys.executable, "-m", "retrain.worker", str(spec), "--output", str(out)],
+        [sys.executable, *worker, str(spec), "--output", str(out)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -538,11 +540,15 @@ def test_output_folder_over_user_files_is_refused(breast_cancer_imbalanced_csv, 
 
 
 def _cli(args, hold: str | None = None, cwd: Path = ROOT, **kw) -> subprocess.Popen:
+    """``main.py retrain ARGS``; with ``hold``, the same CLI (:mod:`held_cli`) running the
+    worker of :mod:`held_worker`, which waits there (see :func:`_start`)."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
+    command = [str(ROOT / "main.py"), "retrain"]
     if hold:
-        env["FITLENS_WORKER_HOLD"] = hold  # passed on to the worker (see _start)
+        env["FITLENS_TEST_HOLD"] = hold  # passed on to the worker
+        command = [str(HERE / "held_cli.py")]
     return subprocess.Popen(
-        [sys.executable, str(ROOT / "main.py"), "retrain", *args],
+        [sys.executable, *command, *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env,
