@@ -16,12 +16,15 @@ kinds of preprocessing happen in a job (:func:`retrain.preparation.prepare`):
   ``true``/``false`` columns as 1/0, and class labels as indices 0..K-1. These
   are written to ``preprocessing.json`` next to the model (:func:`preprocessing_info`).
 
-Nothing here imports TensorFlow; the worker builds the layer from these values.
+Nothing here imports TensorFlow; the worker passes Keras in to build the layer from
+these values (:func:`model_on_raw_inputs`) and to save the model (:func:`save_model`).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -242,3 +245,29 @@ def raw_model_input(x, prep) -> np.ndarray:
         v = x[col].astype(str).to_numpy()
         parts.append((v[:, None] == np.asarray(values, dtype=object)[None, :]).astype(np.float32))
     return np.hstack(parts)
+
+
+def model_on_raw_inputs(keras, model, norm: dict, sample_shape: tuple[int, ...]):
+    """``Input -> Normalization(mean, variance) -> model``: the model on raw inputs.
+
+    The layer holds the job's ``StandardScaler`` statistics as constants
+    (``keras.layers.Normalization`` with ``mean``/``variance`` given is never
+    adapted and has no trainable weight); :func:`normalization` gives its arguments.
+    """
+    layer = keras.layers.Normalization(
+        axis=norm["axis"], mean=norm["mean"], variance=norm["variance"], name=norm["name"]
+    )
+    layer.trainable = False
+    inp = keras.Input(shape=sample_shape, name="features" if model.name != "features" else "x")
+    return keras.Model(inp, model(layer(inp)), name=f"{model.name}_on_raw_inputs")
+
+
+def save_model(model, path: Path) -> None:
+    """``model.save`` to a temporary name, then rename: never half a ``model.keras``."""
+    tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}.keras")
+    try:
+        model.save(tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()

@@ -73,8 +73,6 @@ def resample(
     ``n_min < 2`` there is no neighbour at all and RandomOverSampler is used instead.
     """
     import pandas as pd
-    from imblearn.over_sampling import SMOTE, SMOTEN, SMOTENC, RandomOverSampler
-    from imblearn.under_sampling import RandomUnderSampler
 
     y = np.asarray(y)
     before = label_counts(y)
@@ -107,38 +105,54 @@ def resample(
             )
         majority = max(before, key=before.get)
         n_min = min(n for c, n in before.items() if c != majority)
-        if n_min < 2:
-            report.update(
-                method="random_oversample",
-                note=f"smote: the smallest class has {n_min} sample in the training "
-                "split and SMOTE needs at least 2 (k_neighbors + 1); used "
-                "random_oversample instead",
-            )
-            method = "random_oversample"
-        else:
-            k = min(SMOTE_K, n_min - 1)
-            report["k_neighbors"] = k
-            if k < SMOTE_K:
-                report["note"] = (
-                    f"smote: k_neighbors={k} (the smallest class has {n_min} "
-                    "samples in the training split; the default 5 needs 6)"
-                )
-            cats = [c for c in categorical if isinstance(x, pd.DataFrame) and c in x.columns]
-            if cats and len(cats) == x.shape[1]:
-                sampler = SMOTEN(k_neighbors=k, random_state=seed)
-                report["method"] = "smoten"
-            elif cats:
-                sampler = SMOTENC(categorical_features=cats, k_neighbors=k, random_state=seed)
-                report["method"] = "smotenc"
-            else:
-                sampler = SMOTE(k_neighbors=k, random_state=seed)
-            x_res, y_res = sampler.fit_resample(x, y)
-            if isinstance(x_res, pd.DataFrame):
-                x_res = x_res.reset_index(drop=True)
-            else:
-                x_res = np.asarray(x_res, dtype=np.float32)
-            report["counts_after"] = label_counts(y_res)
-            return x_res, np.asarray(y_res), report
+        if n_min >= 2:
+            return _smote(x, y, n_min, categorical, seed, report)
+        report.update(
+            method="random_oversample",
+            note=f"smote: the smallest class has {n_min} sample in the training "
+            "split and SMOTE needs at least 2 (k_neighbors + 1); used "
+            "random_oversample instead",
+        )
+        method = "random_oversample"
+    return _random_resample(method, x, y, seed, report)
+
+
+def _smote(x, y: np.ndarray, n_min: int, categorical: Sequence[str], seed: int, report: dict):
+    """SMOTE with ``k_neighbors = min(5, n_min - 1)``; SMOTENC/SMOTEN with text columns."""
+    import pandas as pd
+    from imblearn.over_sampling import SMOTE, SMOTEN, SMOTENC
+
+    k = min(SMOTE_K, n_min - 1)
+    report["k_neighbors"] = k
+    if k < SMOTE_K:
+        report["note"] = (
+            f"smote: k_neighbors={k} (the smallest class has {n_min} "
+            "samples in the training split; the default 5 needs 6)"
+        )
+    cats = [c for c in categorical if isinstance(x, pd.DataFrame) and c in x.columns]
+    if cats and len(cats) == x.shape[1]:
+        sampler = SMOTEN(k_neighbors=k, random_state=seed)
+        report["method"] = "smoten"
+    elif cats:
+        sampler = SMOTENC(categorical_features=cats, k_neighbors=k, random_state=seed)
+        report["method"] = "smotenc"
+    else:
+        sampler = SMOTE(k_neighbors=k, random_state=seed)
+    x_res, y_res = sampler.fit_resample(x, y)
+    if isinstance(x_res, pd.DataFrame):
+        x_res = x_res.reset_index(drop=True)
+    else:
+        x_res = np.asarray(x_res, dtype=np.float32)
+    report["counts_after"] = label_counts(y_res)
+    return x_res, np.asarray(y_res), report
+
+
+def _random_resample(method: str, x, y: np.ndarray, seed: int, report: dict):
+    """Random over- or undersampling by row indices (any sample shape)."""
+    import pandas as pd
+    from imblearn.over_sampling import RandomOverSampler
+    from imblearn.under_sampling import RandomUnderSampler
+
     cls = RandomOverSampler if method == "random_oversample" else RandomUnderSampler
     sampler = cls(random_state=seed)
     sampler.fit_resample(np.zeros((len(y), 1)), y)

@@ -24,6 +24,14 @@ RETRAIN = [
     "retrain.outdir",
     "retrain.cli",
     "retrain.worker",
+    "retrain.training",
+    "retrain.keras_callbacks",
+    "retrain.reporter",
+    "retrain.cancel",
+    "retrain.evaluation",
+    "retrain.validation",
+    "retrain.monitors",
+    "retrain.optimizers",
 ]
 GUI = ["gui.jobs", "gui.jobs_panel", "gui.retrain_dialog"]
 
