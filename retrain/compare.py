@@ -116,7 +116,8 @@ def _val_metrics(run: Run | None) -> list[str]:
 
 
 def _canonical(name: str) -> str:
-    """``val_acc`` and ``val_accuracy`` compare as the same metric (CASES 3)."""
+    """``val_acc`` and ``val_accuracy`` compare as the same metric (Keras 2.3 renamed
+    ``acc`` to ``accuracy``)."""
     base = naming.base_name(name).lower()
     if naming.is_accuracy(name) and "top" not in base:
         base = "accuracy"

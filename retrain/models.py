@@ -338,8 +338,7 @@ def loss_plan(
         if activation == "softmax":
             raise RetrainError(
                 source,
-                "a single output unit with softmax always outputs 1.0 "
-                "(CASES 20); use sigmoid for two classes",
+                "a single output unit with softmax always outputs 1.0; use sigmoid for two classes",
                 kind="model",
             )
         return {"loss": "binary_crossentropy", "from_logits": from_logits, "units": 1}

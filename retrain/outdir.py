@@ -27,16 +27,6 @@ from pathlib import Path
 from retrain.errors import RetrainError
 
 MARKER = ".fitlens-job"
-#: Files a job writes (besides the marker).
-JOB_FILES = (
-    "spec.toml",
-    "training.log",
-    "history.json",
-    "model.keras",
-    "preprocessing.json",
-    "metrics.json",
-    "worker.log",
-)
 #: What a prepared folder holds before its worker has written anything.
 PREPARED_FILES = frozenset({MARKER, "spec.toml", "worker.log"})
 

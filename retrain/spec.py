@@ -43,7 +43,7 @@ import json
 import math
 import os
 import tomllib
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -446,11 +446,6 @@ def write_spec(
         tmp.unlink(missing_ok=True)
         raise RetrainError(p, exc.strerror or str(exc)) from None
     return p
-
-
-def with_output(spec: Spec, output_dir: Path) -> Spec:
-    """A copy of ``spec`` writing to ``output_dir``."""
-    return replace(spec, output_dir=Path(output_dir))
 
 
 def _toml_value(v: Any) -> str:

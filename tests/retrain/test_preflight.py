@@ -1,4 +1,4 @@
-"""QA2 #5: input problems known without TensorFlow are found before a folder is claimed."""
+"""Input problems known without TensorFlow are found before a folder is claimed."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def _keras_zip(path, config: dict) -> None:
         zf.writestr("metadata.json", json.dumps({"keras_version": "3"}))
 
 
-def test_case_28_text_column_gives_bounds_then_the_exact_width(cases_dir, write_spec_file):
+def test_a_text_column_gives_bounds_then_the_exact_width(cases_dir, write_spec_file):
     path = cases_dir / "case_28_pandas_text_column.csv"
     chk = check_data(DataSpec(path, "label", 0.25))
     assert chk.columns == ["age", "city", "income"]
@@ -51,9 +51,7 @@ def test_case_28_text_column_gives_bounds_then_the_exact_width(cases_dir, write_
     )
 
 
-def test_case_25_images_shape_from_the_npz_headers_and_smote_refused(
-    cases_dir, tmp_path, write_spec_file
-):
+def test_image_shape_from_the_npz_headers_and_smote_refused(cases_dir, tmp_path, write_spec_file):
     x = np.load(cases_dir / "case_25_images_X.npy")
     y = np.load(cases_dir / "case_25_images_y.npy")
     data = tmp_path / "images.npz"

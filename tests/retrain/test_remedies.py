@@ -62,7 +62,7 @@ def test_resampling_never_touches_the_validation_split(breast_cancer_imbalanced_
         assert train_rows <= originals
 
 
-def test_smote_k_neighbors_shrinks_with_a_small_minority_case_27(cases_dir):
+def test_smote_k_neighbors_shrinks_with_a_small_minority(cases_dir):
     df = pd.read_csv(cases_dir / "case_27_smote_few_minority.csv")
     x, y = df[["x1", "x2"]].to_numpy(dtype=np.float32), df["label"].to_numpy()
     assert np.bincount(y).tolist() == [20, 3]
@@ -88,7 +88,7 @@ def test_smote_falls_back_to_random_oversampling_with_one_minority_sample():
     assert all((row == x[10]).all() for row in xr[yr == 1])
 
 
-def test_case_28_smote_uses_smotenc_for_the_text_column(cases_dir):
+def test_smote_uses_smotenc_for_a_text_column(cases_dir):
     df = pd.read_csv(cases_dir / "case_28_pandas_text_column.csv")
     x, y = df.drop(columns="label"), df["label"].to_numpy()
     xr, yr, rep = resample("smote", x, y, categorical=["city"], seed=0)
@@ -101,7 +101,7 @@ def test_case_28_smote_uses_smotenc_for_the_text_column(cases_dir):
     assert list(xo.columns) == ["age", "city", "income"] and np.bincount(yo).tolist() == [6, 6]
 
 
-def test_case_28_encoding_one_hot_fitted_on_training(cases_dir):
+def test_one_hot_encoding_is_fitted_on_the_training_split(cases_dir):
     ds = load_dataset(DataSpec(cases_dir / "case_28_pandas_text_column.csv", "label", 0.25), seed=0)
     xt, xv, names = encode(ds.x_train, ds.x_val, ds.categorical)
     cities = sorted(set(ds.x_train["city"]))
@@ -114,7 +114,7 @@ def test_case_28_encoding_one_hot_fitted_on_training(cases_dir):
     assert (xv[rows, 2:] == 0).all()
 
 
-def test_case_25_images_oversampled_by_row_smote_refused(cases_dir):
+def test_images_are_oversampled_by_row_and_smote_is_refused(cases_dir):
     x = np.load(cases_dir / "case_25_images_X.npy")
     y = np.load(cases_dir / "case_25_images_y.npy")
     xr, yr, rep = resample("random_oversample", x, y, seed=0)
@@ -201,7 +201,7 @@ def test_dropout_after_hidden_dense_only(demo_config):
     assert again["config"]["layers"][2]["config"]["rate"] == 0.5
 
 
-# -- what the remedies did, in words (QA 10) ----------------------------------------------------
+# -- what the remedies did, in words ---------------------------------------------------------
 
 
 def _job(path, label, remedies, split=0.3, seed=0):
@@ -220,7 +220,7 @@ def _counts(y) -> str:
     return ", ".join(f"{c}: {n}" for c, n in enumerate(np.bincount(y)))
 
 
-def test_actions_say_what_smote_did_with_a_small_minority_case_27(cases_dir):
+def test_actions_say_what_smote_did_with_a_small_minority(cases_dir):
     spec, ds, prep = _job(
         cases_dir / "case_27_smote_few_minority.csv",
         "label",
@@ -256,7 +256,7 @@ def test_actions_say_what_smote_did_with_a_small_minority_case_27(cases_dir):
     )
 
 
-def test_actions_say_smote_fell_back_or_used_smotenc_and_one_hot_case_28(cases_dir):
+def test_actions_say_smote_fell_back_or_used_smotenc_and_one_hot(cases_dir):
     seen = set()
     for seed in (0, 1):  # two seeded splits: 2 and 1 minority rows left for training
         spec, ds, prep = _job(
@@ -315,7 +315,7 @@ def test_actions_list_model_remedies_and_callbacks_with_monitor_and_mode(cases_d
         "learning_rate: 0.0003 (adam; replaces [train] learning_rate 0.001)",
         "gradient_clipping: clipnorm=1 on the adam optimizer",
         "more_epochs: 30 + 10 = 40 epochs",
-        # explicit modes from the monitors' directions (CASES 24)
+        # explicit modes from the monitors' directions
         "ReduceLROnPlateau: monitor val_accuracy, mode max, factor 0.2, patience 3, "
         "min_delta 0.0001",
         "EarlyStopping: monitor val_crossentropy, mode min, patience 7, restore_best_weights "

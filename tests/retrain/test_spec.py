@@ -217,7 +217,7 @@ def test_missing_files_are_named(tmp_path):
         read_spec(p)
 
 
-def test_check_monitor_modes_follow_the_metric_direction_case_24(cases_dir):
+def test_check_monitor_modes_follow_the_metric_direction(cases_dir):
     cfg = json.loads((cases_dir / "case_24_callback_config.json").read_text())
     # the case's EarlyStopping watched 'val_acc', which Keras 3 never logs
     with pytest.raises(RetrainError, match="did you mean 'val_accuracy'"):

@@ -131,7 +131,7 @@ def test_imbalanced_unscaled_data_before_and_after(
 def test_learning_rate_too_high_is_fixed_by_the_learning_rate_remedy(
     synth_balanced_csv, tmp_path, write_spec_file
 ):
-    """Like the zoo's stuck_at_50_adam_lr_2: Adam lr=2.0 on balanced data sits at 50 %."""
+    """Adam lr=2.0 on balanced data sits at 50 % accuracy."""
     base = {
         "data": {"path": str(synth_balanced_csv), "label": "target", "validation_split": 0.3},
         "model": {"hidden": [64, 64]},
@@ -163,7 +163,7 @@ def test_learning_rate_too_high_is_fixed_by_the_learning_rate_remedy(
 
 
 def test_overfitting_run_gets_a_lower_best_validation_loss(digits_small, tmp_path, write_spec_file):
-    """digits, 150 training rows, a 512-512 MLP (the zoo's overfit_digits_small)."""
+    """digits, 150 training rows, a 512-512 MLP: it overfits."""
     base = {
         "data": {"path": str(digits_small)},
         "model": {"hidden": [512, 512]},
@@ -200,7 +200,7 @@ def test_overfitting_run_gets_a_lower_best_validation_loss(digits_small, tmp_pat
     assert m1["val"]["crossentropy"] == pytest.approx(best_fixed, abs=2e-3)
 
 
-def test_early_stopping_restores_best_weights_even_without_triggering_case_23(
+def test_early_stopping_restores_best_weights_even_without_triggering(
     digits_small, tmp_path, write_spec_file
 ):
     spec = write_spec_file(
@@ -306,11 +306,10 @@ def test_cancel_mid_epoch_keeps_the_partial_log(digits_small, tmp_path, write_sp
 def test_a_cancel_between_epochs_logs_only_whole_epochs(
     digits_small, tmp_path, write_spec_file, hold
 ):
-    """QA3 #1: a cancel arriving after an epoch's last batch (here while Keras validates
-    epoch 2, or just before epoch 3's first batch) let Keras run one batch of the next
-    epoch and log it as an epoch: its loss about half the one before, yet
-    ``"partial_epoch": false`` and "weights of the last epoch". Now no batch of a further
-    epoch runs: the log holds the whole epochs only."""
+    """A cancel arriving after an epoch's last batch (here while Keras validates epoch 2,
+    or just before epoch 3's first batch) must not let Keras run one batch of the next
+    epoch and log it as a whole epoch: no batch of a further epoch runs, the log holds
+    the whole epochs only."""
     spec = write_spec_file(
         {
             "data": {"path": str(digits_small)},
@@ -346,7 +345,7 @@ def test_a_cancel_between_epochs_logs_only_whole_epochs(
 
 
 def test_sigterm_cancels_cleanly_and_keeps_the_partial_log(digits_small, tmp_path, write_spec_file):
-    """QA: `kill -TERM <worker>` left .fitlens-job "running" and no metrics.json."""
+    """`kill -TERM <worker>` cancels: .fitlens-job says so and metrics.json is written."""
     spec = write_spec_file(
         {
             "data": {"path": str(digits_small)},
@@ -424,7 +423,7 @@ def test_user_model_with_lambda_is_refused(tmp_path, breast_cancer_imbalanced_cs
     before = sha256_files([model])
     out = tmp_path / "job"
     code, msgs, _, _ = run_worker(spec, out)
-    # QA2 #5: refused before the folder is claimed: exit 2 and nothing created
+    # refused before the folder is claimed: exit 2 and nothing created
     assert code == 2
     assert msgs == [
         {
@@ -645,7 +644,7 @@ def test_cli_worker_killed_gives_failed_with_reason(digits_small, tmp_path, writ
 def test_cli_text_mode_says_what_the_remedies_did_and_where_the_job_goes(
     demo_spec, demo_dir, tmp_path
 ):
-    """QA 10 and the default output: text mode prints the job folder (./runs/<stem>-<time>
+    """Text mode prints the job folder (./runs/<stem>-<time>
     under the current folder, nothing in resources/demo) and one line per remedy action."""
     import pandas as pd
     from sklearn.model_selection import train_test_split
@@ -704,7 +703,7 @@ def test_cli_text_mode_says_what_the_remedies_did_and_where_the_job_goes(
 def test_cli_text_mode_says_when_the_retrained_model_is_not_better(
     demo_spec, demo_dir, tmp_path, write_spec_file
 ):
-    """QA2 #14: the demo's stuck run retrained without remedies (Adam lr 0.3 on unscaled,
+    """The demo's stuck run retrained without remedies (Adam lr 0.3 on unscaled,
     imbalanced data) stays at the majority class: the CLI says so and what to try."""
     import tomllib
 
