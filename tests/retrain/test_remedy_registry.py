@@ -71,7 +71,21 @@ def test_every_remedy_a_detector_or_dataset_check_names_is_registered():
 
 
 def test_every_remedy_is_declared_completely():
-    assert len(REGISTRY) == 13
+    assert {
+        "standardize",
+        "random_oversample",
+        "smote",
+        "random_undersample",
+        "class_weight",
+        "l2",
+        "dropout",
+        "learning_rate",
+        "reduce_lr_on_plateau",
+        "early_stopping",
+        "more_epochs",
+        "gradient_clipping",
+        "batch_size",
+    } <= set(REGISTRY.names())
     for r in REGISTRY:
         assert NAME.match(r.name), r
         assert r.title and r.does and r.title != r.does, r
