@@ -16,7 +16,7 @@ class JobContext:
     Attributes
     ----------
     spec : retrain.spec.Spec
-    ds : retrain.data.Dataset
+    ds : retrain.data.TrainingData
         The dataset as split, before remedies.
     prep : retrain.preparation.Prepared
         The arrays after the data remedies.
@@ -41,7 +41,7 @@ def describe_actions(spec, ds, prep, model_notes: Sequence[str] = ()) -> list[st
     Parameters
     ----------
     spec : retrain.spec.Spec
-    ds : retrain.data.Dataset
+    ds : retrain.data.TrainingData
         The dataset as split, before remedies.
     prep : retrain.preparation.Prepared
         The result of :func:`retrain.preparation.prepare`.

@@ -94,7 +94,7 @@ def describe_input(ds, prep, scaled_inside: bool) -> dict:
 
     Parameters
     ----------
-    ds : retrain.data.Dataset
+    ds : retrain.data.TrainingData
     prep : retrain.preparation.Prepared
     scaled_inside : bool
         The scaling layer is in the saved model.
@@ -155,7 +155,7 @@ def preprocessing_info(spec, ds, prep, plan: dict, norm: dict | None) -> dict:
     Parameters
     ----------
     spec : retrain.spec.Spec
-    ds : retrain.data.Dataset
+    ds : retrain.data.TrainingData
         The dataset as loaded (before remedies).
     prep : retrain.preparation.Prepared
     plan : dict

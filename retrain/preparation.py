@@ -60,7 +60,7 @@ class Prepared:
 
 
 def prepare(ds, remedies: Remedies, seed: int = 1) -> Prepared:
-    """Apply the data remedies of a spec to a :class:`~retrain.data.Dataset`.
+    """Apply the data remedies of a spec to a :class:`~retrain.data.TrainingData`.
 
     Each data-stage remedy in the registry's order
     (:meth:`~retrain.remedies.base.Remedy.apply_to_data`): standardize (fitted on the
@@ -71,7 +71,7 @@ def prepare(ds, remedies: Remedies, seed: int = 1) -> Prepared:
 
     Parameters
     ----------
-    ds : retrain.data.Dataset
+    ds : retrain.data.TrainingData
     remedies : Remedies
     seed : int
         ``random_state`` of the resamplers.

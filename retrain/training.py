@@ -45,7 +45,7 @@ class PreparedRun:
     Attributes
     ----------
     spec : retrain.spec.Spec
-    ds : retrain.data.Dataset
+    ds : retrain.data.TrainingData
         The dataset as split.
     prep : retrain.preparation.Prepared
         The arrays after the data remedies.

@@ -119,7 +119,7 @@ class Remedy:
     def apply_to_data(self, prep: Any, value: Any, ds: Any, seed: int) -> None:
         """Data stage: change ``prep`` (a :class:`retrain.preparation.Prepared`) in place.
 
-        ``ds`` is the :class:`retrain.data.Dataset` as split; ``seed`` the job's seed.
+        ``ds`` is the :class:`retrain.data.TrainingData` as split; ``seed`` the job's seed.
         Only the training split may be resampled; the validation split is only
         transformed with statistics of the training split.
         """
