@@ -13,7 +13,7 @@ QT_LIBS := libGL.so.1 libEGL.so.1 libfontconfig.so.1 libxkbcommon.so.0 libdbus-1
 # /sbin is not on a normal user's PATH on Debian
 LDCONFIG := $(shell command -v ldconfig 2>/dev/null || echo /sbin/ldconfig)
 
-.PHONY: setup run test bench lint clean system-libs
+.PHONY: setup run test bench lint contracts clean system-libs
 
 setup: system-libs $(STAMP)
 
@@ -41,7 +41,7 @@ $(STAMP): pyproject.toml
 run: setup
 	$(PY) main.py --demo
 
-test: setup
+test: setup contracts
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
 bench: setup
@@ -49,9 +49,14 @@ bench: setup
 	  QT_QPA_PLATFORM=offscreen $(PY) $$b || missed="$$missed $$b"; echo; done; \
 	if [ -n "$$missed" ]; then echo "targets missed in:$$missed"; exit 1; fi
 
-lint: setup
+lint: setup contracts
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+
+# the import contracts of .importlinter (layers gui > retrain > analysis; no Qt or
+# TensorFlow where they do not belong), every import counted, also inside functions
+contracts: setup
+	$(VENV)/bin/lint-imports --no-cache
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache

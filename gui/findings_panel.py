@@ -31,6 +31,7 @@ from gui.store import RunEntry, RunStore
 from gui.theme import MUTED, SEVERITY_COLORS, SEVERITY_RANK, TEXT
 from retrain.remedies import REGISTRY
 
+
 def remedy_text(name: str) -> tuple[str, str]:
     """``(title, what the job will do)`` of a remedy, as its registry entry declares it."""
     remedy = REGISTRY.get(name)

@@ -3,8 +3,8 @@
 Everything that inspects a model works on its Keras config, read straight from
 the ``.keras`` zip (``config.json``) without TensorFlow: a model with ``Lambda``
 layers (code stored in the file) is refused before anything is deserialised,
-unless the spec sets ``[model] allow_unsafe = true``. Only :func:`build_model`
-imports Keras, and only the worker process calls it.
+unless the spec sets ``[model] allow_unsafe = true``. Nothing here imports Keras:
+the worker builds the model from the config with :func:`retrain.keras_model.build_model`.
 
 The model is always rebuilt from its config, so its weights are fresh (the
 initialisers run again, seeded by ``keras.utils.set_random_seed``); the weights in
@@ -400,37 +400,3 @@ def mlp_config(
         "config": {"name": name, "layers": layers},
         "registered_name": None,
     }
-
-
-def build_model(config: dict, allow_unsafe: bool = False, source: str = "model"):
-    """Deserialise a model config into a Keras model with fresh weights (worker only).
-
-    Parameters
-    ----------
-    config : dict
-        Model config (possibly changed by :func:`retrain.remedies.regularization.apply_l2` /
-        :func:`retrain.remedies.regularization.add_dropout`).
-    allow_unsafe : bool
-        ``safe_mode=False`` (Lambda layers).
-    source : str
-        The model file (or ``"built-in MLP"``), named in the error.
-
-    Raises
-    ------
-    RetrainError
-        When Keras cannot build the model; the reason in one line.
-    """
-    import keras
-
-    try:
-        model = keras.saving.deserialize_keras_object(config, safe_mode=not allow_unsafe)
-    except Exception as exc:  # Keras raises TypeError/ValueError with multi-line texts
-        msg = " ".join(str(exc).split())
-        raise RetrainError(
-            source, f"Keras could not rebuild the model: {msg[:300]}", kind="model"
-        ) from None
-    if not isinstance(model, keras.Model):
-        raise RetrainError(
-            source, f"the config describes a {type(model).__name__}, not a model", kind="model"
-        )
-    return model

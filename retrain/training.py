@@ -347,7 +347,7 @@ class Job:
     # -- training -----------------------------------------------------------------------------
     def train(self, job: PreparedRun, defaulted: bool, note: str | None) -> int:
         """Import TensorFlow, build and compile the model, fit it, save and score it."""
-        from retrain.models import build_model
+        from retrain.keras_model import build_model
 
         spec, prep = job.spec, job.prep
         _, keras, self.timing["import_tensorflow"] = configure_tensorflow(spec.train.seed)
