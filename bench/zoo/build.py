@@ -22,6 +22,10 @@ import numpy as np
 #: Share of each dataset held out for validation (``train_test_split(test_size=...)``).
 VAL_FRACTION = 0.3
 
+#: Datasets bundled with scikit-learn (``sklearn.datasets.load_<name>``): class count, or
+#: None for a regression target.
+BUNDLED = {"breast_cancer": 2, "digits": 10, "wine": 3, "iris": 3, "diabetes": None}
+
 
 @dataclass
 class Split:
@@ -47,21 +51,10 @@ def _raw_dataset(data: dict, seed: int) -> tuple[np.ndarray, np.ndarray, int | N
     from sklearn import datasets
 
     name = data["name"]
-    if name == "breast_cancer":
-        x, y = datasets.load_breast_cancer(return_X_y=True)
-        return x, y, 2
-    if name == "digits":
-        x, y = datasets.load_digits(return_X_y=True)
-        return x, y, 10
-    if name == "wine":
-        x, y = datasets.load_wine(return_X_y=True)
-        return x, y, 3
-    if name == "iris":
-        x, y = datasets.load_iris(return_X_y=True)
-        return x, y, 3
-    if name == "diabetes":
-        x, y = datasets.load_diabetes(return_X_y=True)
-        return x, y.astype(np.float64), None
+    if name in BUNDLED:
+        x, y = getattr(datasets, f"load_{name}")(return_X_y=True)
+        n_classes = BUNDLED[name]
+        return x, (y if n_classes else y.astype(np.float64)), n_classes
     if name.startswith("synth"):
         minority = data.get("minority")
         weights = None if minority is None else [1.0 - minority, minority]
